@@ -1,0 +1,95 @@
+/**
+ * Reads `[load.profile]` (or `[group.profile]`) into a `ProfileSpec`. Rates are operations per
+ * second and must not be negative; positions in the run are percentages that must stay inside it,
+ * so a spike that starts at 90% and lasts 20% is rejected here rather than silently clipped.
+ */
+
+import { PROFILE_KINDS, type ProfileSpec, type StageSpec } from './scenario-types.ts';
+import type { TableReader } from './table-reader.ts';
+
+const RATE = { min: 0 } as const;
+const PCT = { above: 0, max: 100 } as const;
+
+export function readProfile(table: TableReader): ProfileSpec {
+  const kind = table.choice('kind', PROFILE_KINDS);
+  const profile = readKind(table, kind);
+  table.done();
+  return profile;
+}
+
+function readKind(table: TableReader, kind: ProfileSpec['kind']): ProfileSpec {
+  switch (kind) {
+    case 'constant':
+      return { kind, rate: table.number('rate', RATE) };
+    case 'ramp':
+      return { kind, startRate: table.number('start_rate', RATE), endRate: table.number('end_rate', RATE) };
+    case 'stages':
+      return readStages(table);
+    case 'spike':
+      return readSpike(table);
+    case 'periodic': {
+      const rate = table.number('rate', RATE);
+      const amplitude = table.number('amplitude', RATE);
+      if (amplitude > rate)
+        throw table.error('amplitude', `expected at most rate (${rate}), got ${amplitude}`);
+      return { kind, rate, amplitude, periodPct: table.number('period_pct', PCT) };
+    }
+    case 'periodic_burst': {
+      const profile = {
+        kind,
+        rate: table.number('rate', RATE),
+        burstRate: table.number('burst_rate', RATE),
+        burstLengthPct: table.number('burst_length_pct', PCT),
+        periodPct: table.number('period_pct', PCT),
+      };
+      if (profile.burstLengthPct >= profile.periodPct) {
+        throw table.error('burst_length_pct', `expected less than period_pct (${profile.periodPct})`);
+      }
+      return profile;
+    }
+    case 'bursty':
+      return {
+        kind,
+        rate: table.number('rate', RATE),
+        burstFactor: table.number('burst_factor', { min: 1 }),
+        burstProbability: table.number('burst_probability', { min: 0, max: 1 }),
+        intervalPct: table.number('interval_pct', PCT, 5),
+      };
+    case 'random': {
+      const minRate = table.number('min_rate', RATE);
+      const maxRate = table.number('max_rate', RATE);
+      if (maxRate < minRate)
+        throw table.error('max_rate', `expected at least min_rate (${minRate}), got ${maxRate}`);
+      return { kind, minRate, maxRate, changeEveryPct: table.number('change_every_pct', PCT) };
+    }
+  }
+}
+
+function readSpike(table: TableReader): ProfileSpec {
+  const rate = table.number('rate', RATE);
+  const spikeRate = table.number('spike_rate', RATE);
+  const startPct = table.number('start_pct', { min: 0, max: 100 });
+  const lengthPct = table.number('length_pct', PCT);
+  if (startPct + lengthPct > 100) {
+    throw table.error(
+      'length_pct',
+      `the spike runs from ${startPct}% to ${startPct + lengthPct}% of the run; expected it to end by 100%`,
+    );
+  }
+  return { kind: 'spike', rate, spikeRate, startPct, lengthPct };
+}
+
+function readStages(table: TableReader): ProfileSpec {
+  const startRate = table.number('start_rate', RATE, 0);
+  const stages: StageSpec[] = table.tables('stages').map((stage) => {
+    const spec = { lengthPct: stage.number('length_pct', PCT), rate: stage.number('rate', RATE) };
+    stage.done();
+    return spec;
+  });
+  if (stages.length === 0) throw table.error('stages', 'missing; expected at least one stage');
+  const totalPct = stages.reduce((sum, stage) => sum + stage.lengthPct, 0);
+  if (totalPct > 100 + 1e-9) {
+    throw table.error('stages', `the stages last ${totalPct}% of the run; expected at most 100%`);
+  }
+  return { kind: 'stages', startRate, stages };
+}
