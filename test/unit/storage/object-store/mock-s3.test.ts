@@ -3,6 +3,7 @@ import { ManualClock } from '../../../../src/clock.ts';
 import { ErrorCode, isTierVecError } from '../../../../src/errors.ts';
 import { MockS3ObjectStore, type MockS3Options } from '../../../../src/storage/object-store/mock-s3.ts';
 import { isObjectStoreError } from '../../../../src/storage/object-store/object-store-error.ts';
+import { describeObjectStoreContract } from '../../../helpers/object-store-contract.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -307,3 +308,14 @@ describe('MockS3ObjectStore options', () => {
     expect(outcomes.every((o) => o === 'ok')).toBe(true);
   });
 });
+
+describeObjectStoreContract('MockS3ObjectStore', async () => ({ store: new MockS3ObjectStore() }), {
+  largeBodyBytes: 3 * 1024 * 1024,
+});
+
+// Real-time jitter so that concurrent requests interleave and complete out of order.
+describeObjectStoreContract(
+  'MockS3ObjectStore with seeded jitter on the system clock',
+  async () => ({ store: new MockS3ObjectStore({ seed: 3, latency: { fixedMs: 0, jitterMs: 2 } }) }),
+  { largeBodyBytes: 1024 * 1024 },
+);
