@@ -2,6 +2,7 @@
 export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
 export { ErrorCode, isTierVecError, TierVecError, type TierVecErrorOptions } from './errors.ts';
 export { Rng, randomSeed } from './random.ts';
+export { LocalObjectStore, type LocalObjectStoreOptions } from './storage/object-store/local.ts';
 export {
   MOCK_S3_DEFAULTS,
   type MockS3Call,
@@ -39,3 +40,15 @@ export {
   type S3ErrorCode,
 } from './storage/object-store/object-store-error.ts';
 export type { PrefixRateLimits } from './storage/object-store/prefix-rate-limiter.ts';
+export {
+  S3_OBJECT_STORE_DEFAULTS,
+  S3ObjectStore,
+  type S3ObjectStoreOptions,
+} from './storage/object-store/s3.ts';
+export {
+  S3RVER_CREDENTIALS,
+  S3RVER_DEFAULTS,
+  type S3rverProcess,
+  type S3rverProcessOptions,
+  startS3rver,
+} from './storage/object-store/s3rver-process.ts';
