@@ -25,6 +25,7 @@ export const ErrorCode = Object.freeze({
   ABORTED: 'ABORTED',
   SCENARIO_INVALID: 'SCENARIO_INVALID',
   MANIFEST_CONFLICT: 'MANIFEST_CONFLICT',
+  DEAD_LETTER_FULL: 'DEAD_LETTER_FULL',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
