@@ -4,6 +4,8 @@
  * in task `setup`, not in `plan`), because `--list` and filtering plan every suite.
  */
 
+import { objectStoreSuite } from '../object-store/object-store-suite.ts';
+import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
 
-export const SUITES: readonly RegisteredSuite[] = [];
+export const SUITES: readonly RegisteredSuite[] = [objectStoreSuite({ extra: [s3rverTarget] })];

@@ -32,10 +32,13 @@ export async function measureTimedTask(task: TimedTask, timing: TimingDefaults):
     throws: false,
   });
   const beforeEach = task.beforeEach;
+  // tinybench tells async functions by their type, which misses a plain function returning a
+  // promise; say it explicitly.
+  const async = task.sync !== true;
   bench.add(
     task.name,
     task.fn,
-    beforeEach === undefined ? {} : { beforeEach: async () => void (await beforeEach()) },
+    beforeEach === undefined ? { async } : { async, beforeEach: async () => void (await beforeEach()) },
   );
   await task.setup?.();
   try {
