@@ -35,6 +35,12 @@ import {
 
 const log = (line: string) => console.log(line);
 
+// A reader that stops early (`| head`) is not an error of the benchmarks.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions;
   let saved: BenchResults | undefined;
