@@ -14,6 +14,9 @@
  *   backslashes, no control characters), and symbolic links are never followed: a link in a key's
  *   directory chain or at the key itself is treated as "no object" for reads and refused for writes.
  *
+ * The etag is the MD5 of the body, as S3 gives for single-part objects; it is not stored beside the
+ * object, so `head` reads and hashes the file (in 1 MiB chunks, never the whole file in memory).
+ *
  * What it does not do: hold an object at `a` and objects under `a/` at the same time (`a` cannot be
  * both a file and a directory; S3 allows it, tiervec's own layout never needs it), so such a put
  * fails with `InvalidRequest`. Empty directories left by deletes are not pruned (pruning would race
