@@ -9,13 +9,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, TierVecError } from '../errors.ts';
+import { resolveLoadTestConfig } from './config.ts';
 import { readScenario } from './scenario/read-scenario.ts';
 import {
   type ResolvedScenario,
   resolveScenario,
   type ScenarioOverrides,
 } from './scenario/resolve-scenario.ts';
-import type { ScenarioMode, ScenarioSpec } from './scenario/scenario-types.ts';
+import { SCENARIO_MODES, type ScenarioMode, type ScenarioSpec } from './scenario/scenario-types.ts';
+import { toLoadTestConfig, toScenarioError } from './scenario/to-load-test-config.ts';
 
 /** The scenarios shipped with the package. */
 export const SHIPPED_SCENARIOS_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
@@ -63,7 +65,24 @@ export async function readScenarioFile(
       { cause: error, details: { file, line: undefined, key: undefined } },
     );
   }
-  return readScenario(text, displayPath(file));
+  const spec = readScenario(text, displayPath(file));
+  checkWithEngine(spec, text);
+  return spec;
+}
+
+/**
+ * The engine validates its configuration too (profiles it builds, criteria it can evaluate, such as
+ * a recovery criterion without a spike); running that check for both modes here means a file that
+ * loads is a file that runs, and the engine's complaints also name the file, line and key.
+ */
+function checkWithEngine(spec: ScenarioSpec, text: string): void {
+  for (const mode of SCENARIO_MODES) {
+    try {
+      resolveLoadTestConfig(toLoadTestConfig(resolveScenario(spec, mode)));
+    } catch (error) {
+      throw toScenarioError(error, spec.file, text);
+    }
+  }
 }
 
 /** Reads, checks and resolves a scenario for one mode, with command-line overrides. */

@@ -1,61 +1,71 @@
 /**
- * The criteria keys a scenario file may set, and which of them the engine evaluates and which the
- * tiervec target evaluates at teardown (facts only the store knows: lost writes, tier movement,
- * tenant isolation). Limits are numbers; `_max` keys fail when the actual value is above the limit,
- * `_min` keys when it is below.
+ * The criteria keys a scenario file may set, in the file's spelling (`latency_ms_p95_max`), and
+ * which of them the engine evaluates (`criteria.ts`, whose keys are these in camelCase) and which
+ * the tiervec target checks from the store's own state after the load (lost writes, tier movement,
+ * tenant isolation). `_max` keys fail when the actual value is above the limit, `_min` keys when it
+ * is below.
  */
 
-/** Evaluated by the engine over the whole run (or the group), after warm-up. */
-export const RUN_CRITERIA_KEYS = Object.freeze([
+/** Latency and error limits: the whole run, one operation (`[criteria.search]`) or a window. */
+export const LATENCY_CRITERIA_KEYS = Object.freeze([
   'latency_ms_p50_max',
   'latency_ms_p90_max',
   'latency_ms_p95_max',
   'latency_ms_p99_max',
   'latency_ms_p999_max',
   'latency_ms_max_max',
+  'latency_ms_mean_max',
+  'service_time_ms_p50_max',
+  'service_time_ms_p95_max',
+  'service_time_ms_p99_max',
   'error_rate_max',
+] as const);
+
+/** Limits on the whole run, evaluated by the engine after warm-up. */
+export const RUN_CRITERIA_KEYS = Object.freeze([
+  ...LATENCY_CRITERIA_KEYS,
+  'dropped_ratio_max',
   'throughput_ops_per_s_min',
   'achieved_ratio_min',
-  'window_achieved_ratio_min',
-  'dropped_ratio_max',
+  'achieved_ratio_window_min',
   'memory_growth_mb_per_min_max',
   'cpu_percent_avg_max',
-  'recovery_p95_factor_max',
-  'spike_latency_ms_p95_max',
+  'cpu_percent_max_max',
+  'event_loop_delay_ms_p99_max',
+  /** p95 after the spike over p95 before it (a `spike` profile is required). */
+  'recovery_factor_max',
 ] as const);
 
-/** Evaluated by the engine on one operation (`[criteria.search]`). */
-export const OPERATION_CRITERIA_KEYS = Object.freeze([
-  'latency_ms_p50_max',
-  'latency_ms_p90_max',
-  'latency_ms_p95_max',
-  'latency_ms_p99_max',
-  'latency_ms_p999_max',
-  'latency_ms_max_max',
-  'error_rate_max',
-  'throughput_ops_per_s_min',
+/** Settings of the engine's criteria that are not limits. */
+export const CRITERIA_SETTING_KEYS = Object.freeze([
+  'achieved_ratio_window_s',
+  'memory_growth_span_s_min',
+  'recovery_delay_pct',
 ] as const);
 
-/** Evaluated by the tiervec target from the store's own state at teardown. */
+/** Checked by the tiervec target from the store's own state after the load. */
 export const TARGET_CRITERIA_KEYS = Object.freeze([
-  /** Acknowledged writes that could not be read back at teardown. */
+  /** Acknowledged writes that could not be read back after the load. */
   'acknowledged_writes_lost_max',
   /** Peak resident memory of the process, MiB (large datasets: memory stays inside the budgets). */
   'rss_mb_max',
   /** Tier transitions (promotions and demotions) during the run, at least. */
   'tier_transitions_min',
-  /** Foreground p95 with background work over p95 before it, at most. */
+  /** Foreground p95 service time with background work over p95 before it, at most. */
   'background_p95_factor_max',
-  /** Slowest quiet tenant's p95 over the fastest's, at most (fairness under a noisy neighbour). */
+  /** Slowest quiet tenant's p95 service time over the fastest's, at most (fairness). */
   'tenant_p95_spread_max',
-  /** Operations that saw another tenant's data, at most (isolation: 0). */
+  /** Reads that returned another tenant's documents, at most (isolation: 0). */
   'tenant_isolation_violations_max',
-  /** Errors of quiet tenants' operations over their operations, at most. */
+  /** Quiet tenants' failed operations over their operations, at most. */
   'quiet_tenant_error_rate_max',
 ] as const);
 
-export type RunCriterionKey = (typeof RUN_CRITERIA_KEYS)[number];
-export type OperationCriterionKey = (typeof OPERATION_CRITERIA_KEYS)[number];
 export type TargetCriterionKey = (typeof TARGET_CRITERIA_KEYS)[number];
 
-export const CRITERIA_PRESETS = Object.freeze(['production', 'development'] as const);
+export const CRITERIA_PRESETS = Object.freeze(['production', 'development', 'none'] as const);
+
+/** `latency_ms_p95_max` → `latencyMsP95Max`, the engine's spelling. */
+export function camelCaseKey(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

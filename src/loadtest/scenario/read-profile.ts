@@ -22,7 +22,12 @@ function readKind(table: TableReader, kind: ProfileSpec['kind']): ProfileSpec {
     case 'constant':
       return { kind, rate: table.number('rate', RATE) };
     case 'ramp':
-      return { kind, startRate: table.number('start_rate', RATE), endRate: table.number('end_rate', RATE) };
+      return {
+        kind,
+        fromRate: table.number('from_rate', RATE),
+        toRate: table.number('to_rate', RATE),
+        lengthPct: table.number('length_pct', PCT, 100),
+      };
     case 'stages':
       return readStages(table);
     case 'spike':

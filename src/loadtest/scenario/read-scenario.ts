@@ -10,7 +10,8 @@ import { ErrorCode, TierVecError } from '../../errors.ts';
 import { indexTomlLines } from '../toml-lines.ts';
 import {
   CRITERIA_PRESETS,
-  OPERATION_CRITERIA_KEYS,
+  CRITERIA_SETTING_KEYS,
+  LATENCY_CRITERIA_KEYS,
   RUN_CRITERIA_KEYS,
   TARGET_CRITERIA_KEYS,
 } from './criteria-keys.ts';
@@ -18,6 +19,7 @@ import { readProfile } from './read-profile.ts';
 import { readTarget } from './read-target.ts';
 import {
   type CriteriaSpec,
+  type CriteriaWindowSpec,
   type DataSpec,
   type DurationSpec,
   type LoadGroupSpec,
@@ -66,7 +68,7 @@ export function readScenario(text: string, file: string): ScenarioSpec {
     data: readData(root.table('data', true)),
     search: readSearch(root.table('search')),
     target: readTarget(root.table('target')),
-    criteria: readCriteria(root.table('criteria'), 'run'),
+    criteria: readCriteria(root.table('criteria')),
   };
   root.done();
   checkTenants(root, spec);
@@ -117,6 +119,7 @@ function readGroup(table: TableReader, name: string, mixTable: TableReader): Loa
     throw table.error('name', `expected lowercase letters, digits, '_' or '-', got "${name}"`);
   }
   const model = table.choice('model', ['open', 'closed'] as const, 'open');
+  checkModelKeys(table, model);
   const group: LoadGroupSpec = {
     name,
     model,
@@ -128,16 +131,32 @@ function readGroup(table: TableReader, name: string, mixTable: TableReader): Loa
     profile: readGroupProfile(table, model),
     mix: readMix(mixTable),
     tenant: table.string('tenant', undefined),
-    criteria: table.has('criteria') ? readCriteria(table.table('criteria'), 'group') : undefined,
   };
   table.done();
   return group;
 }
 
-/** Open groups need an arrival profile; closed groups (clients in a loop) may go without one. */
+/** Open groups need an arrival profile; closed groups (clients in a loop) have none. */
 function readGroupProfile(table: TableReader, model: 'open' | 'closed'): ProfileSpec | undefined {
-  const profile = model === 'open' ? table.table('profile', true) : table.table('profile');
-  return profile === undefined ? undefined : readProfile(profile);
+  return model === 'open' ? readProfile(table.table('profile', true)) : undefined;
+}
+
+const OPEN_ONLY_KEYS = ['arrival', 'on_saturation', 'queue_max', 'profile'];
+
+/** Keys that mean something for one model only are rejected in the other, not ignored. */
+function checkModelKeys(table: TableReader, model: 'open' | 'closed'): void {
+  const misplaced = model === 'open' ? ['think_time_ms'] : OPEN_ONLY_KEYS;
+  for (const key of misplaced) {
+    if (table.has(key)) {
+      throw table.error(
+        key,
+        `applies to the ${model === 'open' ? 'closed' : 'open'} model only; this group is ${model}`,
+      );
+    }
+  }
+  if (table.has('queue_max') && table.raw('on_saturation') === 'drop') {
+    throw table.error('queue_max', 'applies only when on_saturation is "queue"');
+  }
 }
 
 function readMix(table: TableReader): MixSpec {
@@ -191,31 +210,61 @@ function readSearch(table: TableReader | undefined): SearchSpec {
   return search;
 }
 
-/** `[criteria]` at the top level may set every key; a group's criteria only run and per-operation keys. */
-export function readCriteria(table: TableReader | undefined, scope: 'run' | 'group'): CriteriaSpec {
-  const criteria: CriteriaSpec = { preset: undefined, limits: {}, operations: {} };
+/** `[criteria]`: a preset, limits, per-operation tables and `[[criteria.window]]` tables. */
+export function readCriteria(table: TableReader | undefined): CriteriaSpec {
+  const criteria: CriteriaSpec = { preset: undefined, limits: {}, settings: {}, operations: {}, windows: [] };
   if (table === undefined) return criteria;
   criteria.preset = table.has('preset') ? table.choice('preset', CRITERIA_PRESETS) : undefined;
-  const allowed: readonly string[] =
-    scope === 'run' ? [...RUN_CRITERIA_KEYS, ...TARGET_CRITERIA_KEYS] : [...RUN_CRITERIA_KEYS];
+  const limits: readonly string[] = [...RUN_CRITERIA_KEYS, ...TARGET_CRITERIA_KEYS];
   for (const key of table.keys()) {
-    if (allowed.includes(key)) criteria.limits[key] = table.number(key, { min: 0 });
-    else if ((OPERATION_NAMES as readonly string[]).includes(key)) {
-      criteria.operations[key as OperationName] = readOperationCriteria(table.table(key, true));
+    if (limits.includes(key)) criteria.limits[key] = table.number(key, { min: 0 });
+    else if ((CRITERIA_SETTING_KEYS as readonly string[]).includes(key)) {
+      criteria.settings[key] = table.number(key, key.endsWith('_pct') ? { min: 0, max: 100 } : { above: 0 });
+    } else if ((OPERATION_NAMES as readonly string[]).includes(key)) {
+      criteria.operations[key as OperationName] = readLatencyLimits(table.table(key, true), true);
     }
   }
+  criteria.windows = table.tables('window').map(readWindow);
   table.done();
   return criteria;
 }
 
-function readOperationCriteria(table: TableReader): Record<string, number> {
+function readLatencyLimits(table: TableReader, finish: boolean): Record<string, number> {
   const limits: Record<string, number> = {};
   for (const key of table.keys()) {
-    if ((OPERATION_CRITERIA_KEYS as readonly string[]).includes(key))
+    if ((LATENCY_CRITERIA_KEYS as readonly string[]).includes(key))
       limits[key] = table.number(key, { min: 0 });
   }
-  table.done();
+  if (finish) table.done();
   return limits;
+}
+
+function readWindow(table: TableReader): CriteriaWindowSpec {
+  const during = table.has('during') ? table.choice('during', ['spike'] as const) : undefined;
+  const startPct = table.number('start_pct', { min: 0, max: 100 }, undefined);
+  const endPct = table.number('end_pct', { above: 0, max: 100 }, undefined);
+  if (during === undefined && (startPct === undefined || endPct === undefined)) {
+    throw table.error(
+      startPct === undefined ? 'start_pct' : 'end_pct',
+      'missing; a window needs `during = "spike"` or start_pct and end_pct',
+    );
+  }
+  if (during !== undefined && (startPct !== undefined || endPct !== undefined)) {
+    throw table.error('during', 'set either during or start_pct/end_pct, not both');
+  }
+  if (startPct !== undefined && endPct !== undefined && endPct <= startPct) {
+    throw table.error('end_pct', `expected more than start_pct (${startPct}), got ${endPct}`);
+  }
+  const window: CriteriaWindowSpec = {
+    name: table.string('name', undefined),
+    during,
+    startPct,
+    endPct,
+    operation: table.has('operation') ? table.choice('operation', OPERATION_NAMES) : undefined,
+    limits: readLatencyLimits(table, false),
+  };
+  table.done();
+  return window;
 }
 
 /** A group's `tenant` must name a tenant declared under `[[target.tenant]]`. */

@@ -144,6 +144,7 @@ function readTenants(table: TableReader | undefined): TenantSpec[] {
       vectorsMax: tenant.number('vectors_max', { integer: true, min: 1 }, undefined),
       bytesMax: readBytes(tenant, 'bytes_max'),
       preloadWeight: tenant.number('preload_weight', { min: 0 }, 1),
+      noisy: tenant.boolean('noisy', false),
     };
     tenant.done();
     return spec;

@@ -23,7 +23,7 @@ import type {
 /** A profile with every position in seconds from the start of the run. */
 export type ResolvedProfile =
   | { kind: 'constant'; rate: number }
-  | { kind: 'ramp'; startRate: number; endRate: number; durationS: number }
+  | { kind: 'ramp'; fromRate: number; toRate: number; durationS: number }
   | { kind: 'stages'; startRate: number; stages: Array<{ durationS: number; rate: number }> }
   | { kind: 'spike'; rate: number; spikeRate: number; startS: number; lengthS: number }
   | { kind: 'periodic'; rate: number; amplitude: number; periodS: number }
@@ -147,7 +147,7 @@ function rateFactor(spec: ScenarioSpec, rate: number): number {
 export function profileBaseRate(profile: ProfileSpec): number {
   switch (profile.kind) {
     case 'ramp':
-      return Math.max(profile.startRate, profile.endRate);
+      return Math.max(profile.fromRate, profile.toRate);
     case 'stages':
       return Math.max(profile.startRate, ...profile.stages.map((stage) => stage.rate));
     case 'random':
@@ -163,7 +163,7 @@ export function scaleProfile(profile: ProfileSpec, factor: number): ProfileSpec 
     case 'constant':
       return { ...profile, rate: profile.rate * factor };
     case 'ramp':
-      return { ...profile, startRate: profile.startRate * factor, endRate: profile.endRate * factor };
+      return { ...profile, fromRate: profile.fromRate * factor, toRate: profile.toRate * factor };
     case 'stages':
       return {
         ...profile,
@@ -189,7 +189,12 @@ function resolveProfile(profile: ProfileSpec, durationS: number): ResolvedProfil
     case 'constant':
       return profile;
     case 'ramp':
-      return { ...profile, durationS };
+      return {
+        kind: 'ramp',
+        fromRate: profile.fromRate,
+        toRate: profile.toRate,
+        durationS: seconds(profile.lengthPct),
+      };
     case 'stages':
       return {
         kind: 'stages',

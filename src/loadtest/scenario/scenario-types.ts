@@ -42,7 +42,7 @@ export interface StageSpec {
 
 export type ProfileSpec =
   | { kind: 'constant'; rate: number }
-  | { kind: 'ramp'; startRate: number; endRate: number }
+  | { kind: 'ramp'; fromRate: number; toRate: number; lengthPct: number }
   | { kind: 'stages'; startRate: number; stages: StageSpec[] }
   | { kind: 'spike'; rate: number; spikeRate: number; startPct: number; lengthPct: number }
   | { kind: 'periodic'; rate: number; amplitude: number; periodPct: number }
@@ -57,13 +57,27 @@ export type SaturationPolicy = 'queue' | 'drop';
 /** Operation weights; absent operations weigh 0. */
 export type MixSpec = Partial<Record<OperationName, number>>;
 
+/** A time window with its own latency limits (`[[criteria.window]]`). */
+export interface CriteriaWindowSpec {
+  name: string | undefined;
+  /** `spike`: the spike of the scenario's spike profile. Otherwise `startPct`/`endPct`. */
+  during: 'spike' | undefined;
+  startPct: number | undefined;
+  endPct: number | undefined;
+  operation: OperationName | undefined;
+  limits: Record<string, number>;
+}
+
 /** Criteria keys as written in the file (snake_case), with their limits. */
 export interface CriteriaSpec {
-  preset: 'production' | 'development' | undefined;
-  /** Overall thresholds (`latency_ms_p95_max = 25`, `error_rate_max = 0.001`, …). */
+  preset: 'production' | 'development' | 'none' | undefined;
+  /** Whole-run thresholds, the engine's and the target's (`latency_ms_p95_max = 25`, …). */
   limits: Record<string, number>;
+  /** `achieved_ratio_window_s`, `memory_growth_span_s_min`, `recovery_delay_pct`. */
+  settings: Record<string, number>;
   /** Per-operation thresholds (`[criteria.search] latency_ms_p99_max = 50`). */
   operations: Partial<Record<OperationName, Record<string, number>>>;
+  windows: CriteriaWindowSpec[];
 }
 
 /** One load group: its own model, profile and mix, like a k6 scenario or a Locust user class. */
@@ -83,8 +97,6 @@ export interface LoadGroupSpec {
   mix: MixSpec;
   /** The tenant whose collection this group's operations use (multi-tenant scenarios). */
   tenant: string | undefined;
-  /** Criteria applied to this group's operations alone. */
-  criteria: CriteriaSpec | undefined;
 }
 
 export interface DataSpec {
@@ -144,6 +156,8 @@ export interface TenantSpec {
   bytesMax: number | undefined;
   /** The share of the preload this tenant's collection receives (weights over all tenants). */
   preloadWeight: number;
+  /** The noisy neighbour: left out of the quiet tenants' fairness and error criteria. */
+  noisy: boolean;
 }
 
 /** Background work the target runs during the load (the consolidation scenario). */

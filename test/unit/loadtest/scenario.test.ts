@@ -175,6 +175,11 @@ describe('readScenario rejects broken files with file, line and key', () => {
       text: `${VALID.slice(0, VALID.indexOf('[load]'))}[data]\nvectors = 1\ndimension = 2\n[[group]]\nname = "a"\nin_flight_max = 1\nrate = 3\n[group.profile]\nkind = "constant"\nrate = 1\n[group.mix]\nsearch = 1\n`,
       where: 'tiny.toml:16: group[0].rate: unknown key',
     },
+    {
+      name: 'a key of the other load model',
+      text: edit('in_flight_max = 4', 'in_flight_max = 4\nthink_time_ms = 5'),
+      where: 'tiny.toml:13: load.think_time_ms: applies to the closed model only',
+    },
     { name: 'broken TOML syntax', text: edit('seed = 3', 'seed = = 3'), where: 'tiny.toml:3:' },
   ];
 
@@ -236,6 +241,19 @@ describe('resolveScenario', () => {
       spikeRate: 200,
       startS: 4,
       lengthS: 6,
+    });
+  });
+
+  it("reports the engine's own objections with file, line and key", async () => {
+    await writeFile(
+      path.join(dir, 'unused.toml'),
+      `${VALID}\n[criteria]\n[criteria.delete]\nerror_rate_max = 0\n`,
+    );
+    await expect(readScenarioFile('unused', dir)).rejects.toMatchObject({
+      code: ErrorCode.SCENARIO_INVALID,
+      message: expect.stringContaining(
+        'unused.toml:31: criteria.delete: Expected `criteria.operations.delete`',
+      ),
     });
   });
 
