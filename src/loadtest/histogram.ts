@@ -1,0 +1,131 @@
+/**
+ * Latency histograms: a thin wrapper over hdr-histogram-js (its WebAssembly build, which records in
+ * tens of nanoseconds) holding microseconds from 1 µs to one hour at three significant digits. Memory
+ * is fixed per histogram however many values are recorded. Histograms encode to HdrHistogram's
+ * compressed base64 so that runs from several processes or machines add up exactly. WebAssembly
+ * memory is not garbage-collected: every histogram must be `destroy()`ed by its owner.
+ */
+
+import * as hdr from 'hdr-histogram-js';
+
+/** The largest value a histogram holds (one hour, in µs); larger values are recorded as this. */
+export const HISTOGRAM_VALUE_US_MAX = 3_600_000_000;
+const SIGNIFICANT_DIGITS = 3;
+
+/** Latency statistics in milliseconds (µs resolution). All 0 when nothing was recorded. */
+export interface LatencySummaryMs {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+let webAssembly: boolean | undefined;
+
+/** Loads the WebAssembly build once; falls back to the (slower, equivalent) JS build where it cannot load. */
+function useWebAssembly(): boolean {
+  if (webAssembly === undefined) {
+    try {
+      hdr.initWebAssemblySync();
+      webAssembly = true;
+    } catch (error) {
+      // A runtime without WebAssembly still gets correct histograms, only slower ones.
+      process.emitWarning(`tiervec: HDR histograms fall back to JavaScript (${String(error)})`);
+      webAssembly = false;
+    }
+  }
+  return webAssembly;
+}
+
+function build(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HISTOGRAM_VALUE_US_MAX,
+    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+    useWebAssembly: useWebAssembly(),
+  });
+}
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+export class LatencyHistogram {
+  #histogram: hdr.Histogram;
+  #destroyed = false;
+
+  constructor(histogram?: hdr.Histogram) {
+    this.#histogram = histogram ?? build();
+  }
+
+  /** Rebuilds a histogram from `encode()`'s output. */
+  static decode(encoded: string): LatencyHistogram {
+    const decoded = hdr.decodeFromCompressedBase64(encoded, 32, useWebAssembly());
+    // Copy into a histogram of the standard shape, so that any two histograms can be added.
+    const histogram = new LatencyHistogram();
+    histogram.#histogram.add(decoded);
+    decoded.destroy();
+    return histogram;
+  }
+
+  /** Records a duration in milliseconds (stored in µs, clamped to [0, one hour]). */
+  recordMs(ms: number): void {
+    let us = Math.round(ms * 1000);
+    if (!(us >= 0)) us = 0;
+    else if (us > HISTOGRAM_VALUE_US_MAX) us = HISTOGRAM_VALUE_US_MAX;
+    this.#histogram.recordValue(us);
+  }
+
+  /** Records a duration in microseconds (clamped to [0, one hour]). */
+  recordUs(us: number): void {
+    this.recordMs(us / 1000);
+  }
+
+  get count(): number {
+    return this.#histogram.totalCount;
+  }
+
+  /** The value (ms) at percentile `percentile` (0–100); nearest-rank, HDR precision. 0 when empty. */
+  percentileMs(percentile: number): number {
+    if (this.#histogram.totalCount === 0) return 0;
+    return this.#histogram.getValueAtPercentile(percentile) / 1000;
+  }
+
+  summaryMs(): LatencySummaryMs {
+    const h = this.#histogram;
+    if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+    return {
+      p50: round3(h.getValueAtPercentile(50) / 1000),
+      p90: round3(h.getValueAtPercentile(90) / 1000),
+      p95: round3(h.getValueAtPercentile(95) / 1000),
+      p99: round3(h.getValueAtPercentile(99) / 1000),
+      p999: round3(h.getValueAtPercentile(99.9) / 1000),
+      max: round3(h.maxValue / 1000),
+      mean: round3(h.mean / 1000),
+    };
+  }
+
+  /** Adds every value of `other` into this histogram. */
+  add(other: LatencyHistogram): void {
+    this.#histogram.add(other.#histogram);
+  }
+
+  reset(): void {
+    this.#histogram.reset();
+  }
+
+  /** HdrHistogram's compressed base64 encoding (values in µs). */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.#histogram);
+  }
+
+  /** Frees the histogram's memory; idempotent. The histogram must not be used afterwards. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#histogram.destroy();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The measurements of one run, recorded on the hot path of every operation: per operation and load
+ * group, HDR histograms of response time (from the intended start t_i) and service time (from the
+ * actual start), errors by code, drops and cut-offs; per 1-second interval, the same by operation
+ * name; per criteria window, the operations intended inside it; and the scheduler's own lateness.
+ * Memory is fixed once the operations are known: histograms and counters, never arrays of samples.
+ * Times are milliseconds since the start of the run. This module never reads a clock.
+ */
+
+import { isTierVecError } from '../errors.ts';
+import { isObjectStoreError } from '../storage/object-store/object-store-error.ts';
+import { LatencyHistogram } from './histogram.ts';
+import type { PercentilesMs } from './report/schema.ts';
+
+/** Distinct error codes kept per operation; further codes are counted under `OTHER`. */
+export const ERROR_CODES_MAX = 100;
+/** The code cut-off operations are counted under. */
+export const CUT_OFF_CODE = 'CUT_OFF';
+const CUT_OFF_ERROR = Object.assign(new Error('cut off at the end of the grace period'), {
+  code: CUT_OFF_CODE,
+});
+
+/** What errors are counted by: a TierVecError's code (with the S3 code it wraps), an S3 code, else a name. */
+export function errorCode(error: unknown): string {
+  if (isTierVecError(error)) {
+    return isObjectStoreError(error.cause) ? `${error.code}/${error.cause.code}` : error.code;
+  }
+  if (isObjectStoreError(error)) return error.code;
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && code.length > 0 && code.length <= 64 ? code : error.name;
+  }
+  return typeof error;
+}
+
+/** Per-interval figures of one operation name, shared by every group that runs it. */
+class IntervalOperation {
+  readonly histogram = new LatencyHistogram();
+  count = 0;
+  errors = 0;
+}
+
+class WindowOperation {
+  readonly histogram = new LatencyHistogram();
+  count = 0;
+  errors = 0;
+}
+
+class MeasuredWindow {
+  readonly operations = new Map<string, WindowOperation>();
+  constructor(
+    readonly name: string,
+    readonly startMs: number,
+    readonly endMs: number,
+  ) {}
+}
+
+/** Everything recorded about one operation of one load group. */
+export class OperationSlot {
+  readonly response = new LatencyHistogram();
+  readonly service = new LatencyHistogram();
+  readonly errorResponse = new LatencyHistogram();
+  readonly errorsByCode = new Map<string, number>();
+  count = 0;
+  errors = 0;
+  dropped = 0;
+  cutOff = 0;
+  /** Completions within [warm-up end, arrival window end), for throughput. */
+  completedInWindow = 0;
+  /** Operations intended during the warm-up (not in the figures above). */
+  warmupCount = 0;
+  readonly windows: WindowOperation[];
+
+  constructor(
+    readonly group: string,
+    readonly operation: string,
+    readonly interval: IntervalOperation,
+    windows: MeasuredWindow[],
+  ) {
+    this.windows = windows.map((window) => {
+      let op = window.operations.get(operation);
+      if (op === undefined) {
+        op = new WindowOperation();
+        window.operations.set(operation, op);
+      }
+      return op;
+    });
+  }
+
+  countError(code: string): void {
+    const key = this.errorsByCode.has(code) || this.errorsByCode.size < ERROR_CODES_MAX ? code : 'OTHER';
+    this.errorsByCode.set(key, (this.errorsByCode.get(key) ?? 0) + 1);
+  }
+}
+
+export interface IntervalSnapshot {
+  count: number;
+  errors: number;
+  dropped: number;
+  latencyMs: PercentilesMs;
+  operations: Record<string, { count: number; errors: number; latencyMs: PercentilesMs }>;
+}
+
+export interface RecorderOptions {
+  warmupMs: number;
+  /** End of the arrival window; completions after it do not count towards throughput. */
+  windowEndMs: number;
+  windows: ReadonlyArray<{ name: string; startS: number; endS: number }>;
+}
+
+export class Recorder {
+  readonly #warmupMs: number;
+  #windowEndMs: number;
+  readonly #windows: MeasuredWindow[];
+  readonly #windowStartMs: Float64Array;
+  readonly #windowEndMsList: Float64Array;
+  readonly #slots: OperationSlot[] = [];
+  readonly #interval = new Map<string, IntervalOperation>();
+  readonly #intervalAll = new LatencyHistogram();
+  #intervalDropped = 0;
+  readonly lateness = new LatencyHistogram();
+  /** Totals since the start, warm-up included, for progress lines. */
+  completedTotal = 0;
+  errorsTotal = 0;
+  droppedTotal = 0;
+
+  constructor(options: RecorderOptions) {
+    this.#warmupMs = options.warmupMs;
+    this.#windowEndMs = options.windowEndMs;
+    this.#windows = options.windows.map((w) => new MeasuredWindow(w.name, w.startS * 1000, w.endS * 1000));
+    this.#windowStartMs = Float64Array.from(this.#windows, (w) => w.startMs);
+    this.#windowEndMsList = Float64Array.from(this.#windows, (w) => w.endMs);
+  }
+
+  /** The slot of `operation` in `group`, created on first use. */
+  slot(group: string, operation: string): OperationSlot {
+    const existing = this.#slots.find((s) => s.group === group && s.operation === operation);
+    if (existing !== undefined) return existing;
+    let interval = this.#interval.get(operation);
+    if (interval === undefined) {
+      interval = new IntervalOperation();
+      this.#interval.set(operation, interval);
+    }
+    const slot = new OperationSlot(group, operation, interval, this.#windows);
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  get slots(): readonly OperationSlot[] {
+    return this.#slots;
+  }
+
+  get windows(): readonly MeasuredWindow[] {
+    return this.#windows;
+  }
+
+  /** Stops counting completions towards throughput from `atMs` on (the run was stopped early). */
+  closeWindow(atMs: number): void {
+    this.#windowEndMs = Math.min(this.#windowEndMs, atMs);
+  }
+
+  /** Records a finished operation; `error` is only read when `failed`. Failed operations keep their real latency. */
+  complete(
+    slot: OperationSlot,
+    intendedMs: number,
+    startedMs: number,
+    endMs: number,
+    failed: boolean,
+    error: unknown,
+  ): void {
+    const responseMs = endMs - intendedMs;
+    this.completedTotal++;
+    this.#intervalAll.recordMs(responseMs);
+    const interval = slot.interval;
+    interval.histogram.recordMs(responseMs);
+    interval.count++;
+    if (failed) {
+      interval.errors++;
+      this.errorsTotal++;
+    }
+    if (endMs >= this.#warmupMs && endMs < this.#windowEndMs) slot.completedInWindow++;
+    if (intendedMs < this.#warmupMs) {
+      slot.warmupCount++;
+      return;
+    }
+    slot.count++;
+    slot.response.recordMs(responseMs);
+    slot.service.recordMs(endMs - startedMs);
+    if (failed) {
+      slot.errors++;
+      slot.errorResponse.recordMs(responseMs);
+      slot.countError(errorCode(error));
+    }
+    for (let w = 0; w < this.#windowStartMs.length; w++) {
+      if (
+        intendedMs >= (this.#windowStartMs[w] as number) &&
+        intendedMs < (this.#windowEndMsList[w] as number)
+      ) {
+        const op = slot.windows[w] as WindowOperation;
+        op.histogram.recordMs(responseMs);
+        op.count++;
+        if (failed) op.errors++;
+      }
+    }
+  }
+
+  /** Records an arrival refused at saturation. */
+  drop(slot: OperationSlot, intendedMs: number): void {
+    this.droppedTotal++;
+    this.#intervalDropped++;
+    if (intendedMs >= this.#warmupMs) slot.dropped++;
+  }
+
+  /**
+   * Records an operation still queued (`startedMs` undefined) or running when the grace period ran
+   * out: a failure with code CUT_OFF whose latency is the time it had been waiting by then (a floor).
+   */
+  cutOff(slot: OperationSlot, intendedMs: number, startedMs: number | undefined, atMs: number): void {
+    if (intendedMs >= this.#warmupMs) slot.cutOff++;
+    if (startedMs === undefined) {
+      // Never started: no service time; the response time is the whole wait.
+      this.completedTotal++;
+      this.errorsTotal++;
+      slot.interval.count++;
+      slot.interval.errors++;
+      slot.interval.histogram.recordMs(atMs - intendedMs);
+      this.#intervalAll.recordMs(atMs - intendedMs);
+      if (intendedMs < this.#warmupMs) return;
+      slot.count++;
+      slot.errors++;
+      slot.response.recordMs(atMs - intendedMs);
+      slot.errorResponse.recordMs(atMs - intendedMs);
+      slot.countError(CUT_OFF_CODE);
+      return;
+    }
+    this.complete(slot, intendedMs, startedMs, atMs, true, CUT_OFF_ERROR);
+  }
+
+  /** Returns the figures of the interval since the previous call and starts a new one. */
+  takeInterval(): IntervalSnapshot {
+    const operations: IntervalSnapshot['operations'] = {};
+    let count = 0;
+    let errors = 0;
+    for (const [name, op] of this.#interval) {
+      operations[name] = { count: op.count, errors: op.errors, latencyMs: percentiles(op.histogram) };
+      count += op.count;
+      errors += op.errors;
+      op.count = 0;
+      op.errors = 0;
+      op.histogram.reset();
+    }
+    const snapshot = {
+      count,
+      errors,
+      dropped: this.#intervalDropped,
+      latencyMs: percentiles(this.#intervalAll),
+      operations,
+    };
+    this.#intervalAll.reset();
+    this.#intervalDropped = 0;
+    return snapshot;
+  }
+
+  /** Frees every histogram. */
+  destroy(): void {
+    for (const slot of this.#slots) {
+      slot.response.destroy();
+      slot.service.destroy();
+      slot.errorResponse.destroy();
+    }
+    for (const op of this.#interval.values()) op.histogram.destroy();
+    for (const window of this.#windows) for (const op of window.operations.values()) op.histogram.destroy();
+    this.#intervalAll.destroy();
+    this.lateness.destroy();
+  }
+}
+
+function percentiles(histogram: LatencyHistogram): PercentilesMs {
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    p50: round(histogram.percentileMs(50)),
+    p95: round(histogram.percentileMs(95)),
+    p99: round(histogram.percentileMs(99)),
+  };
+}
