@@ -1,0 +1,98 @@
+/**
+ * The one place tiervec talks to hnswlib-node, so its pitfalls are handled once:
+ * - it takes plain arrays only (never typed arrays), so vectors are converted here;
+ * - `searchKnn` is synchronous and throws when k exceeds the capacity, so k is clamped;
+ * - `ef` resets to 10 after `readIndex`, so it is set before every search;
+ * - deleted points still count in `getCurrentCount` and capacity, so counts here are rows, not live
+ *   documents, and growth uses `resizeIndex` before the capacity is reached;
+ * - `markDelete` throws on an already deleted label, so callers track deletions themselves.
+ * Labels are segment row numbers (0, 1, 2, …); the segment maps them to ids.
+ */
+
+import hnswlib from 'hnswlib-node';
+import type { Metric } from '../collection-spec.ts';
+
+const { HierarchicalNSW } = hnswlib;
+type NativeIndex = InstanceType<typeof HierarchicalNSW>;
+
+export interface HnswBuildParams {
+  metric: Metric;
+  dimension: number;
+  m: number;
+  efConstruction: number;
+  /** Seed of hnswlib's level generator, so a segment's graph is reproducible. */
+  seed: number;
+}
+
+export interface HnswSearchResult {
+  labels: number[];
+  distances: number[];
+}
+
+/** hnswlib's space for each metric: 'cosine' normalizes internally and reports 1 − similarity. */
+function spaceFor(metric: Metric): 'cosine' | 'l2' | 'ip' {
+  return metric;
+}
+
+export class HnswIndex {
+  readonly #native: NativeIndex;
+  readonly dimension: number;
+  #capacity: number;
+
+  private constructor(native: NativeIndex, dimension: number, capacity: number) {
+    this.#native = native;
+    this.dimension = dimension;
+    this.#capacity = capacity;
+  }
+
+  static create(params: HnswBuildParams, capacity: number): HnswIndex {
+    const native = new HierarchicalNSW(spaceFor(params.metric), params.dimension);
+    native.initIndex(Math.max(1, capacity), params.m, params.efConstruction, params.seed, false);
+    return new HnswIndex(native, params.dimension, Math.max(1, capacity));
+  }
+
+  /** Reads an index file written by `write`. */
+  static async read(path: string, metric: Metric, dimension: number): Promise<HnswIndex> {
+    const native = new HierarchicalNSW(spaceFor(metric), dimension);
+    await native.readIndex(path, false);
+    return new HnswIndex(native, dimension, native.getMaxElements());
+  }
+
+  /** Rows in the graph, deleted ones included. */
+  get count(): number {
+    return this.#native.getCurrentCount();
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Adds a vector under `label`, doubling the capacity first when it is full. */
+  add(vector: Float32Array, label: number): void {
+    if (this.#native.getCurrentCount() >= this.#capacity) {
+      this.#capacity *= 2;
+      this.#native.resizeIndex(this.#capacity);
+    }
+    this.#native.addPoint(Array.from(vector), label);
+  }
+
+  markDeleted(label: number): void {
+    this.#native.markDelete(label);
+  }
+
+  /**
+   * The k nearest non-deleted labels, closest first. `query` must already be a plain array (convert
+   * once per search, not once per segment). `filter` runs synchronously for each candidate label.
+   */
+  search(query: number[], k: number, ef: number, filter?: (label: number) => boolean): HnswSearchResult {
+    if (this.#native.getCurrentCount() === 0) return { labels: [], distances: [] };
+    this.#native.setEf(Math.max(ef, k));
+    const result = this.#native.searchKnn(query, Math.min(k, this.#capacity), filter);
+    return { labels: result.neighbors, distances: result.distances };
+  }
+
+  /** Writes the index to `path` (callers write to a temporary path and rename). */
+  async write(path: string): Promise<void> {
+    await this.#native.writeIndex(path);
+  }
+}

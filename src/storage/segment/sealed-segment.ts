@@ -1,0 +1,154 @@
+/**
+ * A sealed segment: immutable files plus the few bytes per row that must stay in memory whatever its
+ * tier (deleted flags and document sizes, so deletes, overwrites and quota accounting never need the
+ * files). Loading and unloading are first-class: `load()` builds the in-memory form from the files
+ * (concurrent callers share one load), `unload()` drops it. A hot segment is loaded; a warm one is
+ * files on local disk only. (Cold, object-store-only segments come with tiering.)
+ *
+ * Rows deleted after the segment was frozen are tombstones: recorded here, re-applied on every load,
+ * and made durable by the collection (WAL, then tombstone files named by the manifest). The segment
+ * never writes its own files after sealing.
+ */
+
+import { readSegmentFiles, type SegmentDescriptor } from './segment-file.ts';
+import type { SegmentBytes, SegmentMemory } from './segment-memory.ts';
+
+export type SealedState = 'sealing' | 'sealed';
+export type SegmentTier = 'hot' | 'warm';
+
+export class SealedSegment {
+  readonly seq: number;
+  readonly id: string;
+  readonly dir: string;
+  readonly rows: number;
+  #state: SealedState;
+  #descriptor: SegmentDescriptor | undefined;
+  #memory: SegmentMemory | undefined;
+  #loading: Promise<SegmentMemory> | undefined;
+  #deleted: Uint8Array;
+  readonly #docBytes: Uint32Array;
+  readonly #tombstones = new Set<number>();
+  #deletedCount: number;
+  #loads = 0;
+
+  private constructor(seq: number, id: string, dir: string, memory: SegmentMemory, state: SealedState) {
+    this.seq = seq;
+    this.id = id;
+    this.dir = dir;
+    this.rows = memory.rows;
+    this.#state = state;
+    this.#memory = memory;
+    const resident = memory.residentState();
+    this.#deleted = resident.deleted;
+    this.#docBytes = resident.docBytes;
+    this.#deletedCount = memory.rows - memory.liveRows;
+  }
+
+  /** A segment just frozen from the active one; it stays loaded until its files are written. */
+  static fromFrozen(seq: number, id: string, dir: string, memory: SegmentMemory): SealedSegment {
+    return new SealedSegment(seq, id, dir, memory, 'sealing');
+  }
+
+  /** Opens a sealed segment from its files and applies its persisted tombstones. */
+  static async open(
+    dir: string,
+    descriptor: SegmentDescriptor,
+    tombstones: readonly number[],
+  ): Promise<SealedSegment> {
+    const memory = await readSegmentFiles(dir, descriptor);
+    const segment = new SealedSegment(descriptor.seq, descriptor.id, dir, memory, 'sealed');
+    segment.#descriptor = descriptor;
+    segment.#loads = 1;
+    for (const row of tombstones) segment.tombstone(row);
+    return segment;
+  }
+
+  get state(): SealedState {
+    return this.#state;
+  }
+
+  get tier(): SegmentTier {
+    return this.#memory === undefined ? 'warm' : 'hot';
+  }
+
+  get descriptor(): SegmentDescriptor | undefined {
+    return this.#descriptor;
+  }
+
+  get liveRows(): number {
+    return this.rows - this.#deletedCount;
+  }
+
+  /** How many times the files were read into memory. */
+  get loads(): number {
+    return this.#loads;
+  }
+
+  /** The files are durable and named by a manifest; from now on the segment may be unloaded. */
+  markSealed(descriptor: SegmentDescriptor): void {
+    this.#descriptor = descriptor;
+    this.#state = 'sealed';
+  }
+
+  /** The in-memory form if loaded, without waiting. */
+  loaded(): SegmentMemory | undefined {
+    return this.#memory;
+  }
+
+  /** The in-memory form, reading the files when the segment is not loaded. */
+  load(): Promise<SegmentMemory> {
+    if (this.#memory !== undefined) return Promise.resolve(this.#memory);
+    this.#loading ??= this.#readFiles().finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  async #readFiles(): Promise<SegmentMemory> {
+    const descriptor = this.#descriptor;
+    if (descriptor === undefined) throw new Error(`SealedSegment ${this.id}: no descriptor to load from`);
+    const memory = await readSegmentFiles(this.dir, descriptor);
+    // Tombstones made while unloaded live in the resident flags; replay them onto the fresh copy.
+    for (const row of this.#tombstones) memory.markDeleted(row);
+    const resident = memory.residentState();
+    this.#deleted = resident.deleted;
+    this.#memory = memory;
+    this.#loads++;
+    return memory;
+  }
+
+  /** Drops the in-memory form; returns false while the segment is still being sealed. */
+  unload(): boolean {
+    if (this.#state !== 'sealed') return false;
+    this.#memory = undefined;
+    return true;
+  }
+
+  isDeleted(row: number): boolean {
+    return this.#deleted[row] === 1;
+  }
+
+  docBytes(row: number): number {
+    return this.#docBytes[row] as number;
+  }
+
+  /** Records a deletion of a row; returns false when the row was already deleted. */
+  tombstone(row: number): boolean {
+    if (row < 0 || row >= this.rows) throw new Error(`SealedSegment ${this.id}: row ${row} out of range`);
+    if (this.#deleted[row] === 1) return false;
+    if (this.#memory !== undefined) this.#memory.markDeleted(row);
+    else this.#deleted[row] = 1;
+    this.#tombstones.add(row);
+    this.#deletedCount++;
+    return true;
+  }
+
+  /** Bytes in memory when loaded (vectors, metadata, index) and the size of its files on disk. */
+  bytes(): { memory: SegmentBytes | undefined; filesBytes: number } {
+    const descriptor = this.#descriptor;
+    return {
+      memory: this.#memory?.bytes(),
+      filesBytes: descriptor === undefined ? 0 : descriptor.arrow.bytes + descriptor.hnsw.bytes,
+    };
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The on-disk form of a sealed segment: one Arrow IPC file (columns `id` Utf8, `vector`
+ * FixedSizeList<Float32>, `metadata` Utf8 JSON, `deleted` Bool) and one hnswlib index file, named
+ * `{segmentId}.arrow` and `{segmentId}.hnsw`. The Arrow schema's metadata carries everything needed
+ * to interpret both files without the manifest (format, dimension, metric, HNSW parameters, row
+ * counts, and the index file's size and CRC-32), so the pair can be copied to an object store and
+ * opened anywhere. Both files are immutable once written.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  Bool,
+  Field,
+  FixedSizeList,
+  Float32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
+import { ErrorCode, TierVecError } from '../../errors.ts';
+import type { Metric } from '../collection-spec.ts';
+import { crc32 } from '../crc32.ts';
+import { syncAndRename, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
+import type { HnswBuildParams } from './hnsw-index.ts';
+import { HnswIndex } from './hnsw-index.ts';
+import { type SegmentColumns, SegmentMemory } from './segment-memory.ts';
+
+export const SEGMENT_FORMAT = 'tiervec.segment';
+export const SEGMENT_FORMAT_VERSION = 1;
+const INFO_KEY = 'tiervec.segment';
+
+export interface FileRef {
+  readonly name: string;
+  readonly bytes: number;
+  readonly crc32: number;
+}
+
+/** Describes one sealed segment; kept in the manifest and, minus `arrow`, in the Arrow file itself. */
+export interface SegmentDescriptor {
+  readonly format: typeof SEGMENT_FORMAT;
+  readonly formatVersion: number;
+  readonly id: string;
+  readonly seq: number;
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly seed: number;
+  readonly rows: number;
+  /** Rows already deleted when the segment was frozen (the Arrow `deleted` column). */
+  readonly deletedRows: number;
+  readonly createdAtMs: number;
+  readonly hnsw: FileRef;
+  readonly arrow: FileRef;
+}
+
+export type SegmentFileInfo = Omit<SegmentDescriptor, 'arrow'>;
+
+export function segmentIdFor(seq: number): string {
+  return String(seq).padStart(10, '0');
+}
+
+export function buildParamsOf(descriptor: SegmentFileInfo): HnswBuildParams {
+  return {
+    metric: descriptor.metric,
+    dimension: descriptor.dimension,
+    m: descriptor.m,
+    efConstruction: descriptor.efConstruction,
+    seed: descriptor.seed,
+  };
+}
+
+export function encodeSegmentArrow(columns: SegmentColumns, info: SegmentFileInfo): Uint8Array {
+  const vectorType = new FixedSizeList(info.dimension, new Field('item', new Float32(), false));
+  const fields = [
+    new Field('id', new Utf8(), false),
+    new Field('vector', vectorType, false),
+    new Field('metadata', new Utf8(), false),
+    new Field('deleted', new Bool(), false),
+  ];
+  const schema = new Schema(fields, new Map([[INFO_KEY, JSON.stringify(info)]]));
+  const vectorChild = makeData({
+    type: new Float32(),
+    length: columns.rows * info.dimension,
+    data: columns.vectors,
+  });
+  const vectors = makeData({ type: vectorType, length: columns.rows, nullCount: 0, child: vectorChild });
+  const ids = vectorFromArray(columns.ids as string[], new Utf8());
+  const metadata = vectorFromArray(columns.metadataJson as string[], new Utf8());
+  const deleted = vectorFromArray(
+    Array.from(columns.deleted, (flag) => flag === 1),
+    new Bool(),
+  );
+  const struct = makeData({
+    type: new Struct(fields),
+    length: columns.rows,
+    nullCount: 0,
+    children: [ids.data[0], vectors, metadata.data[0], deleted.data[0]] as never,
+  });
+  return tableToIPC(new Table([new RecordBatch(schema, struct)]), 'file');
+}
+
+function corrupt(what: string, cause?: unknown): TierVecError {
+  return new TierVecError(ErrorCode.CORRUPT_DATA, `Segment file ${what}`, { cause });
+}
+
+export function decodeSegmentArrow(
+  bytes: Uint8Array,
+  name: string,
+): { info: SegmentFileInfo; columns: SegmentColumns } {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (error) {
+    throw corrupt(`${name} is not a readable Arrow IPC file`, error);
+  }
+  const rawInfo = table.schema.metadata.get(INFO_KEY);
+  if (rawInfo === undefined) throw corrupt(`${name} has no ${INFO_KEY} schema metadata`);
+  const info = JSON.parse(rawInfo) as SegmentFileInfo;
+  if (info.format !== SEGMENT_FORMAT || info.formatVersion !== SEGMENT_FORMAT_VERSION) {
+    throw corrupt(
+      `${name} has format ${info.format} v${info.formatVersion}; expected ${SEGMENT_FORMAT} v${SEGMENT_FORMAT_VERSION}`,
+    );
+  }
+  if (table.numRows !== info.rows)
+    throw corrupt(`${name} holds ${table.numRows} rows; its header says ${info.rows}`);
+  const idColumn = table.getChild('id');
+  const vectorColumn = table.getChild('vector');
+  const metadataColumn = table.getChild('metadata');
+  const deletedColumn = table.getChild('deleted');
+  if (!idColumn || !vectorColumn || !metadataColumn || !deletedColumn) {
+    throw corrupt(`${name} lacks one of the columns id, vector, metadata, deleted`);
+  }
+  const vectors = new Float32Array(info.rows * info.dimension);
+  let offset = 0;
+  for (const data of vectorColumn.data) {
+    const child = data.children[0];
+    const values = child?.values;
+    if (!(values instanceof Float32Array)) throw corrupt(`${name} has a vector column that is not float32`);
+    const start = (child?.offset ?? 0) + data.offset * info.dimension;
+    vectors.set(values.subarray(start, start + data.length * info.dimension), offset);
+    offset += data.length * info.dimension;
+  }
+  const deleted = new Uint8Array(info.rows);
+  let row = 0;
+  for (const flag of deletedColumn) deleted[row++] = flag ? 1 : 0;
+  const columns: SegmentColumns = {
+    rows: info.rows,
+    ids: idColumn.toArray() as string[],
+    vectors,
+    metadataJson: metadataColumn.toArray() as string[],
+    deleted,
+  };
+  return { info, columns };
+}
+
+/**
+ * Writes a frozen segment's two files durably: the index first (hnswlib writes a temporary path that
+ * is then fsynced and renamed), then the Arrow file, whose header records the index's size and CRC.
+ */
+export async function writeSegmentFiles(
+  dir: string,
+  memory: SegmentMemory,
+  columns: SegmentColumns,
+  info: Omit<SegmentFileInfo, 'hnsw' | 'format' | 'formatVersion'>,
+): Promise<SegmentDescriptor> {
+  const indexName = `${info.id}.hnsw`;
+  const indexPath = join(dir, indexName);
+  await memory.writeIndex(`${indexPath}${TEMP_SUFFIX}`);
+  await syncAndRename(`${indexPath}${TEMP_SUFFIX}`, indexPath);
+  const indexBytes = await readFile(indexPath);
+  const hnsw: FileRef = { name: indexName, bytes: indexBytes.length, crc32: crc32(indexBytes) };
+  const fileInfo: SegmentFileInfo = {
+    format: SEGMENT_FORMAT,
+    formatVersion: SEGMENT_FORMAT_VERSION,
+    ...info,
+    hnsw,
+  };
+  const arrowName = `${info.id}.arrow`;
+  const arrowBytes = encodeSegmentArrow(columns, fileInfo);
+  await writeFileDurable(join(dir, arrowName), arrowBytes);
+  return { ...fileInfo, arrow: { name: arrowName, bytes: arrowBytes.length, crc32: crc32(arrowBytes) } };
+}
+
+async function readChecked(dir: string, ref: FileRef): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, ref.name));
+  } catch (error) {
+    throw corrupt(`${ref.name} cannot be read`, error);
+  }
+  if (bytes.length !== ref.bytes || crc32(bytes) !== ref.crc32) {
+    throw corrupt(
+      `${ref.name} does not match its recorded size and CRC-32 (${ref.bytes} bytes, ${ref.crc32})`,
+    );
+  }
+  return bytes;
+}
+
+/** Reads and verifies a sealed segment's files and builds its in-memory form (no tombstones applied). */
+export async function readSegmentFiles(dir: string, descriptor: SegmentDescriptor): Promise<SegmentMemory> {
+  const arrowBytes = await readChecked(dir, descriptor.arrow);
+  const { info, columns } = decodeSegmentArrow(arrowBytes, descriptor.arrow.name);
+  if (
+    info.id !== descriptor.id ||
+    info.rows !== descriptor.rows ||
+    info.hnsw.crc32 !== descriptor.hnsw.crc32
+  ) {
+    throw corrupt(`${descriptor.arrow.name} describes a different segment than the manifest`);
+  }
+  await readChecked(dir, descriptor.hnsw);
+  const index = await HnswIndex.read(
+    join(dir, descriptor.hnsw.name),
+    descriptor.metric,
+    descriptor.dimension,
+  );
+  if (index.count !== descriptor.rows) {
+    throw corrupt(`${descriptor.hnsw.name} holds ${index.count} rows; expected ${descriptor.rows}`);
+  }
+  return SegmentMemory.fromColumns(buildParamsOf(descriptor), index, columns, descriptor.hnsw.bytes);
+}

@@ -1,0 +1,327 @@
+/**
+ * The in-memory form of one segment: its rows (ids, vectors, metadata, deleted flags, byte sizes) and
+ * its HNSW graph, with the searches that run over them. The active segment appends to one; a sealed
+ * segment that is hot holds one built from its files. Row numbers are HNSW labels.
+ *
+ * It never touches the disk except to write its own index file when asked, and it knows nothing of
+ * ids outside itself: the collection decides which row is the live one for an id.
+ */
+
+import type { Metric } from '../collection-spec.ts';
+import type { MetadataPredicate } from '../filter.ts';
+import type { Metadata, ValidDocument } from '../validation.ts';
+import { distance, norm } from './distance.ts';
+import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
+import { TopK } from './top-k.ts';
+
+export interface RowHit {
+  readonly row: number;
+  readonly distance: number;
+  readonly id: string;
+}
+
+/** The columns of a segment, as written to and read from its Arrow file. */
+export interface SegmentColumns {
+  readonly rows: number;
+  readonly ids: readonly string[];
+  /** rows × dimension float32 values, row-major. */
+  readonly vectors: Float32Array;
+  readonly metadataJson: readonly string[];
+  /** 1 where the row was deleted before the segment was frozen. */
+  readonly deleted: Uint8Array;
+}
+
+export interface SegmentBytes {
+  vectors: number;
+  metadata: number;
+  index: number;
+}
+
+const INITIAL_CAPACITY_MAX = 1_024;
+
+export class SegmentMemory {
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly #params: HnswBuildParams;
+  #ids: string[];
+  #vectors: Float32Array;
+  #norms: Float32Array;
+  #metadataJson: string[];
+  #metadata: (Metadata | undefined)[];
+  #docBytes: Uint32Array;
+  #deleted: Uint8Array;
+  #rows: number;
+  #deletedCount: number;
+  #metadataBytes: number;
+  readonly #index: HnswIndex;
+  #indexFileBytes: number | undefined;
+  #appendable: boolean;
+  /** Deletions made while the index is being written; applied to the graph once it is on disk. */
+  #deferredDeletes: number[] | undefined;
+
+  private constructor(params: HnswBuildParams, index: HnswIndex, columns: SegmentColumns, capacity: number) {
+    this.dimension = params.dimension;
+    this.metric = params.metric;
+    this.#params = params;
+    this.#index = index;
+    this.#rows = columns.rows;
+    this.#ids = [...columns.ids];
+    this.#metadataJson = [...columns.metadataJson];
+    this.#metadata = new Array(capacity);
+    // A read-only segment owns the columns it was given (no copy); an appendable one allocates.
+    const exact = capacity === columns.rows;
+    this.#vectors = exact ? columns.vectors : new Float32Array(capacity * params.dimension);
+    this.#deleted = exact ? columns.deleted : new Uint8Array(capacity);
+    this.#norms = new Float32Array(capacity);
+    this.#docBytes = new Uint32Array(capacity);
+    this.#deletedCount = 0;
+    this.#metadataBytes = 0;
+    const vectorBytes = params.dimension * 4;
+    for (let row = 0; row < columns.rows; row++) {
+      if (this.#deleted[row]) this.#deletedCount++;
+      this.#norms[row] = norm(this.#vectors, row * params.dimension, params.dimension);
+      const bytes =
+        Buffer.byteLength(this.#ids[row] as string) + Buffer.byteLength(this.#metadataJson[row] as string);
+      this.#docBytes[row] = bytes + vectorBytes;
+      this.#metadataBytes += bytes;
+    }
+    this.#appendable = false;
+  }
+
+  /** An empty, appendable segment (the active one). */
+  static createEmpty(params: HnswBuildParams, expectedRows: number): SegmentMemory {
+    const capacity = Math.max(1, Math.min(expectedRows, INITIAL_CAPACITY_MAX));
+    const index = HnswIndex.create(params, capacity);
+    const empty: SegmentColumns = {
+      rows: 0,
+      ids: [],
+      vectors: new Float32Array(0),
+      metadataJson: [],
+      deleted: new Uint8Array(0),
+    };
+    const memory = new SegmentMemory(params, index, empty, capacity);
+    memory.#appendable = true;
+    return memory;
+  }
+
+  /**
+   * A read-only segment from its files' contents. The index's deletion marks must match
+   * `columns.deleted`; later deletions (tombstones) are applied with `markDeleted`.
+   */
+  static fromColumns(
+    params: HnswBuildParams,
+    index: HnswIndex,
+    columns: SegmentColumns,
+    indexFileBytes: number,
+  ): SegmentMemory {
+    if (
+      columns.vectors.length !== columns.rows * params.dimension ||
+      columns.deleted.length !== columns.rows
+    ) {
+      throw new Error('SegmentMemory.fromColumns: column lengths do not match the row count');
+    }
+    const memory = new SegmentMemory(params, index, columns, columns.rows);
+    memory.#indexFileBytes = indexFileBytes;
+    return memory;
+  }
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  get liveRows(): number {
+    return this.#rows - this.#deletedCount;
+  }
+
+  get params(): HnswBuildParams {
+    return this.#params;
+  }
+
+  id(row: number): string {
+    return this.#ids[row] as string;
+  }
+
+  isDeleted(row: number): boolean {
+    return this.#deleted[row] === 1;
+  }
+
+  docBytes(row: number): number {
+    return this.#docBytes[row] as number;
+  }
+
+  /** A copy of the row's vector. */
+  vector(row: number): Float32Array {
+    const start = row * this.dimension;
+    return this.#vectors.slice(start, start + this.dimension);
+  }
+
+  /** The row's metadata as a fresh object the caller may keep and mutate. */
+  metadataCopy(row: number): Metadata {
+    return JSON.parse(this.#metadataJson[row] as string) as Metadata;
+  }
+
+  /** The row's metadata, parsed once and shared; for predicates, which must not mutate it. */
+  metadata(row: number): Metadata {
+    let parsed = this.#metadata[row];
+    if (parsed === undefined) {
+      parsed = JSON.parse(this.#metadataJson[row] as string) as Metadata;
+      this.#metadata[row] = parsed;
+    }
+    return parsed;
+  }
+
+  /** Appends a document as a new row and returns the row number. */
+  append(doc: ValidDocument): number {
+    if (!this.#appendable) throw new Error('SegmentMemory.append: the segment is frozen');
+    const row = this.#rows;
+    if (row >= this.#deleted.length) this.#grow(this.#deleted.length * 2);
+    this.#index.add(doc.vector, row);
+    this.#vectors.set(doc.vector, row * this.dimension);
+    this.#norms[row] = norm(doc.vector, 0, this.dimension);
+    this.#ids[row] = doc.id;
+    this.#metadataJson[row] = doc.metadataJson;
+    this.#docBytes[row] = doc.bytes;
+    this.#metadataBytes += doc.bytes - this.dimension * 4;
+    this.#rows = row + 1;
+    return row;
+  }
+
+  #grow(capacity: number): void {
+    const vectors = new Float32Array(capacity * this.dimension);
+    vectors.set(this.#vectors);
+    this.#vectors = vectors;
+    this.#norms = growTyped(this.#norms, new Float32Array(capacity));
+    this.#docBytes = growTyped(this.#docBytes, new Uint32Array(capacity));
+    this.#deleted = growTyped(this.#deleted, new Uint8Array(capacity));
+    this.#metadata.length = capacity;
+  }
+
+  /** Marks a row deleted; returns false when it already was. */
+  markDeleted(row: number): boolean {
+    if (row < 0 || row >= this.#rows) throw new Error(`SegmentMemory.markDeleted: row ${row} out of range`);
+    if (this.#deleted[row] === 1) return false;
+    this.#deleted[row] = 1;
+    this.#deletedCount++;
+    if (this.#deferredDeletes !== undefined) this.#deferredDeletes.push(row);
+    else this.#index.markDeleted(row);
+    return true;
+  }
+
+  /**
+   * Stops appends and returns the columns as they are now (the deleted flags copied, so later
+   * deletions stay out of the Arrow file). Until `indexWritten()`, deletions skip the graph so that
+   * the index file matches those flags exactly.
+   */
+  freeze(): SegmentColumns {
+    this.#appendable = false;
+    this.#deferredDeletes = [];
+    return {
+      rows: this.#rows,
+      ids: this.#ids.slice(0, this.#rows),
+      vectors: this.#vectors.subarray(0, this.#rows * this.dimension),
+      metadataJson: this.#metadataJson.slice(0, this.#rows),
+      deleted: this.#deleted.slice(0, this.#rows),
+    };
+  }
+
+  async writeIndex(path: string): Promise<void> {
+    await this.#index.write(path);
+  }
+
+  /** The index file is on disk: apply the deletions that waited for it. */
+  indexWritten(indexFileBytes: number): void {
+    const deferred = this.#deferredDeletes ?? [];
+    this.#deferredDeletes = undefined;
+    for (const row of deferred) this.#index.markDeleted(row);
+    this.#indexFileBytes = indexFileBytes;
+  }
+
+  /** Approximate HNSW search; `query` is a plain array (see HnswIndex.search). */
+  annSearch(query: number[], k: number, ef: number, predicate?: MetadataPredicate): RowHit[] {
+    const filter = this.#labelFilter(predicate);
+    const { labels, distances } = this.#index.search(query, k, ef, filter);
+    const hits: RowHit[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const row = labels[i] as number;
+      if (this.#deleted[row] === 1) continue;
+      hits.push({ row, distance: distances[i] as number, id: this.#ids[row] as string });
+    }
+    return hits;
+  }
+
+  #labelFilter(predicate: MetadataPredicate | undefined): ((label: number) => boolean) | undefined {
+    const deleted = this.#deleted;
+    const deferred = this.#deferredDeletes !== undefined && this.#deferredDeletes.length > 0;
+    if (predicate !== undefined) {
+      return deferred
+        ? (label) => deleted[label] === 0 && predicate(this.metadata(label))
+        : (label) => predicate(this.metadata(label));
+    }
+    return deferred ? (label) => deleted[label] === 0 : undefined;
+  }
+
+  /** Brute-force k-NN over live rows matching `predicate`: the reference HNSW is measured against. */
+  exactSearch(query: Float32Array, queryNorm: number, k: number, predicate?: MetadataPredicate): RowHit[] {
+    const top = new TopK<RowHit>(k);
+    const dimension = this.dimension;
+    for (let row = 0; row < this.#rows; row++) {
+      if (this.#deleted[row] === 1) continue;
+      if (predicate !== undefined && !predicate(this.metadata(row))) continue;
+      const d = distance(
+        this.metric,
+        query,
+        queryNorm,
+        this.#vectors,
+        row * dimension,
+        this.#norms[row] as number,
+      );
+      const id = this.#ids[row] as string;
+      top.offer(d, id, () => ({ row, distance: d, id }));
+    }
+    return top.sorted();
+  }
+
+  /**
+   * Estimated number of live rows matching `predicate`, from an evenly spaced sample of at most
+   * `samplesMax` rows (deterministic, so the same query takes the same path every time).
+   */
+  estimateMatches(predicate: MetadataPredicate, samplesMax: number): number {
+    if (this.#rows === 0) return 0;
+    const samples = Math.min(samplesMax, this.#rows);
+    const step = this.#rows / samples;
+    let matches = 0;
+    for (let i = 0; i < samples; i++) {
+      const row = Math.floor(i * step);
+      if (this.#deleted[row] === 0 && predicate(this.metadata(row))) matches++;
+    }
+    return (matches / samples) * this.#rows;
+  }
+
+  bytes(): SegmentBytes {
+    return {
+      vectors: this.#rows * this.dimension * 4,
+      metadata: this.#metadataBytes,
+      index: this.#indexFileBytes ?? estimateIndexBytes(this.#params, this.#index.capacity, this.#rows),
+    };
+  }
+
+  /** Per-row deleted flags and document sizes, which a sealed segment keeps while unloaded. */
+  residentState(): { deleted: Uint8Array; docBytes: Uint32Array } {
+    return { deleted: this.#deleted, docBytes: this.#docBytes };
+  }
+}
+
+function growTyped<T extends Float32Array | Uint32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/**
+ * hnswlib's memory for a graph: every allocated slot holds the vector, a label and 2m bottom-layer
+ * links; the 1/(m − 1) expected upper levels per element hold m links each.
+ */
+export function estimateIndexBytes(params: HnswBuildParams, capacity: number, rows: number): number {
+  const perSlot = params.dimension * 4 + (2 * params.m + 1) * 4 + 8;
+  const upperPerRow = ((params.m + 1) * 4) / (params.m - 1);
+  return Math.round(capacity * perSlot + rows * upperPerRow);
+}
