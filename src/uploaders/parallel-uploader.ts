@@ -1,0 +1,549 @@
+/**
+ * The ParallelUploader puts objects into an ObjectStore with at most `concurrencyMax` requests in
+ * flight (a FIFO semaphore, the rest queued in order up to `queuedMax`), retries transient errors
+ * with seeded full-jitter backoff on the injected clock, stops calling a failing store through a
+ * circuit breaker, and keeps what finally fails in a dead-letter queue on local disk, from which it
+ * can be replayed. Every upload ends in exactly one of two states, `uploaded` or `dead-lettered`; an
+ * upload that can be neither (dead-letter queue full, local disk failing, aborted, closed) rejects,
+ * so the caller still owns its bytes and knows it.
+ *
+ * An attempt refused by the open circuit (CIRCUIT_OPEN) never reaches the store; it counts as a
+ * transient failure, so the upload backs off and tries again, and when its attempts are used up it is
+ * dead-lettered with CIRCUIT_OPEN. Nothing waits unboundedly for a circuit to close, and nothing is
+ * dropped: replay the dead letters once the store is back.
+ *
+ * This module depends only on the ObjectStore interface and ObjectStoreError; it never reads the
+ * wall clock or Math.random directly (the defaults of `clock` and `seed` do).
+ */
+
+import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import {
+  abortError,
+  checkInteger,
+  describeValue,
+  ErrorCode,
+  isTierVecError,
+  TierVecError,
+} from '../errors.ts';
+import { Rng, randomSeed } from '../random.ts';
+import type { ObjectStore } from '../storage/object-store/object-store.ts';
+import { isObjectStoreError, ObjectStoreError } from '../storage/object-store/object-store-error.ts';
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStats,
+  resolveCircuitBreakerOptions,
+} from './circuit-breaker.ts';
+import { type DeadLetter, type DeadLetterEntry, DeadLetterQueue } from './dead-letter-queue.ts';
+import { PARALLEL_UPLOADER_DEFAULTS } from './defaults.ts';
+import {
+  isRetryableError,
+  type RetryEvent,
+  type RetryOptions,
+  type RetryOutcome,
+  RetryPolicy,
+  resolveRetryOptions,
+} from './retry.ts';
+import { type ReleasePermit, Semaphore } from './semaphore.ts';
+
+export interface ParallelUploaderOptions {
+  objectStore: ObjectStore;
+  /** Directory of the dead-letter queue (created when missing). */
+  deadLetterDir: string;
+  /** Uploads in flight at once (1..256). @default 10 */
+  concurrencyMax?: number;
+  /** Uploads waiting for a slot (0..1_000_000); one more is rejected with RATE_LIMITED. @default 10000 */
+  queuedMax?: number;
+  /** Dead-letter entries kept (1..10_000_000); one more upload that fails rejects with DEAD_LETTER_FULL. @default 10000 */
+  deadLettersMax?: number;
+  /** Milliseconds one attempt may take before it is abandoned as a RequestTimeout (1..3_600_000). @default 30000 */
+  attemptTimeoutMs?: number;
+  retry?: RetryOptions;
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Time source for backoff, cooldown, attempt timeouts and dead-letter times. @default systemClock */
+  clock?: Clock;
+  /** Seeds the backoff jitter. @default a random seed, reported in `stats().seed` */
+  seed?: number;
+  /** Called before each backoff wait. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface UploadOptions {
+  signal?: AbortSignal;
+  /**
+   * `'*'`: create only. A retry that finds the object already there (its earlier attempt landed but
+   * the answer was lost) compares the bytes and counts identical bytes as uploaded.
+   */
+  ifNoneMatch?: '*';
+  /**
+   * The caller bounds its own uploads (the BatchUploader's `pendingDocsMax` does), so `queuedMax`
+   * does not apply to this one.
+   */
+  bypassQueueLimit?: boolean;
+}
+
+export type UploadResult =
+  | { state: 'uploaded'; key: string; attempts: number }
+  | { state: 'dead-lettered'; key: string; attempts: number; error: unknown; deadLetterId: string };
+
+/** What `flushAllParallel` reports per item: an upload result, or why the item is neither. */
+export type UploadOutcome = UploadResult | { state: 'failed'; key: string; error: unknown };
+
+export type ReplayOutcome =
+  | { state: 'uploaded'; id: string; key: string; attempts: number }
+  | { state: 'failed'; id: string; key: string; attempts: number; error: unknown };
+
+/** The dead-letter queue as the uploader exposes it. */
+export interface DeadLetters {
+  list(): Promise<DeadLetterEntry[]>;
+  read(id: string): Promise<DeadLetter>;
+  size(): Promise<number>;
+  /**
+   * Re-uploads every entry through the same concurrency bound, retry policy and breaker; removes an
+   * entry only after its upload succeeded, and records a failed replay in the entry.
+   */
+  replay(options?: { signal?: AbortSignal }): Promise<ReplayOutcome[]>;
+  /** Deletes every entry; returns how many. */
+  purge(): Promise<number>;
+}
+
+export interface ParallelUploaderStats {
+  inFlight: number;
+  /** Waiting for a slot plus enqueued and not yet flushed. */
+  queued: number;
+  uploaded: number;
+  /** Retries made (attempts after the first). */
+  retried: number;
+  deadLettered: number;
+  /** Uploads that ended neither uploaded nor dead-lettered (rejected to the caller). */
+  failed: number;
+  replayed: number;
+  bytesUploaded: number;
+  circuitBreaker: CircuitBreakerStats;
+  seed: number;
+}
+
+interface QueuedItem {
+  key: string;
+  body: Uint8Array;
+  options: UploadOptions;
+}
+
+const OPTION_NAMES = new Set([
+  'objectStore',
+  'deadLetterDir',
+  'concurrencyMax',
+  'queuedMax',
+  'deadLettersMax',
+  'attemptTimeoutMs',
+  'retry',
+  'circuitBreaker',
+  'clock',
+  'seed',
+  'onRetry',
+]);
+
+function invalidOption(name: string, expectation: string, value: unknown): TierVecError {
+  return new TierVecError(
+    ErrorCode.INVALID_ARGUMENT,
+    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`,
+    { details: { option: name, value } },
+  );
+}
+
+function checkOptions(options: unknown): ParallelUploaderOptions {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw invalidOption(name, `one of ${[...OPTION_NAMES].join(', ')}`, name);
+  }
+  const { objectStore, deadLetterDir, clock, onRetry } = options as Partial<ParallelUploaderOptions>;
+  if (typeof objectStore?.put !== 'function' || typeof objectStore.get !== 'function') {
+    throw invalidOption('objectStore', 'an ObjectStore', objectStore);
+  }
+  if (typeof deadLetterDir !== 'string' || deadLetterDir.length === 0) {
+    throw invalidOption('deadLetterDir', 'a directory path', deadLetterDir);
+  }
+  if (clock !== undefined && (typeof clock.now !== 'function' || typeof clock.sleep !== 'function')) {
+    throw invalidOption('clock', 'a Clock', clock);
+  }
+  if (onRetry !== undefined && typeof onRetry !== 'function')
+    throw invalidOption('onRetry', 'a function', onRetry);
+  return options as ParallelUploaderOptions;
+}
+
+/** Checks an upload's key (the store checks its own rules too) and body. */
+function checkUpload(key: unknown, body: unknown): void {
+  if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key, 'utf8') > 1024) {
+    throw new TierVecError(
+      ErrorCode.INVALID_KEY,
+      `Expected the object \`key\` to be a non-empty string of at most 1024 bytes, got ${describeValue(key)}`,
+      { details: { key } },
+    );
+  }
+  if (!(body instanceof Uint8Array)) throw invalidOption('body', 'a Uint8Array', body);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/** Marks an attempt abandoned by its timeout, to tell it apart from the caller's abort. */
+class AttemptTimeout extends Error {}
+
+export class ParallelUploader {
+  readonly concurrencyMax: number;
+  readonly queuedMax: number;
+  readonly attemptTimeoutMs: number;
+  readonly seed: number;
+  readonly circuitBreaker: CircuitBreaker;
+  readonly deadLetters: DeadLetters;
+  readonly #store: ObjectStore;
+  readonly #clock: Clock;
+  readonly #semaphore: Semaphore;
+  readonly #retry: RetryPolicy;
+  readonly #dlq: DeadLetterQueue;
+  readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly #enqueued: QueuedItem[] = [];
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #replaying = new Set<string>();
+  #closed = false;
+  #stats = { uploaded: 0, retried: 0, deadLettered: 0, failed: 0, replayed: 0, bytesUploaded: 0 };
+
+  constructor(options: ParallelUploaderOptions) {
+    const checked = checkOptions(options);
+    const merged = { ...PARALLEL_UPLOADER_DEFAULTS, ...checked };
+    this.concurrencyMax = checkInteger('concurrencyMax', merged.concurrencyMax, 1, 256);
+    this.queuedMax = checkInteger('queuedMax', merged.queuedMax, 0, 1_000_000);
+    this.attemptTimeoutMs = checkInteger('attemptTimeoutMs', merged.attemptTimeoutMs, 1, 3_600_000);
+    const deadLettersMax = checkInteger('deadLettersMax', merged.deadLettersMax, 1, 10_000_000);
+    this.seed = checkInteger('seed', checked.seed ?? randomSeed(), 0, 2 ** 32 - 1);
+    const retry = resolveRetryOptions(checked.retry);
+    const breaker = resolveCircuitBreakerOptions(checked.circuitBreaker);
+    this.#store = checked.objectStore;
+    this.#clock = checked.clock ?? systemClock;
+    this.#onRetry = checked.onRetry;
+    this.#semaphore = new Semaphore(this.concurrencyMax, this.queuedMax);
+    this.#retry = new RetryPolicy(retry, this.#clock, new Rng(this.seed).fork('retry'));
+    this.circuitBreaker = new CircuitBreaker(breaker, this.#clock);
+    this.#dlq = new DeadLetterQueue({
+      dir: checked.deadLetterDir,
+      entriesMax: deadLettersMax,
+      clock: this.#clock,
+    });
+    this.deadLetters = {
+      list: () => this.#dlq.list(),
+      read: (id) => this.#dlq.read(id),
+      size: () => this.#dlq.size(),
+      replay: (replayOptions) => this.#track(this.#replayAll(replayOptions?.signal)),
+      purge: () => this.#dlq.purge(),
+    };
+  }
+
+  /** The retry settings in force (after defaults). */
+  get retryOptions(): RetryPolicy['options'] {
+    return this.#retry.options;
+  }
+
+  /**
+   * Uploads `body` to `key`: waits for a slot (in arrival order), retries transient errors, and
+   * resolves `uploaded` or `dead-lettered`. Rejects with INVALID_KEY / INVALID_ARGUMENT for bad
+   * input, RATE_LIMITED when the queue is full, CLOSED after `close()`, the signal's reason when
+   * aborted, DEAD_LETTER_FULL (or the disk's error) when a failed upload cannot be kept.
+   */
+  upload(key: string, body: Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
+    try {
+      checkUpload(key, body);
+      this.#checkOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#track(this.#upload(key, body, options));
+  }
+
+  /**
+   * Adds an upload to the pending set without starting it; `flushAllParallel()` runs it. Throws
+   * RATE_LIMITED when `queuedMax` items are pending.
+   */
+  enqueue(key: string, body: Uint8Array, options: Omit<UploadOptions, 'bypassQueueLimit'> = {}): void {
+    checkUpload(key, body);
+    this.#checkOpen();
+    if (this.#enqueued.length >= this.queuedMax) {
+      throw new TierVecError(
+        ErrorCode.RATE_LIMITED,
+        `Cannot enqueue ${describeValue(key)}: ${this.#enqueued.length} uploads are pending (queuedMax = ${this.queuedMax})`,
+        { details: { key, queued: this.#enqueued.length, queuedMax: this.queuedMax } },
+      );
+    }
+    this.#enqueued.push({ key, body, options });
+  }
+
+  /**
+   * Uploads every pending item, `concurrencyMax` at a time, and resolves with every item's outcome in
+   * enqueue order once all of them, and every other upload this uploader has running, have ended.
+   * Items enqueued while it runs are uploaded too. It never rejects and never returns early.
+   */
+  async flushAllParallel(): Promise<UploadOutcome[]> {
+    const outcomes: Promise<UploadOutcome>[] = [];
+    const worker = async () => {
+      for (let item = this.#enqueued.shift(); item !== undefined; item = this.#enqueued.shift()) {
+        const outcome = this.#settle(item);
+        outcomes.push(outcome);
+        await outcome;
+      }
+    };
+    const workers = Math.min(this.concurrencyMax, this.#enqueued.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    const results = await Promise.all(outcomes);
+    await this.#drain();
+    return results;
+  }
+
+  stats(): ParallelUploaderStats {
+    return {
+      inFlight: this.#semaphore.inUse,
+      queued: this.#semaphore.queued + this.#enqueued.length,
+      ...this.#stats,
+      circuitBreaker: this.circuitBreaker.stats(),
+      seed: this.seed,
+    };
+  }
+
+  /** Refuses new uploads with CLOSED, uploads what is pending, and waits for everything running. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flushAllParallel();
+    await this.#drain();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new TierVecError(ErrorCode.CLOSED, 'The ParallelUploader is closed');
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#running.add(promise);
+    const forget = () => this.#running.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  async #settle(item: QueuedItem): Promise<UploadOutcome> {
+    try {
+      return await this.#track(
+        this.#upload(item.key, item.body, { ...item.options, bypassQueueLimit: true }),
+      );
+    } catch (error) {
+      return { state: 'failed', key: item.key, error };
+    }
+  }
+
+  async #upload(key: string, body: Uint8Array, options: UploadOptions): Promise<UploadResult> {
+    const { signal } = options;
+    let outcome: RetryOutcome<void>;
+    try {
+      const release = await this.#semaphore.acquire(signal, options.bypassQueueLimit !== true);
+      try {
+        outcome = await this.#send(key, body, options);
+      } finally {
+        release();
+      }
+    } catch (error) {
+      this.#stats.failed++;
+      throw error;
+    }
+    if (outcome.state === 'succeeded') {
+      this.#stats.uploaded++;
+      this.#stats.bytesUploaded += body.byteLength;
+      return { state: 'uploaded', key, attempts: outcome.attempts };
+    }
+    try {
+      const entry = await this.#dlq.add({ key, body, error: outcome.error, attempts: outcome.attempts });
+      this.#stats.deadLettered++;
+      return {
+        state: 'dead-lettered',
+        key,
+        attempts: outcome.attempts,
+        error: outcome.error,
+        deadLetterId: entry.id,
+      };
+    } catch (error) {
+      this.#stats.failed++;
+      throw error;
+    }
+  }
+
+  /** The retry loop around single attempts; rethrows input errors the store raised (not worth keeping). */
+  async #send(key: string, body: Uint8Array, options: UploadOptions): Promise<RetryOutcome<void>> {
+    const outcome = await this.#retry.run(
+      (attemptNo) =>
+        this.#guarded((signal) => this.#put(key, body, attemptNo, options, signal), options.signal),
+      { label: key, signal: options.signal, onRetry: (event) => this.#countRetry(event) },
+    );
+    if (
+      outcome.state === 'failed' &&
+      isTierVecError(outcome.error) &&
+      outcome.error.code !== ErrorCode.CIRCUIT_OPEN
+    ) {
+      throw outcome.error;
+    }
+    return outcome;
+  }
+
+  /**
+   * Runs any object-store request (a listing, a read) through the same breaker, attempt timeout and
+   * retry policy as uploads, without the dead-letter queue: resolves with its value or rejects with
+   * the last error. The BatchUploader finds its next sequence number this way.
+   */
+  async request<T>(
+    label: string,
+    call: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    this.#checkOpen();
+    const outcome = await this.#track(
+      this.#retry.run(() => this.#guarded(call, signal), {
+        label,
+        signal,
+        onRetry: (event) => this.#countRetry(event),
+      }),
+    );
+    if (outcome.state === 'failed') throw outcome.error;
+    return outcome.value;
+  }
+
+  #countRetry(event: RetryEvent): void {
+    this.#stats.retried++;
+    this.#onRetry?.(event);
+  }
+
+  /** One attempt: ask the breaker, run the call with a timeout on the clock, report to the breaker. */
+  async #guarded<T>(call: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const permit = this.circuitBreaker.acquire();
+    if (permit instanceof TierVecError) throw permit;
+    try {
+      const value = await this.#withTimeout(call, signal);
+      this.circuitBreaker.recordSuccess(permit);
+      return value;
+    } catch (error) {
+      if (signal?.aborted) this.circuitBreaker.release(permit);
+      else if (isRetryableError(error)) this.circuitBreaker.recordFailure(permit);
+      else this.circuitBreaker.recordSuccess(permit);
+      throw error;
+    }
+  }
+
+  async #put(
+    key: string,
+    body: Uint8Array,
+    attemptNo: number,
+    options: UploadOptions,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const create = options.ifNoneMatch === '*';
+    try {
+      await this.#store.put(key, body, create ? { signal, ifNoneMatch: '*' } : { signal });
+    } catch (error) {
+      // A create-only retry that finds the object: an earlier attempt landed and only its answer was lost.
+      if (create && attemptNo > 1 && isObjectStoreError(error, 'PreconditionFailed')) {
+        const stored = await this.#store.get(key, { signal });
+        if (sameBytes(stored, body)) return;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `call` with a signal that aborts when the caller's does or when `attemptTimeoutMs` passes on
+   * the clock; a timed-out call becomes a retryable RequestTimeout even if the store ignores signals.
+   */
+  async #withTimeout<T>(
+    call: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimeout(() => {
+        const reason = new AttemptTimeout(`the attempt timed out after ${this.attemptTimeoutMs} ms`);
+        controller.abort(reason);
+        reject(reason);
+      }, this.attemptTimeoutMs);
+    });
+    const running = call(controller.signal);
+    // The loser of the race below must not become an unhandled rejection.
+    running.catch(() => undefined);
+    timedOut.catch(() => undefined);
+    try {
+      return await Promise.race([running, timedOut]);
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal, 'object-store request');
+      const reason: unknown = controller.signal.reason;
+      if (reason instanceof AttemptTimeout) {
+        throw new ObjectStoreError('RequestTimeout', reason.message, { cause: error });
+      }
+      throw error;
+    } finally {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #replayAll(signal: AbortSignal | undefined): Promise<ReplayOutcome[]> {
+    const entries = (await this.#dlq.list()).filter((entry) => !this.#replaying.has(entry.id));
+    for (const entry of entries) this.#replaying.add(entry.id);
+    const outcomes: ReplayOutcome[] = new Array(entries.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const index = next++;
+        const entry = entries[index] as DeadLetterEntry;
+        try {
+          outcomes[index] = await this.#replayOne(entry, signal);
+        } finally {
+          this.#replaying.delete(entry.id);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.concurrencyMax, entries.length) }, worker));
+    } finally {
+      for (const entry of entries) this.#replaying.delete(entry.id);
+    }
+    return outcomes;
+  }
+
+  async #replayOne(entry: DeadLetterEntry, signal: AbortSignal | undefined): Promise<ReplayOutcome> {
+    const { id, key } = entry;
+    if (signal?.aborted) throw abortError(signal, 'dead-letter replay');
+    let letter: DeadLetter;
+    try {
+      letter = await this.#dlq.read(id);
+    } catch (error) {
+      return { state: 'failed', id, key, attempts: 0, error };
+    }
+    let release: ReleasePermit | undefined;
+    let outcome: RetryOutcome<void>;
+    try {
+      release = await this.#semaphore.acquire(signal, false);
+      outcome = await this.#send(key, letter.body, signal === undefined ? {} : { signal });
+    } catch (error) {
+      return { state: 'failed', id, key, attempts: 0, error };
+    } finally {
+      release?.();
+    }
+    if (outcome.state === 'succeeded') {
+      await this.#dlq.remove(id);
+      this.#stats.replayed++;
+      this.#stats.uploaded++;
+      this.#stats.bytesUploaded += letter.body.byteLength;
+      return { state: 'uploaded', id, key, attempts: outcome.attempts };
+    }
+    await this.#dlq.recordFailedReplay(id, outcome.error, outcome.attempts);
+    return { state: 'failed', id, key, attempts: outcome.attempts, error: outcome.error };
+  }
+}
