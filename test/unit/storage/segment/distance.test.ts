@@ -10,11 +10,15 @@ describe('distance', () => {
     const index = new hnswlib.HierarchicalNSW(metric, dimension);
     index.initIndex(10, 8, 50, 1);
     const rows = Array.from({ length: 10 }, (_, i) => seededVector(i + 1, dimension));
-    rows.forEach((row, label) => index.addPoint(Array.from(row), label));
+    rows.forEach((row, label) => {
+      index.addPoint(Array.from(row), label);
+    });
     const query = seededVector(99, dimension);
     const result = index.searchKnn(Array.from(query), 10);
     const flat = new Float32Array(rows.length * dimension);
-    rows.forEach((row, i) => flat.set(row, i * dimension));
+    rows.forEach((row, i) => {
+      flat.set(row, i * dimension);
+    });
     for (let i = 0; i < result.neighbors.length; i++) {
       const label = result.neighbors[i] as number;
       const ours = distance(
