@@ -5,6 +5,8 @@
  * binary unit ("64MiB", "2GiB").
  */
 
+// The fault codes a scenario may inject are the object-store layer's S3 codes (a constant list).
+import { isS3ErrorCode, S3_ERRORS } from '../../storage/object-store/object-store-error.ts';
 import {
   type BackgroundSpec,
   type FaultSpec,
@@ -100,6 +102,18 @@ function readS3(table: TableReader | undefined): S3Spec {
   return spec;
 }
 
+/** An S3 error code the mock can inject (`InternalError`, `SlowDown`, `NetworkError`, …). */
+function readErrorCode(table: TableReader, fallback: string): string {
+  const code = table.string('code', fallback);
+  if (!isS3ErrorCode(code)) {
+    throw table.error(
+      'code',
+      `expected an S3 error code (${Object.keys(S3_ERRORS).join(', ')}), got "${code}"`,
+    );
+  }
+  return code;
+}
+
 function readFault(table: TableReader): FaultSpec {
   const kind = table.choice('kind', ['partition', 'random_partitions', 'flaky'] as const);
   let fault: FaultSpec;
@@ -112,19 +126,19 @@ function readFault(table: TableReader): FaultSpec {
         `the partition runs to ${startPct + lengthPct}% of the run; expected at most 100%`,
       );
     }
-    fault = { kind, startPct, lengthPct, code: table.string('code', 'NetworkError') };
+    fault = { kind, startPct, lengthPct, code: readErrorCode(table, 'NetworkError') };
   } else if (kind === 'random_partitions') {
     fault = {
       kind,
       count: table.number('count', { integer: true, min: 1, max: 1000 }),
       lengthPct: table.number('length_pct', { above: 0, max: 50 }),
-      code: table.string('code', 'NetworkError'),
+      code: readErrorCode(table, 'NetworkError'),
     };
   } else {
     fault = {
       kind,
       rate: table.number('rate', { min: 0, max: 1 }),
-      code: table.string('code', 'InternalError'),
+      code: readErrorCode(table, 'InternalError'),
       operations: table.strings('operations', ['put', 'get', 'head', 'delete', 'list']),
     };
   }

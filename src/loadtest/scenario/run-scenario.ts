@@ -1,0 +1,43 @@
+/**
+ * Runs a resolved scenario against the tiervec store: builds the tiervec target the scenario
+ * describes and hands the engine the scenario's configuration. The one place a scenario meets the
+ * engine and the store; the command line and library users both come through here.
+ */
+
+import type { LoadTestReport } from '../report/schema.ts';
+import type { LoadTestProgress } from '../run.ts';
+import { runLoadTest } from '../run.ts';
+import { createTiervecTarget, type TiervecTarget } from '../targets/tiervec-target.ts';
+import type { ResolvedScenario } from './resolve-scenario.ts';
+import { toLoadTestConfig } from './to-load-test-config.ts';
+
+export interface RunScenarioOptions {
+  onProgress?: (progress: LoadTestProgress) => void;
+  /** Preload progress, partitions, fallbacks: one line each. */
+  onEvent?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Where the store's directory is made. @default the system's temporary directory */
+  dataDir?: string;
+  /** Keep the store's directory after the run. @default false */
+  keepData?: boolean;
+  /** Called with the target before the run (tests read the store's stats through it). */
+  onTarget?: (target: TiervecTarget) => void;
+}
+
+export async function runScenario(
+  scenario: ResolvedScenario,
+  options: RunScenarioOptions = {},
+): Promise<LoadTestReport> {
+  const target = createTiervecTarget({
+    scenario,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  });
+  options.onTarget?.(target);
+  return runLoadTest(toLoadTestConfig(scenario), {
+    target,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * The criteria only the tiervec target can judge, from the store's state and its own measurements
+ * after the load: acknowledged writes lost, tier transitions, peak memory, foreground slow-down under
+ * background work, and tenant fairness, isolation and errors. Each becomes a `TargetCheck` that joins
+ * the run's criteria; a check the scenario did not ask for is not made.
+ */
+
+import type { TargetCheck } from '../load-target.ts';
+import type { TargetCriterionKey } from '../scenario/criteria-keys.ts';
+import type { TiervecBackground } from './tiervec-background.ts';
+import type { CallStats, TargetMeasurements } from './tiervec-measure.ts';
+import type { TenantRuntime } from './tiervec-operations.ts';
+import type { WriteVerification } from './tiervec-verify.ts';
+
+const MIB = 2 ** 20;
+
+export interface CheckInputs {
+  limits: Record<string, number>;
+  tenants: TenantRuntime[];
+  measurements: TargetMeasurements;
+  verification: WriteVerification | undefined;
+  background: TiervecBackground | undefined;
+}
+
+type Measure = (inputs: CheckInputs) => { actual: number; description: string } | undefined;
+
+const round = (value: number) => Math.round(value * 10_000) / 10_000;
+
+const MEASURES: Record<TargetCriterionKey, { kind: 'max' | 'min'; measure: Measure }> = {
+  acknowledged_writes_lost_max: {
+    kind: 'max',
+    measure: ({ verification: v }) =>
+      v === undefined
+        ? undefined
+        : {
+            actual: v.lost,
+            description:
+              `acknowledged writes lost after reopening the store (${v.checked} written ids and ` +
+              `${v.preloadSampled} preloaded read back, ${v.uncertain} with a failed last write left out` +
+              `${v.examples.length > 0 ? `; e.g. ${v.examples.join('; ')}` : ''})`,
+          },
+  },
+  rss_mb_max: {
+    kind: 'max',
+    measure: ({ measurements }) => ({
+      actual: round(measurements.rssBytesMax / MIB),
+      description: 'peak resident memory of the process (MiB), preload included',
+    }),
+  },
+  tier_transitions_min: {
+    kind: 'min',
+    measure: ({ tenants }) => ({
+      actual: tenants.reduce((sum, tenant) => sum + transitionsOf(tenant), 0),
+      description: 'tier transitions (promotions and demotions) counted by the store',
+    }),
+  },
+  background_p95_factor_max: {
+    kind: 'max',
+    measure: ({ measurements, background }) => {
+      const { before, background: during } = measurements.phases;
+      if (background?.configured !== true || before.operations === 0 || during.operations === 0)
+        return undefined;
+      return {
+        actual: round(during.p95Ms() / Math.max(before.p95Ms(), 0.001)),
+        description:
+          `foreground p95 service time with background work (${during.p95Ms()} ms) over p95 before it ` +
+          `(${before.p95Ms()} ms); ${background.counts.compactions} compactions, ${background.counts.tierCycles} tier cycles`,
+      };
+    },
+  },
+  tenant_p95_spread_max: {
+    kind: 'max',
+    measure: (inputs) => {
+      const quiet = quietStats(inputs).filter((stats) => stats.operations > 0);
+      if (quiet.length < 2) return undefined;
+      const p95s = quiet.map((stats) => stats.p95Ms());
+      return {
+        actual: round(Math.max(...p95s) / Math.max(Math.min(...p95s), 0.001)),
+        description: `slowest quiet tenant's p95 service time over the fastest's (${p95s.join(', ')} ms)`,
+      };
+    },
+  },
+  tenant_isolation_violations_max: {
+    kind: 'max',
+    measure: ({ measurements }) => ({
+      actual: measurements.isolationViolations,
+      description: "search hits and reads that returned another tenant's documents",
+    }),
+  },
+  quiet_tenant_error_rate_max: {
+    kind: 'max',
+    measure: (inputs) => {
+      const quiet = quietStats(inputs);
+      const operations = quiet.reduce((sum, stats) => sum + stats.operations, 0);
+      if (operations === 0) return undefined;
+      const errors = quiet.reduce((sum, stats) => sum + stats.errors, 0);
+      return {
+        actual: round(errors / operations),
+        description: `quiet tenants' error rate (${errors} of ${operations})`,
+      };
+    },
+  },
+};
+
+export function targetChecks(inputs: CheckInputs): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const [key, { kind, measure }] of Object.entries(MEASURES)) {
+    const limit = inputs.limits[key];
+    if (limit === undefined) continue;
+    const measured = measure(inputs);
+    if (measured === undefined) {
+      checks.push({
+        name: key,
+        description: `${key}: not measurable in this run`,
+        limit,
+        actual: 0,
+        passed: true,
+      });
+      continue;
+    }
+    const passed = kind === 'max' ? measured.actual <= limit : measured.actual >= limit;
+    checks.push({ name: key, description: measured.description, limit, actual: measured.actual, passed });
+  }
+  return checks;
+}
+
+function quietStats({ tenants, measurements }: CheckInputs): CallStats[] {
+  return tenants.filter((tenant) => !tenant.noisy).map((tenant) => measurements.tenant(tenant.name));
+}
+
+/** Sums the numbers under a collection's `transitions` stats, whatever their shape (tiering adds them). */
+function transitionsOf(tenant: TenantRuntime): number {
+  const stats = tenant.collection.stats() as unknown as { transitions?: unknown };
+  let total = 0;
+  const visit = (value: unknown, depth: number) => {
+    if (typeof value === 'number' && Number.isFinite(value)) total += value;
+    else if (typeof value === 'object' && value !== null && depth < 3) {
+      for (const [key, inner] of Object.entries(value)) if (!/ms|bytes/i.test(key)) visit(inner, depth + 1);
+    }
+  };
+  visit(stats.transitions, 0);
+  return total;
+}

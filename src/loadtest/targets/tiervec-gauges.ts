@@ -1,0 +1,75 @@
+/**
+ * The gauges the tiervec target offers the engine's sampler every second: segments, vectors and
+ * bytes per tier, WAL bytes, seals queued, and, where the store and object store report them,
+ * uploads queued and in flight, dead letters and the circuit breaker's state; the mock S3's request
+ * counts; background jobs. Fields the store does not have yet are left out rather than reported as
+ * zero. Synchronous and cheap: stats() of each collection, nothing awaited.
+ */
+
+import type { MockS3ObjectStore } from '../../storage/object-store/mock-s3.ts';
+import type { TiervecBackground } from './tiervec-background.ts';
+import type { TargetMeasurements } from './tiervec-measure.ts';
+import type { TenantRuntime } from './tiervec-operations.ts';
+
+const TIERS = ['hot', 'warm', 'cold'] as const;
+/** Circuit-breaker states as numbers, for charts: closed 0, half-open 0.5, open 1. */
+const BREAKER_STATES: Record<string, number> = { closed: 0, 'half-open': 0.5, halfOpen: 0.5, open: 1 };
+
+export function readGauges(
+  tenants: Iterable<TenantRuntime>,
+  mock: MockS3ObjectStore | undefined,
+  measurements: TargetMeasurements,
+  background: TiervecBackground | undefined,
+): Record<string, number> {
+  const gauges: Record<string, number> = {};
+  const add = (name: string, value: unknown) => {
+    if (typeof value === 'number' && Number.isFinite(value)) gauges[name] = (gauges[name] ?? 0) + value;
+  };
+  for (const tenant of tenants) {
+    const stats = tenant.collection.stats() as ReturnType<TenantRuntime['collection']['stats']> &
+      Record<string, unknown>;
+    add('vectors', stats.vectors);
+    for (const tier of TIERS) {
+      add(`segments_${tier}`, stats.tiers[tier]?.segments);
+      add(`bytes_${tier}`, stats.tiers[tier]?.bytes);
+    }
+    add('wal_bytes', stats.wal.bytes);
+    add('wal_pending_bytes', stats.wal.pendingBytes);
+    add('seals_queued', stats.seals.queued);
+    addUploads(add, stats);
+  }
+  if (mock !== undefined) {
+    const s3 = mock.stats();
+    add('s3_in_flight', s3.total.inFlight);
+    add('s3_requests', s3.total.requests);
+    add('s3_failed', s3.total.failed);
+    add('s3_partitioned', mock.partitioned ? 1 : 0);
+  }
+  if (background?.configured === true) {
+    add('background_jobs', background.counts.compactions + background.counts.tierCycles);
+    add('background_errors', background.counts.errors);
+  }
+  const rss = process.memoryUsage.rss();
+  measurements.rssBytesMax = Math.max(measurements.rssBytesMax, rss);
+  return gauges;
+}
+
+/** Upload, dead-letter and breaker figures, read from whichever of these fields the stats carry. */
+function addUploads(add: (name: string, value: unknown) => void, stats: Record<string, unknown>): void {
+  const uploads = stats.uploads as Record<string, unknown> | undefined;
+  add('uploads_queued', uploads?.queued ?? uploads?.pending);
+  add('uploads_in_flight', uploads?.inFlight);
+  const deadLetters = stats.deadLetters ?? uploads?.deadLetters;
+  add(
+    'dead_letters',
+    typeof deadLetters === 'object' && deadLetters !== null
+      ? (deadLetters as { count?: unknown }).count
+      : deadLetters,
+  );
+  const breaker = (stats.circuit ?? stats.breaker ?? uploads?.circuit ?? uploads?.breaker) as
+    | { state?: unknown }
+    | string
+    | undefined;
+  const state = typeof breaker === 'string' ? breaker : breaker?.state;
+  if (typeof state === 'string' && state in BREAKER_STATES) add('breaker_open', BREAKER_STATES[state]);
+}

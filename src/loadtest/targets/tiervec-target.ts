@@ -1,0 +1,334 @@
+/**
+ * The tiervec load target: a real store, set up the way a scenario describes it, driven through its
+ * own API. `setup` opens the object store (mock S3 with its faults, a local directory, s3rver on
+ * 127.0.0.1, or S3), opens the store in a fresh directory, creates one collection per tenant and
+ * preloads the seeded dataset, timing the preload (reported apart from the run and never judged by
+ * its criteria). The operations are in `tiervec-operations.ts`; gauges read the store's and the mock's
+ * stats every second; `verify` checks what only the store can tell (no acknowledged write lost, tier
+ * movement, tenant isolation and fairness, background interference); `teardown` closes everything
+ * it opened and removes the directory.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type Clock, systemClock } from '../../clock.ts';
+import { isTierVecError } from '../../errors.ts';
+import type { Collection } from '../../storage/collection.ts';
+import { openStore, type Store } from '../../storage/store.ts';
+import type { StoreOptions } from '../../storage/store-options.ts';
+import type { LoadTarget, SetupContext, TargetCheck } from '../load-target.ts';
+import type { ResolvedScenario } from '../scenario/resolve-scenario.ts';
+import { TiervecBackground } from './tiervec-background.ts';
+import { targetChecks } from './tiervec-checks.ts';
+import { readGauges } from './tiervec-gauges.ts';
+import { IdPool, WriteLedger } from './tiervec-ledger.ts';
+import { TargetMeasurements } from './tiervec-measure.ts';
+import { openTargetObjectStore, type TargetObjectStore } from './tiervec-object-store.ts';
+import {
+  createOperations,
+  type OperationsContext,
+  TENANT_VECTOR_BLOCK,
+  type TenantRuntime,
+} from './tiervec-operations.ts';
+import { verifyAcknowledgedWrites, type WriteVerification } from './tiervec-verify.ts';
+import { splitByWeight, TiervecWorkload } from './tiervec-workload.ts';
+
+export const TIERVEC_TARGET_DEFAULTS = Object.freeze({
+  /** Documents per insert call while preloading. */
+  preloadBatchSize: 1_000,
+  /** A tenant with a vector quota is preloaded to at most this share of it. */
+  preloadQuotaShare: 0.9,
+  /** The collection every tenant gets. */
+  collection: 'loadtest',
+});
+
+/** The most tenants one scenario may declare (each owns a block of vector indexes). */
+export const TENANTS_MAX = 16;
+
+export interface TiervecTargetOptions {
+  scenario: ResolvedScenario;
+  /** Where the run's directory is made. @default the system's temporary directory */
+  dataDir?: string;
+  /** Keep the run's directory (store files, local objects) after teardown. @default false */
+  keepData?: boolean;
+  /** Told about the preload's progress, partitions, fallbacks; one line each. */
+  onEvent?: (message: string) => void;
+  clock?: Clock;
+}
+
+/** What the setup hands the report (under `target.info`). */
+export interface TiervecSetupInfo {
+  objectStore: string;
+  durability: string;
+  dir: string;
+  tenants: Array<{ name: string; preloaded: number }>;
+  preload: { vectors: number; dimension: number; durationS: number; vectorsPerS: number };
+  warnings: string[];
+}
+
+export class TiervecTarget implements LoadTarget {
+  readonly name = 'tiervec';
+  readonly operations: LoadTarget['operations'];
+  readonly measurements = new TargetMeasurements();
+  readonly #options: TiervecTargetOptions;
+  readonly #scenario: ResolvedScenario;
+  readonly #clock: Clock;
+  readonly #workload: TiervecWorkload;
+  readonly #ledger: WriteLedger | undefined;
+  readonly #tenants = new Map<string, TenantRuntime>();
+  readonly #groupTenants = new Map<string, TenantRuntime>();
+  readonly #warnings: string[] = [];
+  #dir: string | undefined;
+  #objects: TargetObjectStore | undefined;
+  #store: Store | undefined;
+  #storeOptions: StoreOptions | undefined;
+  #background: TiervecBackground | undefined;
+  #verification: WriteVerification | undefined;
+
+  constructor(options: TiervecTargetOptions) {
+    this.#options = options;
+    this.#scenario = options.scenario;
+    this.#clock = options.clock ?? systemClock;
+    this.#workload = new TiervecWorkload(options.scenario);
+    const verify =
+      options.scenario.target.verifyAcknowledgedWrites ||
+      options.scenario.criteria.limits.acknowledged_writes_lost_max !== undefined;
+    this.#ledger = verify ? new WriteLedger() : undefined;
+    const context: OperationsContext = {
+      workload: this.#workload,
+      measurements: this.measurements,
+      ledger: this.#ledger,
+      tenantOf: (group) => this.#tenantOf(group),
+      phase: () => this.#background?.phase() ?? 'before',
+    };
+    this.operations = createOperations(context);
+  }
+
+  /** The store under load (after setup): tests read its stats. */
+  get store(): Store | undefined {
+    return this.#store;
+  }
+
+  /** Each tenant's collection (after setup). */
+  collections(): Map<string, Collection> {
+    return new Map([...this.#tenants].map(([name, tenant]) => [name, tenant.collection]));
+  }
+
+  get verification(): WriteVerification | undefined {
+    return this.#verification;
+  }
+
+  async setup(context: SetupContext): Promise<Record<string, unknown>> {
+    const scenario = this.#scenario;
+    this.#dir = await mkdtemp(path.join(this.#options.dataDir ?? tmpdir(), `tiervec-${scenario.name}-`));
+    this.#objects = await openTargetObjectStore({
+      target: scenario.target,
+      seed: scenario.seed,
+      dir: this.#dir,
+      clock: this.#clock,
+      ...(this.#options.onEvent ? { onEvent: this.#options.onEvent } : {}),
+    });
+    this.#store = await this.#openStore();
+    await this.#createCollections();
+    const preload = await this.#preload(context.signal);
+    this.#background = new TiervecBackground({
+      target: scenario.target,
+      clock: this.#clock,
+      collections: () => [...this.#tenants.values()].map((tenant) => tenant.collection),
+    });
+    this.#objects.startFaults();
+    this.#background.start();
+    const info: TiervecSetupInfo = {
+      objectStore: this.#objects.description,
+      durability: this.#storeOptions?.durability ?? 'fsync',
+      dir: this.#dir,
+      tenants: [...this.#tenants.values()].map((tenant) => ({
+        name: tenant.name,
+        preloaded: tenant.preloaded,
+      })),
+      preload,
+      warnings: this.#warnings,
+    };
+    return info as unknown as Record<string, unknown>;
+  }
+
+  gauges(): Record<string, number> {
+    return readGauges(this.#tenants.values(), this.#objects?.mock, this.measurements, this.#background);
+  }
+
+  async verify(): Promise<TargetCheck[]> {
+    this.#background?.stop();
+    this.#objects?.heal();
+    await this.#background?.settled();
+    if (this.#ledger !== undefined && this.#store !== undefined && this.#storeOptions !== undefined) {
+      const reopened = await verifyAcknowledgedWrites({
+        store: this.#store,
+        storeOptions: this.#storeOptions,
+        tenants: [...this.#tenants.values()],
+        collection: TIERVEC_TARGET_DEFAULTS.collection,
+        ledger: this.#ledger,
+        workload: this.#workload,
+      });
+      this.#store = reopened.store;
+      this.#verification = reopened.verification;
+    }
+    return targetChecks({
+      limits: this.#scenario.criteria.limits,
+      tenants: [...this.#tenants.values()],
+      measurements: this.measurements,
+      verification: this.#verification,
+      background: this.#background,
+    });
+  }
+
+  async teardown(): Promise<void> {
+    this.#background?.stop();
+    const errors: unknown[] = [];
+    const attempt = async (step: () => Promise<unknown> | undefined) => {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    await attempt(() => this.#background?.settled());
+    await attempt(() => this.#store?.close());
+    await attempt(() => this.#objects?.close());
+    if (this.#dir !== undefined && this.#options.keepData !== true) {
+      const dir = this.#dir;
+      await attempt(() => rm(dir, { recursive: true, force: true }));
+    }
+    this.measurements.destroy();
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, 'tiervec target teardown failed');
+  }
+
+  #tenantOf(group: string): TenantRuntime {
+    const tenant = this.#groupTenants.get(group) ?? this.#tenants.values().next().value;
+    if (tenant === undefined) throw new Error('tiervec target: an operation ran before setup');
+    return tenant;
+  }
+
+  async #openStore(): Promise<Store> {
+    const { target } = this.#scenario;
+    const options: StoreOptions = {
+      dir: path.join(this.#dir as string, 'store'),
+      objectStore: (this.#objects as TargetObjectStore).objectStore,
+      durability: target.durability,
+    };
+    if (target.segmentVectorsMax !== undefined) options.segmentVectorsMax = target.segmentVectorsMax;
+    if (target.tiering !== undefined) options.tiering = definedOnly(target.tiering);
+    const quotas = target.tenants.filter((t) => t.vectorsMax !== undefined || t.bytesMax !== undefined);
+    if (quotas.length > 0) {
+      options.tenants = Object.fromEntries(
+        quotas.map((t) => [
+          t.name,
+          { quota: definedOnly({ vectorsMax: t.vectorsMax, bytesMax: t.bytesMax }) },
+        ]),
+      );
+    }
+    try {
+      this.#storeOptions = options;
+      return await openStore(options);
+    } catch (error) {
+      if (!(options.durability === 'object-store' && isTierVecError(error, 'INVALID_ARGUMENT'))) throw error;
+      // Until the object-store tier lands the store refuses this mode; the run says so and goes on.
+      const warning = `durability 'object-store' is not available in this store (${error.message}); the run uses 'fsync'`;
+      this.#warnings.push(warning);
+      this.#options.onEvent?.(`warning: ${warning}`);
+      this.#storeOptions = { ...options, durability: 'fsync' };
+      return openStore(this.#storeOptions);
+    }
+  }
+
+  async #createCollections(): Promise<void> {
+    const { target, data, groups } = this.#scenario;
+    const declared = target.tenants.length > 0 ? target.tenants : [{ name: 'default', noisy: false }];
+    if (declared.length > TENANTS_MAX) throw new Error(`tiervec target: at most ${TENANTS_MAX} tenants`);
+    const hnsw = definedOnly({
+      m: target.hnsw.m,
+      efConstruction: target.hnsw.efConstruction,
+      efSearch: target.hnsw.efSearch,
+    });
+    for (const [index, spec] of declared.entries()) {
+      const collection = await (this.#store as Store).createCollection({
+        name: TIERVEC_TARGET_DEFAULTS.collection,
+        tenant: spec.name,
+        dimension: data.dimension,
+        metric: data.metric,
+        hnsw,
+      });
+      const tenant: TenantRuntime = {
+        name: spec.name,
+        index,
+        noisy: spec.noisy,
+        collection,
+        pool: new IdPool(),
+        preloaded: 0,
+        inserted: 0,
+        updated: 0,
+        tierStep: 0,
+      };
+      this.#tenants.set(spec.name, tenant);
+    }
+    for (const group of groups) {
+      const tenant = group.tenant === undefined ? undefined : this.#tenants.get(group.tenant);
+      if (tenant !== undefined) this.#groupTenants.set(group.name, tenant);
+    }
+  }
+
+  async #preload(signal: AbortSignal): Promise<TiervecSetupInfo['preload']> {
+    const { target, data } = this.#scenario;
+    const tenants = [...this.#tenants.values()];
+    const specs = target.tenants;
+    const shares = splitByWeight(
+      data.vectors,
+      tenants.map((tenant) => specs.find((s) => s.name === tenant.name)?.preloadWeight ?? 1),
+    );
+    const startMs = performance.now();
+    let done = 0;
+    let reportedMs = startMs;
+    for (const [i, tenant] of tenants.entries()) {
+      const quota = specs.find((s) => s.name === tenant.name)?.vectorsMax;
+      const count = Math.min(
+        shares[i] as number,
+        quota === undefined ? Infinity : Math.floor(quota * TIERVEC_TARGET_DEFAULTS.preloadQuotaShare),
+      );
+      for (let from = 0; from < count; from += TIERVEC_TARGET_DEFAULTS.preloadBatchSize) {
+        signal.throwIfAborted();
+        const to = Math.min(count, from + TIERVEC_TARGET_DEFAULTS.preloadBatchSize);
+        const batch = [];
+        for (let n = from; n < to; n++)
+          batch.push(this.#workload.document(tenant.name, 'p', n, tenant.index * TENANT_VECTOR_BLOCK + n));
+        await tenant.collection.insert(batch);
+        for (const doc of batch) tenant.pool.add(doc.id);
+        tenant.preloaded = to;
+        done += to - from;
+        if (performance.now() - reportedMs >= 2_000) {
+          reportedMs = performance.now();
+          this.#options.onEvent?.(`preload: ${done} of ${data.vectors} vectors`);
+        }
+      }
+    }
+    const durationS = (performance.now() - startMs) / 1000;
+    return {
+      vectors: done,
+      dimension: data.dimension,
+      durationS: Math.round(durationS * 1000) / 1000,
+      vectorsPerS: durationS > 0 ? Math.round(done / durationS) : 0,
+    };
+  }
+}
+
+/** A copy without the keys whose value is undefined (store options reject explicit undefined). */
+function definedOnly<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+export function createTiervecTarget(options: TiervecTargetOptions): TiervecTarget {
+  return new TiervecTarget(options);
+}
