@@ -482,7 +482,7 @@ export class BatchUploader {
       return found;
     });
     keys.forEach(consider);
-    for (const entry of await this.uploader.deadLetters.list()) consider(entry.key);
+    (await this.uploader.deadLetters.keys()).forEach(consider);
     return next;
   }
 

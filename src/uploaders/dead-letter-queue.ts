@@ -106,7 +106,11 @@ export class DeadLetterQueue {
   readonly #instance = ++instanceCount;
   #ready: Promise<void> | undefined;
   #nextSeq = 1;
-  #count = 0;
+  /** Key of every entry on disk, by id: the bound's count and the BatchUploader's sequence scan. */
+  readonly #keys = new Map<string, string>();
+  /** Entries being written, counted against `entriesMax` before they exist. */
+  #reserved = 0;
+  #operationsInFlight = 0;
 
   constructor(options: DeadLetterQueueOptions) {
     this.dir = options.dir;
@@ -114,60 +118,131 @@ export class DeadLetterQueue {
     this.#clock = options.clock;
   }
 
-  /** Entries on disk, as last counted by this instance. */
-  async size(): Promise<number> {
-    await this.#init();
-    return this.#count;
+  /** Disk operations running now (a gauge; tests wait for 0 before moving a manual clock). */
+  get operationsInFlight(): number {
+    return this.#operationsInFlight;
+  }
+
+  /** Entries on disk, as last seen by this instance. */
+  size(): Promise<number> {
+    return this.#io(async () => {
+      await this.#init();
+      return this.#keys.size;
+    });
+  }
+
+  /** The object keys of the entries, as last seen by this instance. */
+  keys(): Promise<string[]> {
+    return this.#io(async () => {
+      await this.#init();
+      return [...this.#keys.values()];
+    });
   }
 
   /** Persists one entry durably; DEAD_LETTER_FULL when `entriesMax` entries exist. */
-  async add(input: {
-    key: string;
-    body: Uint8Array;
-    error: unknown;
-    attempts: number;
-  }): Promise<DeadLetterEntry> {
-    await this.#init();
-    if (this.#count >= this.entriesMax) {
-      throw new TierVecError(
-        ErrorCode.DEAD_LETTER_FULL,
-        `The dead-letter queue in ${describeValue(this.dir)} is full (entriesMax = ${this.entriesMax}); ` +
-          `the upload of ${describeValue(input.key)} failed and could not be kept`,
-        { cause: input.error, details: { dir: this.dir, entriesMax: this.entriesMax, key: input.key } },
-      );
-    }
-    this.#count++;
-    try {
-      const header = {
-        key: input.key,
-        sizeBytes: input.body.byteLength,
-        error: describeDeadLetterError(input.error),
-        attempts: input.attempts,
-        timeMs: this.#clock.now(),
-        replays: 0,
-      };
-      return await this.#create(header, input.body);
-    } catch (error) {
-      this.#count--;
-      throw error;
-    }
+  add(input: { key: string; body: Uint8Array; error: unknown; attempts: number }): Promise<DeadLetterEntry> {
+    return this.#io(async () => {
+      await this.#init();
+      if (this.#keys.size + this.#reserved >= this.entriesMax) {
+        throw new TierVecError(
+          ErrorCode.DEAD_LETTER_FULL,
+          `The dead-letter queue in ${describeValue(this.dir)} is full (entriesMax = ${this.entriesMax}); ` +
+            `the upload of ${describeValue(input.key)} failed and could not be kept`,
+          { cause: input.error, details: { dir: this.dir, entriesMax: this.entriesMax, key: input.key } },
+        );
+      }
+      this.#reserved++;
+      try {
+        const entry = await this.#create(
+          {
+            key: input.key,
+            sizeBytes: input.body.byteLength,
+            error: describeDeadLetterError(input.error),
+            attempts: input.attempts,
+            timeMs: this.#clock.now(),
+            replays: 0,
+          },
+          input.body,
+        );
+        this.#keys.set(entry.id, entry.key);
+        return entry;
+      } finally {
+        this.#reserved--;
+      }
+    });
   }
 
-  /** Every entry, oldest first, without bodies. */
-  async list(): Promise<DeadLetterEntry[]> {
-    await this.#init();
-    const ids = await this.#ids();
-    const entries: DeadLetterEntry[] = [];
-    for (const id of ids) {
-      const entry = await this.#readHeader(id);
-      if (entry !== undefined) entries.push(entry);
-    }
-    this.#count = entries.length;
-    return entries;
+  /** Every entry, oldest first, without bodies (read from disk; refreshes this instance's view). */
+  list(): Promise<DeadLetterEntry[]> {
+    return this.#io(async () => {
+      await this.#init();
+      const entries = await this.#readAll();
+      this.#keys.clear();
+      for (const entry of entries) this.#keys.set(entry.id, entry.key);
+      return entries;
+    });
   }
 
   /** One entry with its body; INVALID_ARGUMENT when absent, CORRUPT_DATA when its bytes are damaged. */
-  async read(id: string): Promise<DeadLetter> {
+  read(id: string): Promise<DeadLetter> {
+    return this.#io(() => this.#read(id));
+  }
+
+  /** Rewrites an entry's record after a failed replay (same body, atomic replace). */
+  recordFailedReplay(id: string, error: unknown, attempts: number): Promise<DeadLetterEntry> {
+    return this.#io(async () => {
+      const { body, ...previous } = await this.#read(id);
+      const entry: DeadLetterEntry = {
+        ...previous,
+        error: describeDeadLetterError(error),
+        attempts: previous.attempts + attempts,
+        replays: previous.replays + 1,
+      };
+      const temp = this.#tempPath(id);
+      await this.#writeFile(temp, entry, body, true);
+      await rename(temp, this.#path(id));
+      await this.#syncDir();
+      return entry;
+    });
+  }
+
+  /** Deletes one entry (after its replay succeeded, or on purpose). */
+  remove(id: string): Promise<void> {
+    return this.#io(async () => {
+      await this.#init();
+      try {
+        await unlink(this.#path(id));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.#notFound(id);
+        throw error;
+      }
+      this.#keys.delete(id);
+      await this.#syncDir();
+    });
+  }
+
+  /** Deletes every entry; returns how many were deleted. */
+  purge(): Promise<number> {
+    return this.#io(async () => {
+      await this.#init();
+      const ids = await this.#ids();
+      for (const id of ids) await unlink(this.#path(id)).catch(ignoreMissing);
+      this.#keys.clear();
+      await this.#syncDir();
+      return ids.length;
+    });
+  }
+
+  async #io<T>(operation: () => Promise<T>): Promise<T> {
+    this.#operationsInFlight++;
+    try {
+      return await operation();
+    } finally {
+      this.#operationsInFlight--;
+    }
+  }
+
+  async #read(id: string): Promise<DeadLetter> {
     const path = this.#path(id);
     let bytes: Buffer;
     try {
@@ -187,43 +262,13 @@ export class DeadLetterQueue {
     return { ...header.entry, body };
   }
 
-  /** Rewrites an entry's record after a failed replay (same body, atomic replace). */
-  async recordFailedReplay(id: string, error: unknown, attempts: number): Promise<DeadLetterEntry> {
-    const { body, ...previous } = await this.read(id);
-    const entry: DeadLetterEntry = {
-      ...previous,
-      error: describeDeadLetterError(error),
-      attempts: previous.attempts + attempts,
-      replays: previous.replays + 1,
-    };
-    const temp = this.#tempPath(id);
-    await this.#writeFile(temp, entry, body, true);
-    await rename(temp, this.#path(id));
-    await this.#syncDir();
-    return entry;
-  }
-
-  /** Deletes one entry (after its replay succeeded, or on purpose). */
-  async remove(id: string): Promise<void> {
-    await this.#init();
-    try {
-      await unlink(this.#path(id));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.#notFound(id);
-      throw error;
+  async #readAll(): Promise<DeadLetterEntry[]> {
+    const entries: DeadLetterEntry[] = [];
+    for (const id of await this.#ids()) {
+      const entry = await this.#readHeader(id);
+      if (entry !== undefined) entries.push(entry);
     }
-    this.#count = Math.max(0, this.#count - 1);
-    await this.#syncDir();
-  }
-
-  /** Deletes every entry; returns how many were deleted. */
-  async purge(): Promise<number> {
-    await this.#init();
-    const ids = await this.#ids();
-    for (const id of ids) await unlink(this.#path(id)).catch(ignoreMissing);
-    this.#count = 0;
-    await this.#syncDir();
-    return ids.length;
+    return entries;
   }
 
   #init(): Promise<void> {
@@ -236,17 +281,13 @@ export class DeadLetterQueue {
 
   async #scan(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const names = await readdir(this.dir);
-    let count = 0;
-    for (const name of names) {
-      if (name.endsWith(SUFFIX) && ID_PATTERN.test(name.slice(0, -SUFFIX.length))) {
-        count++;
-        this.#nextSeq = Math.max(this.#nextSeq, Number(name.slice(0, -SUFFIX.length)) + 1);
-      } else if (name.endsWith('.tmp')) {
-        await this.#removeStaleTemp(name);
-      }
+    for (const name of await readdir(this.dir)) {
+      if (name.endsWith('.tmp')) await this.#removeStaleTemp(name);
     }
-    this.#count = count;
+    for (const entry of await this.#readAll()) {
+      this.#keys.set(entry.id, entry.key);
+      this.#nextSeq = Math.max(this.#nextSeq, Number(entry.id) + 1);
+    }
   }
 
   /** A temp file left by a process that died mid-write is garbage; a live writer's is not touched. */

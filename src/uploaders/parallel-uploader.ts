@@ -96,6 +96,8 @@ export type ReplayOutcome =
 /** The dead-letter queue as the uploader exposes it. */
 export interface DeadLetters {
   list(): Promise<DeadLetterEntry[]>;
+  /** The object keys of the entries (from memory after the first use). */
+  keys(): Promise<string[]>;
   read(id: string): Promise<DeadLetter>;
   size(): Promise<number>;
   /**
@@ -119,6 +121,8 @@ export interface ParallelUploaderStats {
   failed: number;
   replayed: number;
   bytesUploaded: number;
+  /** Dead-letter disk operations running now. */
+  deadLetterOperationsInFlight: number;
   circuitBreaker: CircuitBreakerStats;
   seed: number;
 }
@@ -232,6 +236,7 @@ export class ParallelUploader {
     });
     this.deadLetters = {
       list: () => this.#dlq.list(),
+      keys: () => this.#dlq.keys(),
       read: (id) => this.#dlq.read(id),
       size: () => this.#dlq.size(),
       replay: (replayOptions) => this.#track(this.#replayAll(replayOptions?.signal)),
@@ -303,6 +308,7 @@ export class ParallelUploader {
       inFlight: this.#semaphore.inUse,
       queued: this.#semaphore.queued + this.#enqueued.length,
       ...this.#stats,
+      deadLetterOperationsInFlight: this.#dlq.operationsInFlight,
       circuitBreaker: this.circuitBreaker.stats(),
       seed: this.seed,
     };
