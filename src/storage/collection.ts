@@ -1,0 +1,909 @@
+/**
+ * One collection: the write path (validate → WAL → apply → acknowledge), search across every segment,
+ * tombstones, sealing, and recovery on open.
+ *
+ * Writes are validated against the collection as it will be once every accepted write is applied:
+ * writes that are in the WAL queue but not yet durable are tracked in an overlay, so a duplicate id,
+ * a quota or a delete count is judged correctly even under concurrency. A write is applied to the
+ * in-memory segments only once the WAL reports it durable, in LSN order, and readers see only
+ * applied writes: `get` and `search` never return something that a crash could take back.
+ *
+ * Sealing: when the active segment reaches `segmentVectorsMax` rows (or on `flush()`), it is frozen
+ * (still searchable) and a background job writes its Arrow and index files, then a tombstone file for
+ * the sealed rows deleted since the last manifest, then a new manifest whose `sealedLsn` covers them;
+ * only after that manifest is durable are the WAL files it covers deleted. A crash at any point leaves
+ * either the old manifest and the full WAL, or the new manifest; leftovers are removed on open.
+ *
+ * This module must never acknowledge a write before the WAL has it, and never remove a WAL file
+ * before a durable manifest covers it.
+ */
+
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../clock.ts';
+import { checkInteger, describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { type CollectionSpec, sameSpec } from './collection-spec.ts';
+import { removeDurable } from './durable-file.ts';
+import { compileFilter, type MetadataFilter, type MetadataPredicate } from './filter.ts';
+import { LIMITS } from './limits.ts';
+import {
+  type Manifest,
+  readLatestManifest,
+  readTombstoneFile,
+  type TombstoneFileRef,
+  versionFileName,
+  writeManifest,
+  writeTombstoneFile,
+} from './manifest.ts';
+import { checkLimit, type Usage } from './quota.ts';
+import { ActiveSegment } from './segment/active-segment.ts';
+import { norm } from './segment/distance.ts';
+import type { HnswBuildParams } from './segment/hnsw-index.ts';
+import { SealedSegment, type SegmentTier } from './segment/sealed-segment.ts';
+import { type SegmentDescriptor, segmentIdFor, writeSegmentFiles } from './segment/segment-file.ts';
+import type { RowHit, SegmentColumns, SegmentMemory } from './segment/segment-memory.ts';
+import { compareCandidates } from './segment/top-k.ts';
+import type { StoreWarning } from './store-warning.ts';
+import {
+  checkOptionsObject,
+  type DocumentInput,
+  type Metadata,
+  type ValidDocument,
+  validateDocuments,
+  validateId,
+  validateIds,
+  validateVector,
+} from './validation.ts';
+import { Wal, type WalDurability, type WalStats } from './wal/wal.ts';
+import { decodeOperation, encodeOperation, type WalOperation } from './wal/wal-record.ts';
+
+export const SEARCH_DEFAULTS = Object.freeze({
+  /** Results per search. */
+  k: 10,
+  /** Rows sampled per segment to estimate how many match a filter. */
+  filterSampleRows: 256,
+  /**
+   * A filtered search scans a segment exactly when fewer than this many × ef rows are estimated to
+   * match: HNSW then visits about ef / selectivity nodes of ~2m neighbours each, more than a scan.
+   */
+  exactScanMatchesPerEf: 32,
+});
+
+/** What a collection needs from its store. */
+export interface CollectionContext {
+  readonly dir: string;
+  readonly clock: Clock;
+  readonly durability: WalDurability;
+  readonly segmentVectorsMax: number;
+  readonly bufferedFlushIntervalMs: number;
+  readonly walPendingBytesMax: number;
+  /** Throws QUOTA_EXCEEDED when the tenant cannot take `vectors` more documents and `bytes` more bytes. */
+  readonly checkTenantQuota: (vectors: number, bytes: number) => void;
+  readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
+}
+
+export interface StoredDocument {
+  id: string;
+  vector: Float32Array;
+  metadata: Metadata;
+}
+
+export interface SearchOptions {
+  /** Results wanted. @default 10 */
+  k?: number;
+  /** HNSW candidate list size. @default the collection's `hnsw.efSearch` */
+  ef?: number;
+  filter?: MetadataFilter;
+  /** Brute-force k-NN over every live row instead of HNSW. @default false */
+  exact?: boolean;
+}
+
+export interface SearchHit {
+  id: string;
+  /** Lower is closer: squared L2, 1 − inner product, or 1 − cosine similarity. */
+  distance: number;
+  metadata: Metadata;
+}
+
+export type SegmentState = 'active' | 'sealing' | 'sealed';
+
+export interface SegmentStats {
+  id: string;
+  state: SegmentState;
+  tier: SegmentTier;
+  /** Live documents. */
+  vectors: number;
+  /** Rows including deleted ones. */
+  rows: number;
+  /** Memory when hot, files when warm. */
+  bytes: number;
+}
+
+export interface TierStats {
+  segments: number;
+  vectors: number;
+  bytes: number;
+}
+
+export interface CollectionStats {
+  tenant: string;
+  name: string;
+  dimension: number;
+  metric: CollectionSpec['metric'];
+  vectors: number;
+  bytes: { vectors: number; index: number; metadata: number; total: number };
+  quota: { vectorsMax: number | undefined; bytesMax: number | undefined; vectors: number; bytes: number };
+  segments: SegmentStats[];
+  tiers: Record<'hot' | 'warm' | 'cold', TierStats>;
+  wal: WalStats;
+  manifest: { version: number; sealedLsn: number; tombstoneFiles: number };
+  pendingTombstones: number;
+  recovery: {
+    replayedRecords: number;
+    truncatedRecords: number;
+    truncatedBytes: number;
+    truncatedFiles: number;
+  };
+  searches: { total: number; exact: number; exactFallbacks: number };
+  seals: { completed: number; failed: number; queued: number };
+}
+
+/** Lifecycle hooks for the store only (not exported from the package). */
+export const closeCollection: unique symbol = Symbol('closeCollection');
+export const dropCollection: unique symbol = Symbol('dropCollection');
+export const collectionUsage: unique symbol = Symbol('collectionUsage');
+
+type Segment = ActiveSegment | SealedSegment;
+
+interface SealJob {
+  readonly segment: SealedSegment | undefined;
+  readonly columns: SegmentColumns | undefined;
+  readonly lsn: number;
+  readonly createdAtMs: number;
+  descriptor?: SegmentDescriptor;
+}
+
+interface Tombstone {
+  readonly seq: number;
+  readonly row: number;
+}
+
+interface Unapplied {
+  readonly lsn: number;
+  readonly op: WalOperation;
+}
+
+const TWO_POW_32 = 2 ** 32;
+
+function rowRef(seq: number, row: number): number {
+  return seq * TWO_POW_32 + row;
+}
+
+export class Collection {
+  readonly #ctx: CollectionContext;
+  readonly #spec: CollectionSpec;
+  readonly #dirs: { segments: string; tombstones: string; manifest: string; wal: string };
+  #wal!: Wal;
+  #manifest!: Manifest;
+  #active!: ActiveSegment;
+  #sealed: SealedSegment[] = [];
+  readonly #bySeq = new Map<number, Segment>();
+  /** id → (segment seq, row) of its one live row. */
+  readonly #ids = new Map<string, number>();
+  /** id → its bytes once accepted-but-unapplied writes are applied (undefined: deleted). */
+  readonly #overlay = new Map<string, { lsn: number; bytes: number | undefined }>();
+  #unapplied: Unapplied[] = [];
+  #nextLsn = 1;
+  #lastAppliedLsn = 0;
+  readonly #committed: Usage = { vectors: 0, bytes: 0 };
+  readonly #logical: Usage = { vectors: 0, bytes: 0 };
+  #pendingTombstones: Tombstone[] = [];
+  #sealQueue: SealJob[] = [];
+  #sealRunner: Promise<void> | undefined;
+  #sealError: TierVecError | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #state: 'open' | 'closed' | 'dropped' = 'open';
+  readonly #recovery = { replayedRecords: 0, truncatedRecords: 0, truncatedBytes: 0, truncatedFiles: 0 };
+  readonly #searchCounts = { total: 0, exact: 0, exactFallbacks: 0 };
+  readonly #sealCounts = { completed: 0, failed: 0 };
+
+  private constructor(ctx: CollectionContext, spec: CollectionSpec) {
+    this.#ctx = ctx;
+    this.#spec = spec;
+    this.#dirs = {
+      segments: join(ctx.dir, 'segments'),
+      tombstones: join(ctx.dir, 'tombstones'),
+      manifest: join(ctx.dir, 'manifest'),
+      wal: join(ctx.dir, 'wal'),
+    };
+  }
+
+  /** Creates the directory layout and first manifest of a new collection. */
+  static async create(dir: string, manifest: Manifest): Promise<void> {
+    for (const sub of ['segments', 'tombstones', 'manifest', 'wal'])
+      await mkdir(join(dir, sub), { recursive: true });
+    await writeManifest(join(dir, 'manifest'), manifest);
+  }
+
+  /** Opens a collection: manifest, sealed segments and tombstones, then WAL replay. */
+  static async open(ctx: CollectionContext, spec: CollectionSpec): Promise<Collection> {
+    const collection = new Collection(ctx, spec);
+    await collection.#open();
+    return collection;
+  }
+
+  get name(): string {
+    return this.#spec.name;
+  }
+
+  get tenant(): string {
+    return this.#spec.tenant;
+  }
+
+  get spec(): CollectionSpec {
+    return this.#spec;
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  async #open(): Promise<void> {
+    for (const dir of Object.values(this.#dirs)) await mkdir(dir, { recursive: true });
+    const { manifest, older } = await readLatestManifest(this.#dirs.manifest);
+    if (!sameSpec(manifest.spec, this.#spec)) {
+      throw new TierVecError(
+        ErrorCode.CORRUPT_DATA,
+        `Collection ${describeValue(this.#spec.name)}: the manifest's spec differs from the catalog's`,
+      );
+    }
+    this.#manifest = manifest;
+    await this.#removeLeftovers(older);
+    await this.#loadSealedSegments();
+    await this.#replayWal();
+  }
+
+  async #removeLeftovers(olderManifests: readonly string[]): Promise<void> {
+    const manifest = this.#manifest;
+    const live = {
+      segments: new Set(manifest.segments.flatMap((segment) => [segment.arrow.name, segment.hnsw.name])),
+      tombstones: new Set(manifest.tombstoneFiles.map((file) => file.name)),
+      manifest: new Set([versionFileName(manifest.version)]),
+    };
+    const removed: string[] = [];
+    for (const kind of ['segments', 'tombstones', 'manifest'] as const) {
+      const dir = this.#dirs[kind];
+      const stale = (await readdir(dir)).filter((name) => !live[kind].has(name));
+      await removeDurable(
+        stale.map((name) => join(dir, name)),
+        dir,
+      );
+      removed.push(...stale.filter((name) => !olderManifests.includes(name)));
+    }
+    if (removed.length > 0) {
+      this.#ctx.warn({
+        code: 'LEFTOVERS_REMOVED',
+        message: `Removed ${removed.length} file(s) of an interrupted seal: ${removed.join(', ')}`,
+        details: { files: removed },
+      });
+    }
+  }
+
+  async #loadSealedSegments(): Promise<void> {
+    const tombstones = new Map<string, number[]>();
+    for (const ref of this.#manifest.tombstoneFiles) {
+      for (const [segmentId, rows] of await readTombstoneFile(this.#dirs.tombstones, ref)) {
+        const list = tombstones.get(segmentId) ?? [];
+        list.push(...rows);
+        tombstones.set(segmentId, list);
+      }
+    }
+    for (const descriptor of this.#manifest.segments) {
+      const segment = await SealedSegment.open(
+        this.#dirs.segments,
+        descriptor,
+        tombstones.get(descriptor.id) ?? [],
+      );
+      this.#sealed.push(segment);
+      this.#bySeq.set(segment.seq, segment);
+      const memory = segment.loaded() as SegmentMemory;
+      for (let row = 0; row < segment.rows; row++) {
+        if (segment.isDeleted(row)) continue;
+        this.#ids.set(memory.id(row), rowRef(segment.seq, row));
+        this.#committed.vectors++;
+        this.#committed.bytes += segment.docBytes(row);
+      }
+    }
+  }
+
+  async #replayWal(): Promise<void> {
+    const { wal, replay } = await Wal.open({
+      dir: this.#dirs.wal,
+      durability: this.#ctx.durability,
+      clock: this.#ctx.clock,
+      bufferedFlushIntervalMs: this.#ctx.bufferedFlushIntervalMs,
+      pendingBytesMax: this.#ctx.walPendingBytesMax,
+      recordBytesMax: LIMITS.batchBytesMax + 16 * LIMITS.batchSizeMax + 64,
+      sealedLsn: this.#manifest.sealedLsn,
+      onBackgroundError: (error) =>
+        this.#ctx.warn({ code: 'WAL_SYNC_FAILED', message: `Background WAL fsync failed: ${error.message}` }),
+    });
+    this.#wal = wal;
+    this.#active = this.#newActiveSegment(this.#manifest.nextSegmentSeq);
+    this.#lastAppliedLsn = this.#manifest.sealedLsn;
+    for (const entry of replay.entries) {
+      this.#applyOp(entry.lsn, decodeOperation(entry.body, this.#spec.dimension));
+    }
+    this.#recovery.replayedRecords = replay.entries.length;
+    this.#nextLsn = Math.max(replay.lastLsn, this.#manifest.sealedLsn) + 1;
+    this.#logical.vectors = this.#committed.vectors;
+    this.#logical.bytes = this.#committed.bytes;
+    const truncation = replay.truncation;
+    if (truncation !== undefined) {
+      this.#recovery.truncatedRecords = truncation.droppedRecords;
+      this.#recovery.truncatedBytes = truncation.droppedBytes;
+      this.#recovery.truncatedFiles = truncation.droppedFiles;
+      this.#ctx.warn({
+        code: 'WAL_TRUNCATED',
+        message:
+          `WAL ended in a torn or corrupt record (${truncation.reason}); truncated ${truncation.file} at byte ` +
+          `${truncation.offset}, dropping ${truncation.droppedRecords} record(s) and ${truncation.droppedBytes} bytes`,
+        details: { ...truncation },
+      });
+    }
+    await this.#wal.releaseUpTo(this.#manifest.sealedLsn);
+  }
+
+  #newActiveSegment(seq: number): ActiveSegment {
+    const segment = new ActiveSegment(
+      seq,
+      segmentIdFor(seq),
+      this.#buildParams(seq),
+      this.#ctx.segmentVectorsMax,
+      this.#ctx.clock.now(),
+    );
+    this.#bySeq.set(seq, segment);
+    return segment;
+  }
+
+  #buildParams(seq: number): HnswBuildParams {
+    const { dimension, metric, hnsw } = this.#spec;
+    return { dimension, metric, m: hnsw.m, efConstruction: hnsw.efConstruction, seed: seq };
+  }
+
+  // ---------------------------------------------------------------- write path
+
+  /** Inserts new documents, all or none; DUPLICATE_ID when an id exists (or repeats in the call). */
+  async insert(documents: readonly DocumentInput[]): Promise<{ inserted: number }> {
+    this.#checkWritable();
+    const docs = validateDocuments(documents, this.#spec.dimension, this.#spec.metric);
+    if (docs.length === 0) return { inserted: 0 };
+    await this.#waitForCapacity();
+    let bytes = 0;
+    for (const doc of docs) {
+      if (this.#logicalBytesOf(doc.id) !== undefined) {
+        throw new TierVecError(
+          ErrorCode.DUPLICATE_ID,
+          `Document id ${describeValue(doc.id)} already exists in collection ${describeValue(this.name)}; use upsert to replace it`,
+          { details: { id: doc.id } },
+        );
+      }
+      bytes += doc.bytes;
+    }
+    this.#checkQuota(docs.length, bytes);
+    await this.#submit({ kind: 'insert', docs }, docs, docs.length, bytes);
+    return { inserted: docs.length };
+  }
+
+  /** Inserts or replaces documents, all or none. */
+  async upsert(documents: readonly DocumentInput[]): Promise<{ inserted: number; updated: number }> {
+    this.#checkWritable();
+    const docs = validateDocuments(documents, this.#spec.dimension, this.#spec.metric);
+    if (docs.length === 0) return { inserted: 0, updated: 0 };
+    await this.#waitForCapacity();
+    let vectors = 0;
+    let bytes = 0;
+    for (const doc of docs) {
+      const previous = this.#logicalBytesOf(doc.id);
+      if (previous === undefined) vectors++;
+      bytes += doc.bytes - (previous ?? 0);
+    }
+    this.#checkQuota(vectors, bytes);
+    await this.#submit({ kind: 'upsert', docs }, docs, vectors, bytes);
+    return { inserted: vectors, updated: docs.length - vectors };
+  }
+
+  /** Deletes documents by id; returns how many of them existed. */
+  async delete(ids: readonly string[]): Promise<number> {
+    this.#checkWritable();
+    const list = validateIds(ids);
+    await this.#waitForCapacity();
+    const existing = new Map<string, number>();
+    for (const id of list) {
+      const bytes = this.#logicalBytesOf(id);
+      if (bytes !== undefined) existing.set(id, bytes);
+    }
+    if (existing.size === 0) return 0;
+    let bytes = 0;
+    for (const value of existing.values()) bytes -= value;
+    const deleted = [...existing.keys()];
+    await this.#submit(
+      { kind: 'delete', ids: deleted },
+      deleted.map((id) => ({ id, bytes: undefined })),
+      -deleted.length,
+      bytes,
+    );
+    return deleted.length;
+  }
+
+  #checkUsable(): void {
+    if (this.#state === 'closed') {
+      throw new TierVecError(
+        ErrorCode.CLOSED,
+        `Collection ${describeValue(this.name)} is closed (its store was closed)`,
+      );
+    }
+    if (this.#state === 'dropped') {
+      throw new TierVecError(
+        ErrorCode.COLLECTION_NOT_FOUND,
+        `Collection ${describeValue(this.name)} of tenant ${describeValue(this.tenant)} was dropped`,
+        { details: { tenant: this.tenant, name: this.name } },
+      );
+    }
+  }
+
+  #checkWritable(): void {
+    this.#checkUsable();
+    const failure = this.#wal.failure;
+    if (failure !== undefined) {
+      throw new TierVecError(
+        ErrorCode.IO_ERROR,
+        `Collection ${describeValue(this.name)} refuses writes after a WAL failure: ${failure.message}`,
+        { cause: failure },
+      );
+    }
+  }
+
+  async #waitForCapacity(): Promise<void> {
+    for (let wait = this.#wal.capacityWait(); wait !== undefined; wait = this.#wal.capacityWait()) {
+      await wait;
+      this.#checkWritable();
+    }
+  }
+
+  /** Bytes of the id's document once every accepted write is applied; undefined when absent. */
+  #logicalBytesOf(id: string): number | undefined {
+    const pending = this.#overlay.get(id);
+    if (pending !== undefined) return pending.bytes;
+    const ref = this.#ids.get(id);
+    if (ref === undefined) return undefined;
+    const { segment, row } = this.#resolve(ref);
+    return segment.docBytes(row);
+  }
+
+  #resolve(ref: number): { segment: Segment; row: number } {
+    const seq = Math.floor(ref / TWO_POW_32);
+    const segment = this.#bySeq.get(seq);
+    if (segment === undefined) throw new Error(`Collection: no segment ${seq} for a live id`);
+    return { segment, row: ref - seq * TWO_POW_32 };
+  }
+
+  #checkQuota(vectors: number, bytes: number): void {
+    const scope = `collection ${describeValue(this.name)}`;
+    checkLimit(scope, 'vectorsMax', this.#spec.quota.vectorsMax, this.#logical.vectors, vectors, 'vectors');
+    checkLimit(scope, 'bytesMax', this.#spec.quota.bytesMax, this.#logical.bytes, bytes, 'bytes');
+    this.#ctx.checkTenantQuota(vectors, bytes);
+  }
+
+  /**
+   * Accepts a validated write: takes the next LSN, records its effect in the overlay, queues it in
+   * the WAL, and applies it once durable. Everything before the first await is synchronous, so LSN
+   * order is submission order.
+   */
+  async #submit(
+    op: WalOperation,
+    changes: readonly { id: string; bytes: number | undefined }[],
+    vectors: number,
+    bytes: number,
+  ): Promise<void> {
+    const lsn = this.#nextLsn++;
+    const body = encodeOperation(op);
+    for (const change of changes) this.#overlay.set(change.id, { lsn, bytes: change.bytes });
+    this.#logical.vectors += vectors;
+    this.#logical.bytes += bytes;
+    this.#unapplied.push({ lsn, op });
+    const done = this.#wal.append(lsn, body).then(() => this.#applyUpTo(lsn));
+    this.#inFlight.add(done);
+    try {
+      await done;
+    } finally {
+      this.#inFlight.delete(done);
+    }
+  }
+
+  #applyUpTo(lsn: number): void {
+    let applied = 0;
+    for (const entry of this.#unapplied) {
+      if (entry.lsn > lsn) break;
+      this.#applyOp(entry.lsn, entry.op);
+      const ids = entry.op.kind === 'delete' ? entry.op.ids : entry.op.docs.map((doc) => doc.id);
+      for (const id of ids) if (this.#overlay.get(id)?.lsn === entry.lsn) this.#overlay.delete(id);
+      applied++;
+    }
+    if (applied > 0) this.#unapplied = this.#unapplied.slice(applied);
+  }
+
+  /** Applies one durable write to the segments (live and during replay). Never fails on valid input. */
+  #applyOp(lsn: number, op: WalOperation): void {
+    if (op.kind === 'delete') {
+      for (const id of op.ids) this.#removeLive(id);
+    } else {
+      // A write never straddles two segments, so a segment's sealed LSN is always a record boundary.
+      const max = this.#ctx.segmentVectorsMax;
+      if (this.#active.rows > 0 && this.#active.rows + op.docs.length > max) this.#freeze();
+      for (const doc of op.docs) this.#put(doc);
+    }
+    this.#lastAppliedLsn = lsn;
+    if (this.#active.rows >= this.#ctx.segmentVectorsMax) this.#freeze();
+  }
+
+  #put(doc: ValidDocument): void {
+    this.#removeLive(doc.id);
+    const row = this.#active.append(doc);
+    this.#ids.set(doc.id, rowRef(this.#active.seq, row));
+    this.#committed.vectors++;
+    this.#committed.bytes += doc.bytes;
+  }
+
+  #removeLive(id: string): void {
+    const ref = this.#ids.get(id);
+    if (ref === undefined) return;
+    const { segment, row } = this.#resolve(ref);
+    segment.tombstone(row);
+    if (segment instanceof SealedSegment) this.#pendingTombstones.push({ seq: segment.seq, row });
+    this.#committed.vectors--;
+    this.#committed.bytes -= segment.docBytes(row);
+    this.#ids.delete(id);
+  }
+
+  // ---------------------------------------------------------------- sealing
+
+  /** Freezes the active segment (it stays searchable) and queues writing it out. */
+  #freeze(): void {
+    const active = this.#active;
+    if (active.rows === 0) return;
+    const { segment, columns } = active.freeze(this.#dirs.segments);
+    this.#sealed.push(segment);
+    this.#bySeq.set(segment.seq, segment);
+    this.#active = this.#newActiveSegment(active.seq + 1);
+    this.#wal.rotate();
+    this.#sealQueue.push({ segment, columns, lsn: this.#lastAppliedLsn, createdAtMs: active.createdAtMs });
+    this.#startSealer();
+  }
+
+  #startSealer(): void {
+    if (this.#sealRunner !== undefined || this.#sealQueue.length === 0) return;
+    this.#sealRunner = this.#runSeals().finally(() => {
+      this.#sealRunner = undefined;
+    });
+  }
+
+  async #runSeals(): Promise<void> {
+    while (this.#sealQueue.length > 0 && this.#state === 'open') {
+      const job = this.#sealQueue[0] as SealJob;
+      try {
+        await this.#seal(job);
+        this.#sealError = undefined;
+        this.#sealCounts.completed++;
+      } catch (error) {
+        this.#sealCounts.failed++;
+        this.#sealError = new TierVecError(
+          ErrorCode.IO_ERROR,
+          `Sealing segment ${job.segment?.id ?? '(tombstones only)'} of collection ${describeValue(this.name)} failed: ${(error as Error).message}`,
+          { cause: error },
+        );
+        this.#ctx.warn({
+          code: 'SEAL_FAILED',
+          message: `${this.#sealError.message}; the data stays in memory and in the WAL, and the seal is retried on the next flush or seal`,
+        });
+        return;
+      }
+      this.#sealQueue.shift();
+    }
+  }
+
+  /** Writes a frozen segment (if any), pending tombstones and a new manifest, then trims the WAL. */
+  async #seal(job: SealJob): Promise<void> {
+    if (job.segment !== undefined && job.descriptor === undefined) {
+      job.descriptor = await this.#writeSegment(job);
+    }
+    const previous = this.#manifest;
+    const version = previous.version + 1;
+    const segments =
+      job.descriptor === undefined ? previous.segments : [...previous.segments, job.descriptor];
+    const { ref: tombstoneFile, included } = await this.#writePendingTombstones(version, segments);
+    const next: Manifest = {
+      ...previous,
+      version,
+      sealedLsn: Math.max(previous.sealedLsn, job.lsn),
+      nextSegmentSeq: Math.max(previous.nextSegmentSeq, (job.segment?.seq ?? 0) + 1),
+      segments,
+      tombstoneFiles:
+        tombstoneFile === undefined ? previous.tombstoneFiles : [...previous.tombstoneFiles, tombstoneFile],
+      createdAtMs: this.#ctx.clock.now(),
+    };
+    await writeManifest(this.#dirs.manifest, next);
+    // The new manifest is durable: from here on nothing may fail the job (it must not be redone).
+    this.#manifest = next;
+    if (job.segment !== undefined && job.descriptor !== undefined) job.segment.markSealed(job.descriptor);
+    this.#pendingTombstones = this.#pendingTombstones.filter((tombstone) => !included.has(tombstone));
+    try {
+      await removeDurable(
+        [join(this.#dirs.manifest, versionFileName(previous.version))],
+        this.#dirs.manifest,
+      );
+      await this.#wal.releaseUpTo(next.sealedLsn);
+    } catch (error) {
+      this.#ctx.warn({
+        code: 'CLEANUP_FAILED',
+        message: `After manifest ${version}, removing superseded files failed (retried later): ${(error as Error).message}`,
+      });
+    }
+  }
+
+  async #writeSegment(job: SealJob): Promise<SegmentDescriptor> {
+    const segment = job.segment as SealedSegment;
+    const columns = job.columns as SegmentColumns;
+    const memory = segment.loaded() as SegmentMemory;
+    let deletedRows = 0;
+    for (let row = 0; row < columns.rows; row++) deletedRows += columns.deleted[row] as number;
+    const params = memory.params;
+    const descriptor = await writeSegmentFiles(this.#dirs.segments, memory, columns, {
+      id: segment.id,
+      seq: segment.seq,
+      dimension: params.dimension,
+      metric: params.metric,
+      m: params.m,
+      efConstruction: params.efConstruction,
+      seed: params.seed,
+      rows: columns.rows,
+      deletedRows,
+      createdAtMs: job.createdAtMs,
+    });
+    memory.indexWritten(descriptor.hnsw.bytes);
+    return descriptor;
+  }
+
+  /** Tombstones of rows in segments the new manifest names go into one file for it. */
+  async #writePendingTombstones(
+    version: number,
+    segments: readonly SegmentDescriptor[],
+  ): Promise<{ ref: TombstoneFileRef | undefined; included: Set<Tombstone> }> {
+    const named = new Map(segments.map((segment) => [segment.seq, segment.id]));
+    const included = new Set(this.#pendingTombstones.filter((tombstone) => named.has(tombstone.seq)));
+    if (included.size === 0) return { ref: undefined, included };
+    const bySegment = new Map<string, number[]>();
+    for (const { seq, row } of included) {
+      const id = named.get(seq) as string;
+      const rows = bySegment.get(id) ?? [];
+      rows.push(row);
+      bySegment.set(id, rows);
+    }
+    const ref = await writeTombstoneFile(this.#dirs.tombstones, version, bySegment);
+    return { ref, included };
+  }
+
+  /**
+   * Makes every write acknowledged so far part of a sealed segment (or tombstone file) named by a
+   * durable manifest, and trims the WAL accordingly.
+   */
+  async flush(): Promise<void> {
+    this.#checkUsable();
+    await Promise.allSettled([...this.#inFlight]);
+    this.#checkWritable();
+    const coveredLsn = this.#sealQueue.at(-1)?.lsn ?? this.#manifest.sealedLsn;
+    if (this.#active.rows > 0) {
+      this.#freeze();
+    } else if (this.#lastAppliedLsn > coveredLsn) {
+      // Only deletes of sealed rows since the last seal: a manifest with their tombstones covers them.
+      this.#sealQueue.push({
+        segment: undefined,
+        columns: undefined,
+        lsn: this.#lastAppliedLsn,
+        createdAtMs: 0,
+      });
+    }
+    while (this.#sealQueue.length > 0) {
+      this.#startSealer();
+      await this.#sealRunner;
+      this.#checkUsable();
+      if (this.#sealQueue.length > 0 && this.#sealError !== undefined) throw this.#sealError;
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The document with this id, or undefined. The vector and metadata are copies. */
+  async get(id: string): Promise<StoredDocument | undefined> {
+    this.#checkUsable();
+    validateId(id);
+    // A warm segment is loaded first; if the id moved meanwhile, look again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const ref = this.#ids.get(id);
+      if (ref === undefined) return undefined;
+      const { segment, row } = this.#resolve(ref);
+      const memory =
+        segment instanceof ActiveSegment ? segment.memory : (segment.loaded() ?? (await segment.load()));
+      if (this.#ids.get(id) !== ref) continue;
+      return { id, vector: memory.vector(row), metadata: memory.metadataCopy(row) };
+    }
+    return undefined;
+  }
+
+  /** k nearest live documents, closest first, optionally filtered on metadata. */
+  async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
+    this.#checkUsable();
+    const query = validateVector(vector, this.#spec.dimension, this.#spec.metric, 'query vector');
+    const { k, ef, predicate, exact } = this.#searchOptions(options);
+    const memories = this.#sealed.some((segment) => segment.loaded() === undefined)
+      ? await Promise.all([...this.#sealed.map((segment) => segment.load()), this.#active.memory])
+      : [...this.#sealed.map((segment) => segment.loaded() as SegmentMemory), this.#active.memory];
+    const queryNorm = norm(query, 0, query.length);
+    const queryArray = exact ? [] : Array.from(query);
+    const hits: { memory: SegmentMemory; hit: RowHit }[] = [];
+    let fallback = false;
+    for (const memory of memories) {
+      if (memory.liveRows === 0) continue;
+      let rows: RowHit[];
+      if (exact) {
+        rows = memory.exactSearch(query, queryNorm, k, predicate);
+      } else if (predicate !== undefined && this.#prefersExact(memory, predicate, ef)) {
+        fallback = true;
+        rows = memory.exactSearch(query, queryNorm, k, predicate);
+      } else {
+        rows = memory.annSearch(queryArray, k, ef, predicate);
+      }
+      for (const hit of rows) hits.push({ memory, hit });
+    }
+    this.#searchCounts.total++;
+    if (exact) this.#searchCounts.exact++;
+    if (fallback) this.#searchCounts.exactFallbacks++;
+    return mergeHits(hits, k);
+  }
+
+  #prefersExact(memory: SegmentMemory, predicate: MetadataPredicate, ef: number): boolean {
+    const estimated = memory.estimateMatches(predicate, SEARCH_DEFAULTS.filterSampleRows);
+    return estimated < SEARCH_DEFAULTS.exactScanMatchesPerEf * ef;
+  }
+
+  #searchOptions(options: SearchOptions): {
+    k: number;
+    ef: number;
+    predicate: MetadataPredicate | undefined;
+    exact: boolean;
+  } {
+    const checked = checkOptionsObject('search options', options, ['k', 'ef', 'filter', 'exact']);
+    const k = checkInteger('k', checked.k ?? SEARCH_DEFAULTS.k, 1, LIMITS.kMax);
+    const ef = checkInteger('ef', checked.ef ?? this.#spec.hnsw.efSearch, 1, LIMITS.efMax);
+    if (checked.exact !== undefined && typeof checked.exact !== 'boolean') {
+      throw new TierVecError(
+        ErrorCode.INVALID_ARGUMENT,
+        `Expected \`exact\` to be a boolean, got ${describeValue(checked.exact)}`,
+        {
+          details: { option: 'exact' },
+        },
+      );
+    }
+    return { k, ef, predicate: compileFilter(checked.filter), exact: checked.exact === true };
+  }
+
+  // ---------------------------------------------------------------- stats and lifecycle
+
+  stats(): CollectionStats {
+    this.#checkUsable();
+    const segments: SegmentStats[] = [];
+    const bytes = { vectors: 0, index: 0, metadata: 0, total: 0 };
+    const tiers = { hot: emptyTier(), warm: emptyTier(), cold: emptyTier() };
+    const add = (
+      id: string,
+      state: SegmentState,
+      memory: SegmentMemory | undefined,
+      filesBytes: number,
+      rows: number,
+      live: number,
+    ) => {
+      const memoryBytes = memory?.bytes();
+      if (memoryBytes !== undefined) {
+        bytes.vectors += memoryBytes.vectors;
+        bytes.index += memoryBytes.index;
+        bytes.metadata += memoryBytes.metadata;
+      }
+      const size =
+        memoryBytes === undefined
+          ? filesBytes
+          : memoryBytes.vectors + memoryBytes.index + memoryBytes.metadata;
+      const tier: SegmentTier = memory === undefined ? 'warm' : 'hot';
+      segments.push({ id, state, tier, vectors: live, rows, bytes: size });
+      tiers[tier].segments++;
+      tiers[tier].vectors += live;
+      tiers[tier].bytes += size;
+    };
+    for (const segment of this.#sealed) {
+      add(
+        segment.id,
+        segment.state,
+        segment.loaded(),
+        segment.bytes().filesBytes,
+        segment.rows,
+        segment.liveRows,
+      );
+    }
+    add(this.#active.id, 'active', this.#active.memory, 0, this.#active.rows, this.#active.liveRows);
+    bytes.total = bytes.vectors + bytes.index + bytes.metadata;
+    return {
+      tenant: this.tenant,
+      name: this.name,
+      dimension: this.#spec.dimension,
+      metric: this.#spec.metric,
+      vectors: this.#committed.vectors,
+      bytes,
+      quota: {
+        vectorsMax: this.#spec.quota.vectorsMax,
+        bytesMax: this.#spec.quota.bytesMax,
+        vectors: this.#logical.vectors,
+        bytes: this.#logical.bytes,
+      },
+      segments,
+      tiers,
+      wal: this.#wal.stats(),
+      manifest: {
+        version: this.#manifest.version,
+        sealedLsn: this.#manifest.sealedLsn,
+        tombstoneFiles: this.#manifest.tombstoneFiles.length,
+      },
+      pendingTombstones: this.#pendingTombstones.length,
+      recovery: { ...this.#recovery },
+      searches: { ...this.#searchCounts },
+      seals: { ...this.#sealCounts, queued: this.#sealQueue.length },
+    };
+  }
+
+  /** Sealed segments, oldest first (for tests and, later, the tiering policy). */
+  sealedSegments(): readonly SealedSegment[] {
+    return this.#sealed;
+  }
+
+  /** Documents and bytes this collection holds once accepted writes apply (for tenant quotas). */
+  [collectionUsage](): Usage {
+    return { ...this.#logical };
+  }
+
+  /** Stops accepting calls, lets accepted writes and a running seal finish, and closes the WAL. */
+  async [closeCollection](state: 'closed' | 'dropped' = 'closed'): Promise<void> {
+    if (this.#state !== 'open') return;
+    this.#state = state;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#sealRunner;
+    await this.#wal.close();
+  }
+
+  async [dropCollection](): Promise<void> {
+    await this[closeCollection]('dropped');
+  }
+}
+
+function emptyTier(): TierStats {
+  return { segments: 0, vectors: 0, bytes: 0 };
+}
+
+/** Merges per-segment hits: closest first, ties by id, rows deleted meanwhile and repeats dropped. */
+function mergeHits(hits: { memory: SegmentMemory; hit: RowHit }[], k: number): SearchHit[] {
+  hits.sort((a, b) => compareCandidates(a.hit, b.hit));
+  const results: SearchHit[] = [];
+  const seen = new Set<string>();
+  for (const { memory, hit } of hits) {
+    if (results.length === k) break;
+    if (memory.isDeleted(hit.row) || seen.has(hit.id)) continue;
+    seen.add(hit.id);
+    results.push({ id: hit.id, distance: hit.distance, metadata: memory.metadataCopy(hit.row) });
+  }
+  return results;
+}

@@ -1,0 +1,343 @@
+/**
+ * `openStore()`: the store that owns a directory. It keeps the catalog of collections per tenant,
+ * opens (and so recovers) every collection on open, enforces tenant quotas, serializes catalog
+ * changes, and closes everything on `close()`.
+ *
+ * Layout under `dir`:
+ *   LOCK                                         owner process id (one store per directory)
+ *   catalog.json                                 tenants' collections and their specs
+ *   tenants/{tenant}/collections/{name}/         one collection:
+ *     wal/{seq:020d}.wal  manifest/{version:020d}.json  segments/{id}.arrow|.hnsw  tombstones/{version:020d}.json
+ *
+ * The store must never expose one tenant's collection to another tenant's handle, and never report a
+ * collection created before its catalog entry is durable.
+ */
+
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { type CatalogEntry, readCatalog, writeCatalog } from './catalog.ts';
+import {
+  Collection,
+  type CollectionContext,
+  closeCollection,
+  collectionUsage,
+  dropCollection,
+} from './collection.ts';
+import {
+  COLLECTION_DEFAULTS,
+  type CollectionSpec,
+  type CollectionSpecInput,
+  validateCollectionSpec,
+} from './collection-spec.ts';
+import { acquireDirLock, type DirLock } from './dir-lock.ts';
+import { initialManifest } from './manifest.ts';
+import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
+import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from './store-options.ts';
+import type { StoreWarning } from './store-warning.ts';
+import { Tenant } from './tenant.ts';
+import { checkOptionsObject, validateName } from './validation.ts';
+
+export interface CollectionInfo {
+  tenant: string;
+  name: string;
+  dimension: number;
+  metric: CollectionSpec['metric'];
+  hnsw: CollectionSpec['hnsw'];
+  quota: CollectionSpec['quota'];
+  createdAtMs: number;
+}
+
+export interface TenantOption {
+  /** @default 'default' */
+  tenant?: string;
+}
+
+export interface StoreStats {
+  dir: string;
+  durability: 'fsync' | 'buffered';
+  collections: number;
+  tenants: Record<string, { collections: number; vectors: number; bytes: number }>;
+  warnings: number;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const resolved = resolveStoreOptions(options);
+  await mkdir(resolved.dir, { recursive: true });
+  const lock = await acquireDirLock(resolved.dir);
+  try {
+    const store = new Store(resolved, lock);
+    await store.open();
+    return store;
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+function keyOf(tenant: string, name: string): string {
+  return `${tenant}/${name}`;
+}
+
+export class Store {
+  readonly #options: ResolvedStoreOptions;
+  readonly #lock: DirLock;
+  readonly #collections = new Map<string, Collection>();
+  #catalog: CatalogEntry[] = [];
+  #exclusiveChain: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #opened = false;
+  #warnings = 0;
+
+  /** Use `openStore()`. */
+  constructor(options: ResolvedStoreOptions, lock: DirLock) {
+    this.#options = options;
+    this.#lock = lock;
+  }
+
+  get dir(): string {
+    return this.#options.dir;
+  }
+
+  /** Reads the catalog, removes leftovers of interrupted creates and drops, opens every collection. */
+  async open(): Promise<void> {
+    if (this.#opened) throw new Error('Store.open: already opened');
+    this.#opened = true;
+    this.#catalog = await readCatalog(this.#options.dir);
+    await this.#removeUncataloguedDirs();
+    try {
+      for (const entry of this.#catalog) {
+        const collection = await Collection.open(this.#contextFor(entry.spec), entry.spec);
+        this.#collections.set(keyOf(entry.spec.tenant, entry.spec.name), collection);
+      }
+    } catch (error) {
+      for (const collection of this.#collections.values()) await collection[closeCollection]();
+      throw error;
+    }
+  }
+
+  async #removeUncataloguedDirs(): Promise<void> {
+    const tenantsDir = join(this.#options.dir, 'tenants');
+    const known = new Set(this.#catalog.map((entry) => keyOf(entry.spec.tenant, entry.spec.name)));
+    const removed: string[] = [];
+    for (const tenant of await readdirIfExists(tenantsDir)) {
+      const collectionsDir = join(tenantsDir, tenant, 'collections');
+      for (const name of await readdirIfExists(collectionsDir)) {
+        if (known.has(keyOf(tenant, name))) continue;
+        await rm(join(collectionsDir, name), { recursive: true, force: true });
+        removed.push(keyOf(tenant, name));
+      }
+    }
+    if (removed.length > 0) {
+      this.#warn({
+        code: 'LEFTOVERS_REMOVED',
+        message: `Removed the directories of ${removed.length} collection(s) not in the catalog (an interrupted create or drop): ${removed.join(', ')}`,
+        details: { collections: removed },
+      });
+    }
+  }
+
+  #contextFor(spec: CollectionSpec): CollectionContext {
+    const options = this.#options;
+    return {
+      dir: this.#collectionDir(spec.tenant, spec.name),
+      clock: options.clock,
+      durability: options.durability,
+      segmentVectorsMax: options.segmentVectorsMax,
+      bufferedFlushIntervalMs: options.bufferedFlushIntervalMs,
+      walPendingBytesMax: options.walPendingBytesMax,
+      checkTenantQuota: (vectors, bytes) => this.#checkTenantQuota(spec.tenant, vectors, bytes),
+      warn: (warning) => this.#warn({ ...warning, tenant: spec.tenant, collection: spec.name }),
+    };
+  }
+
+  #collectionDir(tenant: string, name: string): string {
+    return join(this.#options.dir, 'tenants', tenant, 'collections', name);
+  }
+
+  #warn(warning: StoreWarning): void {
+    this.#warnings++;
+    this.#options.onWarning(warning);
+  }
+
+  #tenantQuota(tenant: string): Readonly<TenantQuota> {
+    return this.#options.tenantQuotas.get(tenant) ?? this.#options.tenantQuota;
+  }
+
+  #tenantUsage(tenant: string): Usage & { collections: number } {
+    const usage = { collections: 0, vectors: 0, bytes: 0 };
+    for (const collection of this.#collections.values()) {
+      if (collection.tenant !== tenant) continue;
+      const used = collection[collectionUsage]();
+      usage.collections++;
+      usage.vectors += used.vectors;
+      usage.bytes += used.bytes;
+    }
+    return usage;
+  }
+
+  #checkTenantQuota(tenant: string, vectors: number, bytes: number): void {
+    const quota = this.#tenantQuota(tenant);
+    if (quota.vectorsMax === undefined && quota.bytesMax === undefined) return;
+    const usage = this.#tenantUsage(tenant);
+    const scope = `tenant ${describeValue(tenant)}`;
+    checkLimit(scope, 'vectorsMax', quota.vectorsMax, usage.vectors, vectors, 'vectors');
+    checkLimit(scope, 'bytesMax', quota.bytesMax, usage.bytes, bytes, 'bytes');
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new TierVecError(ErrorCode.CLOSED, `Store ${this.#options.dir} is closed`);
+  }
+
+  /** Runs catalog changes one at a time, in call order. */
+  #exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#exclusiveChain.then(operation);
+    this.#exclusiveChain = result.catch(() => undefined);
+    return result;
+  }
+
+  #tenantOf(options: TenantOption | undefined): string {
+    const checked = checkOptionsObject('options', options ?? {}, ['tenant']);
+    return validateName('tenant name', checked.tenant ?? COLLECTION_DEFAULTS.tenant);
+  }
+
+  /** Creates a collection; COLLECTION_EXISTS when the tenant already has one with that name. */
+  createCollection(input: CollectionSpecInput): Promise<Collection> {
+    this.#checkOpen();
+    const spec = validateCollectionSpec(input);
+    return this.#exclusive(async () => {
+      this.#checkOpen();
+      const key = keyOf(spec.tenant, spec.name);
+      if (this.#collections.has(key)) {
+        throw new TierVecError(
+          ErrorCode.COLLECTION_EXISTS,
+          `Collection ${describeValue(spec.name)} already exists in tenant ${describeValue(spec.tenant)}`,
+          { details: { tenant: spec.tenant, name: spec.name } },
+        );
+      }
+      const usage = this.#tenantUsage(spec.tenant);
+      const limit = this.#tenantQuota(spec.tenant).collectionsMax;
+      checkLimit(
+        `tenant ${describeValue(spec.tenant)}`,
+        'collectionsMax',
+        limit,
+        usage.collections,
+        1,
+        'collections',
+      );
+      const dir = this.#collectionDir(spec.tenant, spec.name);
+      const createdAtMs = this.#options.clock.now();
+      await rm(dir, { recursive: true, force: true });
+      await Collection.create(dir, initialManifest(spec, createdAtMs));
+      const catalog = [...this.#catalog, { spec, createdAtMs }];
+      await writeCatalog(this.#options.dir, catalog);
+      this.#catalog = catalog;
+      const collection = await Collection.open(this.#contextFor(spec), spec);
+      this.#collections.set(key, collection);
+      return collection;
+    });
+  }
+
+  /** The collection's handle; COLLECTION_NOT_FOUND when the tenant has no such collection. */
+  collection(name: string, options?: TenantOption): Collection {
+    this.#checkOpen();
+    const tenant = this.#tenantOf(options);
+    validateName('collection name', name);
+    const collection = this.#collections.get(keyOf(tenant, name));
+    if (collection === undefined) {
+      throw new TierVecError(
+        ErrorCode.COLLECTION_NOT_FOUND,
+        `No collection ${describeValue(name)} in tenant ${describeValue(tenant)}`,
+        { details: { tenant, name } },
+      );
+    }
+    return collection;
+  }
+
+  /** The tenant's collections, by name. */
+  async listCollections(options?: TenantOption): Promise<CollectionInfo[]> {
+    this.#checkOpen();
+    const tenant = this.#tenantOf(options);
+    return this.#catalog
+      .filter((entry) => entry.spec.tenant === tenant)
+      .map(({ spec, createdAtMs }) => ({
+        tenant: spec.tenant,
+        name: spec.name,
+        dimension: spec.dimension,
+        metric: spec.metric,
+        hnsw: spec.hnsw,
+        quota: spec.quota,
+        createdAtMs,
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Drops a collection and deletes its data; COLLECTION_NOT_FOUND when absent. */
+  async dropCollection(name: string, options?: TenantOption): Promise<void> {
+    this.#checkOpen();
+    const tenant = this.#tenantOf(options);
+    const collection = this.collection(name, { tenant });
+    await this.#exclusive(async () => {
+      if (this.#collections.get(keyOf(tenant, name)) !== collection) {
+        throw new TierVecError(
+          ErrorCode.COLLECTION_NOT_FOUND,
+          `No collection ${describeValue(name)} in tenant ${describeValue(tenant)}`,
+          {
+            details: { tenant, name },
+          },
+        );
+      }
+      await collection[dropCollection]();
+      this.#collections.delete(keyOf(tenant, name));
+      const catalog = this.#catalog.filter(
+        (entry) => !(entry.spec.tenant === tenant && entry.spec.name === name),
+      );
+      await writeCatalog(this.#options.dir, catalog);
+      this.#catalog = catalog;
+      await rm(this.#collectionDir(tenant, name), { recursive: true, force: true });
+    });
+  }
+
+  /** A handle that sees and touches only this tenant's collections. */
+  tenant(name: string): Tenant {
+    this.#checkOpen();
+    return new Tenant(this, validateName('tenant name', name));
+  }
+
+  stats(): StoreStats {
+    this.#checkOpen();
+    const tenants: StoreStats['tenants'] = {};
+    for (const entry of this.#catalog) {
+      const tenant = entry.spec.tenant;
+      if (tenants[tenant] === undefined) {
+        const { collections, vectors, bytes } = this.#tenantUsage(tenant);
+        tenants[tenant] = { collections, vectors, bytes };
+      }
+    }
+    return {
+      dir: this.#options.dir,
+      durability: this.#options.durability,
+      collections: this.#collections.size,
+      tenants,
+      warnings: this.#warnings,
+    };
+  }
+
+  /** Lets accepted writes finish, closes every collection's WAL, and releases the directory. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#exclusiveChain;
+    for (const collection of this.#collections.values()) await collection[closeCollection]();
+    await this.#lock.release();
+  }
+}
+
+async function readdirIfExists(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
