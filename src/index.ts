@@ -1,7 +1,34 @@
 // Public exports of tiervec. No logic here: each line re-exports from the module that owns it.
 export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
+export {
+  generateVectors,
+  VECTOR_GENERATOR_DEFAULTS,
+  type VectorDistribution,
+  VectorGenerator,
+  type VectorGeneratorOptions,
+} from './datasets/vector-generator.ts';
 export { ErrorCode, isTierVecError, TierVecError, type TierVecErrorOptions } from './errors.ts';
 export { Rng, randomSeed } from './random.ts';
+export {
+  Collection,
+  type CollectionStats,
+  SEARCH_DEFAULTS,
+  type SearchHit,
+  type SearchOptions,
+  type SegmentStats,
+  type StoredDocument,
+  type TierStats,
+} from './storage/collection.ts';
+export {
+  COLLECTION_DEFAULTS,
+  type CollectionQuota,
+  type CollectionSpec,
+  type CollectionSpecInput,
+  type HnswParams,
+  type Metric,
+} from './storage/collection-spec.ts';
+export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
+export { LIMITS } from './storage/limits.ts';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './storage/object-store/local.ts';
 export {
   MOCK_S3_DEFAULTS,
@@ -52,3 +79,20 @@ export {
   type S3rverProcessOptions,
   startS3rver,
 } from './storage/object-store/s3rver-process.ts';
+export type { TenantQuota } from './storage/quota.ts';
+export {
+  type CollectionInfo,
+  openStore,
+  Store,
+  type StoreStats,
+  type TenantOption,
+} from './storage/store.ts';
+export {
+  type Durability,
+  STORE_DEFAULTS,
+  type StoreOptions,
+  type TieringOptions,
+} from './storage/store-options.ts';
+export type { StoreWarning, StoreWarningCode } from './storage/store-warning.ts';
+export { Tenant } from './storage/tenant.ts';
+export type { DocumentInput, JsonValue, Metadata } from './storage/validation.ts';
