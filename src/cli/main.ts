@@ -1,4 +1,27 @@
 /**
- * Entry point of the `tiervec` command. The load-test commands land with the scenario suite.
+ * Entry point of the `tiervec` command (bin/tiervec.js loads it through tsx). Wires the process to
+ * the command: its streams, NO_COLOR, Ctrl-C (the first stops the run and still writes the partial
+ * report; a second one exits at once), and the exit code.
  */
-console.log('tiervec loadtest: not yet (the scenario suite has not landed)');
+
+import { processIo } from './cli-io.ts';
+import { ExitCode } from './exit-codes.ts';
+import { runCli } from './run-cli.ts';
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = (name: NodeJS.Signals) => {
+  interrupts++;
+  if (interrupts > 1) process.exit(ExitCode.BROKEN);
+  process.stderr.write(
+    `\ntiervec: ${name}: stopping; the partial report will be written (again to quit now)\n`,
+  );
+  controller.abort(new Error(`interrupted by ${name}`));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const code = await runCli(process.argv.slice(2), processIo(), { signal: controller.signal });
+// Leftover handles (a socket pool, a timer) must not keep a finished command alive.
+process.exitCode = code;
+process.stdout.write('', () => process.exit(code));

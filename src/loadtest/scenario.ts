@@ -60,8 +60,8 @@ export async function readScenarioFile(
     throw new TierVecError(
       ErrorCode.SCENARIO_INVALID,
       code === 'ENOENT'
-        ? `${file}: no such scenario file${shipped}`
-        : `${file}: cannot read (${code ?? error})`,
+        ? `${displayPath(file)}: no such scenario file${shipped}`
+        : `${displayPath(file)}: cannot read (${code ?? error})`,
       { cause: error, details: { file, line: undefined, key: undefined } },
     );
   }
