@@ -6,6 +6,7 @@
 
 import { objectStoreSuite } from '../object-store/object-store-suite.ts';
 import { s3rverTarget } from '../object-store/s3rver-target.ts';
+import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
 
-export const SUITES: readonly RegisteredSuite[] = [objectStoreSuite({ extra: [s3rverTarget] })];
+export const SUITES: readonly RegisteredSuite[] = [uploadsSuite, objectStoreSuite({ extra: [s3rverTarget] })];
