@@ -29,7 +29,7 @@ import { describeError, runSuite } from './runner/suite-runner.ts';
 import {
   formatCompareReport,
   formatConsoleTable,
-  formatMarkdownTable,
+  formatMarkdownReport,
   formatTargets,
 } from './runner/table.ts';
 
@@ -70,7 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
     log(`baseline saved: ${options.saveBaselinePath}`);
   }
   if (options.markdownPath !== undefined) {
-    await writeFile(options.markdownPath, markdownReport(results));
+    await writeFile(options.markdownPath, formatMarkdownReport(results));
     log(`markdown tables: ${options.markdownPath}`);
   }
   const broken = results.suites.filter((suite) => suite.state === 'broken');
@@ -149,21 +149,6 @@ async function listSuites(suites: readonly RegisteredSuite[], options: BenchOpti
     }
   }
   return EXIT_CODE.ok;
-}
-
-function markdownReport(results: BenchResults): string {
-  const { environment: env } = results;
-  const sections = [
-    `Measured ${results.startedAt.slice(0, 10)} in ${results.mode} mode on ${env.cpuModel} × ${env.cores}, Node ${env.nodeVersion} (${env.platform}).`,
-  ];
-  for (const suite of results.suites) {
-    const entries = results.tasks.filter((task) => task.suite === suite.name);
-    if (entries.length === 0) continue;
-    sections.push(`### ${suite.name}\n\n${formatMarkdownTable(entries)}`);
-    const targets = results.targets.filter((target) => target.id.startsWith(`${suite.name}/`));
-    if (targets.length > 0) sections.push(formatTargets(targets).replace(/^ {2}/gm, '- '));
-  }
-  return `${sections.join('\n\n')}\n`;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -4,7 +4,7 @@
  */
 
 import type { CompareReport, CompareRow } from './compare.ts';
-import type { TargetResult, TaskEntry } from './results-file.ts';
+import type { BenchResults, TargetResult, TaskEntry } from './results-file.ts';
 
 /** Three significant digits below 1,000, whole numbers with separators above. */
 export function formatNumber(value: number): string {
@@ -100,4 +100,20 @@ function renderColumns(rows: readonly (readonly string[])[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** Every suite's table and targets in Markdown, headed by the machine they ran on (for the README). */
+export function formatMarkdownReport(results: BenchResults): string {
+  const { environment: env } = results;
+  const sections = [
+    `Measured ${results.startedAt.slice(0, 10)} in ${results.mode} mode on ${env.cpuModel} × ${env.cores}, Node ${env.nodeVersion} (${env.platform}).`,
+  ];
+  for (const suite of results.suites) {
+    const entries = results.tasks.filter((task) => task.suite === suite.name);
+    if (entries.length === 0) continue;
+    sections.push(`#### ${suite.name}\n\n${formatMarkdownTable(entries)}`);
+    const targets = results.targets.filter((target) => target.id.startsWith(`${suite.name}/`));
+    if (targets.length > 0) sections.push(formatTargets(targets).replace(/^ {2}/gm, '- '));
+  }
+  return `${sections.join('\n\n')}\n`;
 }
