@@ -96,3 +96,43 @@ export {
 export type { StoreWarning, StoreWarningCode } from './storage/store-warning.ts';
 export { Tenant } from './storage/tenant.ts';
 export type { DocumentInput, JsonValue, Metadata } from './storage/validation.ts';
+export {
+  BATCH_FORMAT_VERSION,
+  type BatchInfo,
+  type DecodedBatch,
+  type DecodedDocument,
+  decodeBatch,
+  encodeBatch,
+} from './uploaders/batch-codec.ts';
+export type { BatchDocument } from './uploaders/batch-document.ts';
+export {
+  type BatchOutcome,
+  type BatchReceipt,
+  BatchUploader,
+  type BatchUploaderOptions,
+  type BatchUploaderStats,
+} from './uploaders/batch-uploader.ts';
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerState,
+  type CircuitBreakerStats,
+} from './uploaders/circuit-breaker.ts';
+export type { DeadLetter, DeadLetterEntry, DeadLetterError } from './uploaders/dead-letter-queue.ts';
+export {
+  BATCH_UPLOADER_DEFAULTS,
+  CIRCUIT_BREAKER_DEFAULTS,
+  PARALLEL_UPLOADER_DEFAULTS,
+  RETRY_DEFAULTS,
+} from './uploaders/defaults.ts';
+export {
+  type DeadLetters,
+  ParallelUploader,
+  type ParallelUploaderOptions,
+  type ParallelUploaderStats,
+  type ReplayOutcome,
+  type UploadOptions,
+  type UploadOutcome,
+  type UploadResult,
+} from './uploaders/parallel-uploader.ts';
+export type { RetryEvent, RetryOptions } from './uploaders/retry.ts';
