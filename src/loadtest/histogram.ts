@@ -103,7 +103,8 @@ export class LatencyHistogram {
       p95: round3(h.getValueAtPercentile(95) / 1000),
       p99: round3(h.getValueAtPercentile(99) / 1000),
       p999: round3(h.getValueAtPercentile(99.9) / 1000),
-      max: round3(h.maxValue / 1000),
+      // From the buckets, like every other figure, so that a histogram and its encoded copy agree.
+      max: round3(h.getValueAtPercentile(100) / 1000),
       mean: round3(h.mean / 1000),
     };
   }

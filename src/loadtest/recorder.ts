@@ -65,7 +65,7 @@ export class OperationSlot {
   errors = 0;
   dropped = 0;
   cutOff = 0;
-  /** Completions within [warm-up end, arrival window end), for throughput. */
+  /** Completions within [warm-up end, arrival window end], for throughput. */
   completedInWindow = 0;
   /** Operations intended during the warm-up (not in the figures above). */
   warmupCount = 0;
@@ -178,7 +178,7 @@ export class Recorder {
       interval.errors++;
       this.errorsTotal++;
     }
-    if (endMs >= this.#warmupMs && endMs < this.#windowEndMs) slot.completedInWindow++;
+    if (endMs >= this.#warmupMs && endMs <= this.#windowEndMs) slot.completedInWindow++;
     if (intendedMs < this.#warmupMs) {
       slot.warmupCount++;
       return;

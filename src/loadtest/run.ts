@@ -214,6 +214,8 @@ async function execute(
       warmupS: config.warmupS,
       arrivalEndS: config.durationS,
     });
+    // A wake-up thread still booting would make the first arrivals late: start the clock after it.
+    await Promise.all(wakeups.map((w) => w.ready()));
     const startMs = clock.now();
     let phase: LoadTestProgress['phase'] = config.warmupS > 0 ? 'warmup' : 'measuring';
     const ticker = new Ticker(clock, startMs, (nowS) => {

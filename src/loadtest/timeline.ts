@@ -101,6 +101,12 @@ export class Ticker {
     const dueMs = this.#startMs + tick * TIMELINE_INTERVAL_MS;
     this.#timer = this.#clock.setTimeout(() => {
       if (this.#stopped) return;
+      // Node starts a timer from the event loop's cached time, so it can fire early by as long as
+      // the callback that set it ran; an interval must not end before its second is over.
+      if (this.#clock.now() < dueMs - 0.5) {
+        this.#schedule(tick);
+        return;
+      }
       const elapsedMs = this.#clock.now() - this.#startMs;
       this.#onTick(elapsedMs / 1000);
       // After a stall, skip to the next whole interval instead of firing once per missed second.

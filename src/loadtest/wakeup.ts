@@ -13,6 +13,8 @@ import { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../clock.ts';
 
 export interface Wakeup {
+  /** Resolves once wake-ups are precise (the run starts its clock after this). */
+  ready(): Promise<void>;
   /** Calls `callback` once after `delayMs`, replacing any pending wake-up of this owner. */
   schedule(callback: () => void, delayMs: number): void;
   cancel(): void;
@@ -26,6 +28,10 @@ export class ClockWakeup implements Wakeup {
 
   constructor(clock: Clock) {
     this.#clock = clock;
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
   }
 
   schedule(callback: () => void, delayMs: number): void {
@@ -72,6 +78,7 @@ export class ThreadWakeup implements Wakeup {
   #sequence = 0;
   #callback: (() => void) | undefined;
   #closed = false;
+  readonly #online: Promise<void>;
   /** Set when the worker died; wake-ups then fall back to Node's timers. */
   #fallback: NodeJS.Timeout | undefined | null = null;
 
@@ -82,6 +89,10 @@ export class ThreadWakeup implements Wakeup {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: shared });
     // The worker must never keep the process alive on its own.
     this.#worker.unref();
+    this.#online = new Promise((resolve) => {
+      this.#worker.once('online', () => resolve());
+      this.#worker.once('error', () => resolve());
+    });
     this.#worker.on('message', (sequence: number) => {
       if (sequence !== this.#sequence || this.#callback === undefined) return;
       const callback = this.#callback;
@@ -97,6 +108,10 @@ export class ThreadWakeup implements Wakeup {
       const pending = this.#callback;
       if (pending !== undefined) this.schedule(pending, 0);
     });
+  }
+
+  ready(): Promise<void> {
+    return this.#online;
   }
 
   schedule(callback: () => void, delayMs: number): void {

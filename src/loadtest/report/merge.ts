@@ -1,0 +1,270 @@
+/**
+ * Merging the reports of runs that loaded one system together (several processes or machines each
+ * driving part of the load): counts and rates add, histograms add exactly and every percentile is
+ * recomputed from the sums, and the criteria are evaluated again on the merged figures. Per-process
+ * figures that cannot be added meaningfully — timeline percentiles, RSS, CPU, event-loop delay and
+ * gauges — take the highest value among the runs (the worst process), which the report states.
+ */
+
+import { ErrorCode, TierVecError } from '../../errors.ts';
+import { LatencyHistogram } from '../histogram.ts';
+import { judge } from './build.ts';
+import {
+  assertReport,
+  type CriterionResult,
+  type GroupReport,
+  type LoadTestReport,
+  type OperationReport,
+  type TimelineEntry,
+  type WindowReport,
+} from './schema.ts';
+
+/** The most reports one merge accepts. */
+export const MERGE_REPORTS_MAX = 1_000;
+
+/** The items that are not undefined. */
+const defined = <T>(items: ReadonlyArray<T | undefined>): T[] =>
+  items.filter((item): item is T => item !== undefined);
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Decodes and adds encoded histograms, then hands the sum to `use`; frees everything. */
+function withDecodedSum<T>(encoded: readonly string[], use: (sum: LatencyHistogram) => T): T {
+  const sum = new LatencyHistogram();
+  try {
+    for (const text of encoded) {
+      const histogram = LatencyHistogram.decode(text);
+      sum.add(histogram);
+      histogram.destroy();
+    }
+    return use(sum);
+  } finally {
+    sum.destroy();
+  }
+}
+
+function mergeHistograms(encoded: readonly string[]) {
+  return withDecodedSum(encoded, (sum) => ({ summary: sum.summaryMs(), encoded: sum.encode() }));
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
+  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
+  return into;
+}
+
+function mergeOperations(reports: readonly LoadTestReport[]): Record<string, OperationReport> {
+  const names = [...new Set(reports.flatMap((r) => Object.keys(r.operations)))];
+  const operations: Record<string, OperationReport> = {};
+  for (const name of names) {
+    const parts = defined(reports.map((r) => r.operations[name]));
+    const response = mergeHistograms(parts.map((p) => p.histogram));
+    const service = mergeHistograms(parts.map((p) => p.serviceTimeHistogram));
+    const failed = mergeHistograms(parts.map((p) => p.errorHistogram));
+    operations[name] = {
+      count: sum(parts, (p) => p.count),
+      errors: sum(parts, (p) => p.errors),
+      errorsByCode: parts.reduce((acc, p) => addCounts(acc, p.errorsByCode), {} as Record<string, number>),
+      dropped: sum(parts, (p) => p.dropped),
+      cutOff: sum(parts, (p) => p.cutOff),
+      latencyMs: response.summary,
+      serviceTimeMs: service.summary,
+      errorLatencyMs: failed.summary,
+      histogram: response.encoded,
+      serviceTimeHistogram: service.encoded,
+      errorHistogram: failed.encoded,
+    };
+  }
+  return operations;
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
+}
+
+const sumOrNull = <T>(items: readonly T[], value: (item: T) => number | null): number | null => {
+  const values = items.map(value).filter((v): v is number => v !== null);
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
+};
+
+function mergeGroups(reports: readonly LoadTestReport[]): Record<string, GroupReport> {
+  const groups: Record<string, GroupReport> = {};
+  for (const name of new Set(reports.flatMap((r) => Object.keys(r.groups)))) {
+    const parts = defined(reports.map((r) => r.groups[name]));
+    const first = parts[0] as GroupReport;
+    const throughput = sum(parts, (g) => g.throughputOpsPerS);
+    const target = sumOrNull(parts, (g) => g.targetOpsPerS);
+    groups[name] = {
+      ...first,
+      operations: sum(parts, (g) => g.operations),
+      errors: sum(parts, (g) => g.errors),
+      dropped: sum(parts, (g) => g.dropped),
+      cutOff: sum(parts, (g) => g.cutOff),
+      queuedMax: Math.max(...parts.map((g) => g.queuedMax)),
+      throughputOpsPerS: round(throughput),
+      targetOpsPerS: target === null ? null : round(target),
+      achievedRatio: target === null || target <= 0 ? null : round(throughput / target, 4),
+    };
+  }
+  return groups;
+}
+
+function mergeTimelines(reports: readonly LoadTestReport[]): TimelineEntry[] {
+  const length = Math.max(0, ...reports.map((r) => r.timeline.length));
+  const merged: TimelineEntry[] = [];
+  for (let i = 0; i < length; i++) {
+    const parts = defined(reports.map((r) => r.timeline[i]));
+    const max = (pick: (e: TimelineEntry) => number) => Math.max(...parts.map(pick));
+    const operations: TimelineEntry['operations'] = {};
+    for (const name of new Set(parts.flatMap((e) => Object.keys(e.operations)))) {
+      const ops = defined(parts.map((e) => e.operations[name]));
+      operations[name] = {
+        count: sum(ops, (o) => o.count),
+        errors: sum(ops, (o) => o.errors),
+        latencyMs: {
+          p50: Math.max(...ops.map((o) => o.latencyMs.p50)),
+          p95: Math.max(...ops.map((o) => o.latencyMs.p95)),
+          p99: Math.max(...ops.map((o) => o.latencyMs.p99)),
+        },
+      };
+    }
+    const gauges: Record<string, number> = {};
+    for (const e of parts)
+      for (const [g, v] of Object.entries(e.gauges)) gauges[g] = Math.max(gauges[g] ?? v, v);
+    merged.push({
+      tS: max((e) => e.tS),
+      intervalS: max((e) => e.intervalS),
+      targetRate: round(sum(parts, (e) => e.targetRate)),
+      achievedRate: round(sum(parts, (e) => e.achievedRate)),
+      count: sum(parts, (e) => e.count),
+      inFlight: sum(parts, (e) => e.inFlight),
+      queued: sum(parts, (e) => e.queued),
+      dropped: sum(parts, (e) => e.dropped),
+      errors: sum(parts, (e) => e.errors),
+      latencyMs: {
+        p50: max((e) => e.latencyMs.p50),
+        p95: max((e) => e.latencyMs.p95),
+        p99: max((e) => e.latencyMs.p99),
+      },
+      operations,
+      rssBytes: max((e) => e.rssBytes),
+      heapUsedBytes: max((e) => e.heapUsedBytes),
+      cpuPercent: max((e) => e.cpuPercent),
+      eventLoopDelayMsP99: max((e) => e.eventLoopDelayMsP99),
+      gauges,
+    });
+  }
+  return merged;
+}
+
+function mergeWindows(reports: readonly LoadTestReport[]): WindowReport[] {
+  const names = [...new Set(reports.flatMap((r) => r.windows.map((w) => w.name)))];
+  return names.map((name) => {
+    const parts = reports.flatMap((r) => r.windows.filter((w) => w.name === name));
+    const first = parts[0] as WindowReport;
+    const operations: WindowReport['operations'] = {};
+    for (const op of new Set(parts.flatMap((w) => Object.keys(w.operations)))) {
+      const ops = defined(parts.map((w) => w.operations[op]));
+      const histogram = mergeHistograms(ops.map((o) => o.histogram));
+      operations[op] = {
+        count: sum(ops, (o) => o.count),
+        errors: sum(ops, (o) => o.errors),
+        latencyMs: histogram.summary,
+        histogram: histogram.encoded,
+      };
+    }
+    return {
+      name,
+      startS: first.startS,
+      endS: first.endS,
+      count: sum(parts, (w) => w.count),
+      errors: sum(parts, (w) => w.errors),
+      latencyMs: mergeHistograms(Object.values(operations).map((o) => o.histogram)).summary,
+      operations,
+    };
+  });
+}
+
+/**
+ * Merges the reports of concurrent runs into one, as if a single run had made all their operations.
+ * Throws INVALID_ARGUMENT for an empty list or anything that is not a schema-1 report.
+ */
+export function mergeReports(reports: readonly LoadTestReport[]): LoadTestReport {
+  if (!Array.isArray(reports) || reports.length === 0 || reports.length > MERGE_REPORTS_MAX) {
+    throw new TierVecError(
+      ErrorCode.INVALID_ARGUMENT,
+      `Expected \`reports\` to be a list of 1 to ${MERGE_REPORTS_MAX} load-test reports, got ${Array.isArray(reports) ? reports.length : typeof reports}`,
+    );
+  }
+  reports.forEach((report, i) => {
+    assertReport(report, `reports[${i}]`);
+  });
+  const first = reports[0] as LoadTestReport;
+  const operations = mergeOperations(reports);
+  const groups = mergeGroups(reports);
+  const openGroups = Object.values(groups).filter((g) => g.targetOpsPerS !== null);
+  const openThroughput = sum(openGroups, (g) => g.throughputOpsPerS);
+  const target = sumOrNull(openGroups, (g) => g.targetOpsPerS);
+  const count = sum(Object.values(operations), (o) => o.count);
+  const errors = sum(Object.values(operations), (o) => o.errors);
+  const resources = reports.map((r) => r.resources);
+  const max = (pick: (r: LoadTestReport['resources']) => number) => Math.max(...resources.map(pick));
+  const growth = resources.map((r) => r.memoryGrowthMbPerMin).filter((g): g is number => g !== null);
+  const scenarios = [...new Set(reports.map((r) => r.scenario))];
+  const merged: Omit<LoadTestReport, 'criteria' | 'passed'> = {
+    ...first,
+    scenario: scenarios.join('+'),
+    mode: [...new Set(reports.map((r) => r.mode))].join('+'),
+    startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
+    durationS: Math.max(...reports.map((r) => r.durationS)),
+    plannedDurationS: Math.max(...reports.map((r) => r.plannedDurationS)),
+    stopReason: reports.some((r) => r.stopReason === 'aborted') ? 'aborted' : 'completed',
+    summary: {
+      operations: count,
+      errors,
+      errorRate: count > 0 ? round(errors / count, 6) : 0,
+      dropped: sum(reports, (r) => r.summary.dropped),
+      cutOff: sum(reports, (r) => r.summary.cutOff),
+      throughputOpsPerS: round(sum(reports, (r) => r.summary.throughputOpsPerS)),
+      targetOpsPerS: target === null ? null : round(target),
+      achievedRatio: target === null || target <= 0 ? null : round(openThroughput / target, 4),
+      latencyMs: mergeHistograms(Object.values(operations).map((o) => o.histogram)).summary,
+      serviceTimeMs: mergeHistograms(Object.values(operations).map((o) => o.serviceTimeHistogram)).summary,
+    },
+    operations,
+    groups,
+    timeline: mergeTimelines(reports),
+    resources: {
+      rssBytesStart: max((r) => r.rssBytesStart),
+      rssBytesEnd: max((r) => r.rssBytesEnd),
+      rssBytesMax: max((r) => r.rssBytesMax),
+      memoryGrowthMbPerMin: growth.length === 0 ? null : Math.max(...growth),
+      memoryGrowthSpanS: Math.min(...resources.map((r) => r.memoryGrowthSpanS)),
+      cpuPercentAvg: max((r) => r.cpuPercentAvg),
+      cpuPercentMax: max((r) => r.cpuPercentMax),
+      eventLoopDelayMsP99: max((r) => r.eventLoopDelayMsP99),
+      heapUsedBytesMax: max((r) => r.heapUsedBytesMax),
+    },
+    windows: mergeWindows(reports),
+    scheduler: (() => {
+      const lateness = mergeHistograms(reports.map((r) => r.scheduler.latenessHistogram));
+      return {
+        latenessMs: lateness.summary,
+        latenessHistogram: lateness.encoded,
+        queuedMax: Math.max(...reports.map((r) => r.scheduler.queuedMax)),
+      };
+    })(),
+    warnings: reports.flatMap((r) => r.warnings).slice(0, 100),
+    merged: {
+      runs: reports.reduce((n, r) => n + (r.merged?.runs ?? 1), 0),
+      scenarios,
+      seeds: reports.flatMap((r) => r.merged?.seeds ?? [r.seed]),
+    },
+  };
+  // The target's own checks cannot be recomputed from the figures; each run's are kept.
+  return judge(
+    merged,
+    reports.flatMap((r) => r.criteria.filter((c: CriterionResult) => c.source === 'target')),
+  );
+}
