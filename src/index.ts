@@ -8,6 +8,74 @@ export {
   type VectorGeneratorOptions,
 } from './datasets/vector-generator.ts';
 export { ErrorCode, isTierVecError, TierVecError, type TierVecErrorOptions } from './errors.ts';
+export { ARRIVAL_PROCESSES, type ArrivalProcess } from './loadtest/arrivals.ts';
+export {
+  LOADTEST_DEFAULTS,
+  type LoadConfig,
+  type LoadGroupConfig,
+  type LoadModel,
+  type LoadTestConfig,
+  type SaturationPolicy,
+  type SchedulerTuning,
+} from './loadtest/config.ts';
+export {
+  CRITERIA_DEFAULTS,
+  CRITERIA_PRESETS,
+  type CriteriaConfig,
+  type CriteriaPresetName,
+  type LatencyLimits,
+  type RunLimits,
+  type WindowCriteriaConfig,
+} from './loadtest/criteria.ts';
+export { HISTOGRAM_VALUE_US_MAX, LatencyHistogram } from './loadtest/histogram.ts';
+export type {
+  LoadOperation,
+  LoadTarget,
+  OperationContext,
+  SetupContext,
+  TargetCheck,
+} from './loadtest/load-target.ts';
+export {
+  createProfile,
+  PROFILE_KINDS,
+  type Profile,
+  type ProfileKind,
+  type ProfileSpec,
+  scaleProfile,
+} from './loadtest/profiles.ts';
+export {
+  type CompareOptions,
+  type Comparison,
+  type ComparisonRow,
+  compareReports,
+  formatComparison,
+} from './loadtest/report/compare.ts';
+export {
+  createConsoleProgress,
+  formatConsoleSummary,
+  formatProgressLine,
+} from './loadtest/report/console.ts';
+export { renderHtml } from './loadtest/report/html.ts';
+export {
+  parseReport,
+  type ReportFiles,
+  readReportFile,
+  serializeReport,
+  writeReportFiles,
+} from './loadtest/report/json.ts';
+export { renderMarkdown } from './loadtest/report/markdown.ts';
+export { mergeReports } from './loadtest/report/merge.ts';
+export {
+  type CriterionResult,
+  type LatencySummaryMs,
+  type LoadTestReport,
+  type OperationReport,
+  REPORT_SCHEMA_VERSION,
+  type SummaryReport,
+  type TimelineEntry,
+} from './loadtest/report/schema.ts';
+export { type LoadTestProgress, type RunLoadTestOptions, runLoadTest } from './loadtest/run.ts';
+export { createNoopTarget, NOOP_TARGET_NAME, type NoopTargetOptions } from './loadtest/targets/noop.ts';
 export { Rng, randomSeed } from './random.ts';
 export {
   Collection,
