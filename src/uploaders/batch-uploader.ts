@@ -414,7 +414,8 @@ export class BatchUploader {
         const error = this.#deadLetterError(state.name, result);
         for (const waiter of batch.waiters) waiter.reject(error);
       }
-    } catch (error) {
+    } catch (caught) {
+      const error = this.#failedBatchError(state.name, key, caught);
       this.#stats.batchesFailed++;
       outcome = { state: 'failed', collection: state.name, key, docs, error };
       for (const waiter of batch.waiters) waiter.reject(error);
@@ -448,6 +449,18 @@ export class BatchUploader {
       `The batch ${describeValue(result.key)} of collection ${describeValue(collection)} was not uploaded after ` +
         `${result.attempts} attempts (${reason}); it is kept in the dead-letter queue as ${result.deadLetterId}`,
       { cause, details: { key: result.key, attempts: result.attempts, deadLetterId: result.deadLetterId } },
+    );
+  }
+
+  /** Why a batch ended neither uploaded nor dead-lettered, as a TierVecError (OBJECT_STORE wraps a store error). */
+  #failedBatchError(collection: string, key: string | undefined, error: unknown): TierVecError {
+    if (isTierVecError(error)) return error;
+    const reason = error instanceof Error ? error.message : String(error);
+    const what = key === undefined ? 'A batch' : `The batch ${describeValue(key)}`;
+    return new TierVecError(
+      ErrorCode.OBJECT_STORE,
+      `${what} of collection ${describeValue(collection)} could not be uploaded (${reason}); its documents were not kept`,
+      { cause: error, details: { collection, key } },
     );
   }
 

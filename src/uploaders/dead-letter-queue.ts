@@ -131,11 +131,19 @@ export class DeadLetterQueue {
     });
   }
 
-  /** The object keys of the entries, as last seen by this instance. */
+  /** The object keys of the entries, as last seen by this instance (damaged entries have none). */
   keys(): Promise<string[]> {
     return this.#io(async () => {
       await this.#init();
-      return [...this.#keys.values()];
+      return [...this.#keys.values()].filter((key) => key !== '');
+    });
+  }
+
+  /** The ids of the entries on disk, oldest first, damaged ones included. */
+  ids(): Promise<string[]> {
+    return this.#io(async () => {
+      await this.#init();
+      return this.#ids();
     });
   }
 
@@ -284,9 +292,17 @@ export class DeadLetterQueue {
     for (const name of await readdir(this.dir)) {
       if (name.endsWith('.tmp')) await this.#removeStaleTemp(name);
     }
-    for (const entry of await this.#readAll()) {
-      this.#keys.set(entry.id, entry.key);
-      this.#nextSeq = Math.max(this.#nextSeq, Number(entry.id) + 1);
+    for (const id of await this.#ids()) {
+      this.#nextSeq = Math.max(this.#nextSeq, Number(id) + 1);
+      try {
+        const entry = await this.#readHeader(id);
+        if (entry !== undefined) this.#keys.set(id, entry.key);
+      } catch (error) {
+        // A damaged entry still takes its place (and its slot): `list` and `read` report it as
+        // CORRUPT_DATA, and it must not stop the queue from keeping new failures.
+        if (!isTierVecError(error, ErrorCode.CORRUPT_DATA)) throw error;
+        this.#keys.set(id, '');
+      }
     }
   }
 

@@ -91,7 +91,7 @@ export type UploadOutcome = UploadResult | { state: 'failed'; key: string; error
 
 export type ReplayOutcome =
   | { state: 'uploaded'; id: string; key: string; attempts: number }
-  | { state: 'failed'; id: string; key: string; attempts: number; error: unknown };
+  | { state: 'failed'; id: string; key: string | undefined; attempts: number; error: unknown };
 
 /** The dead-letter queue as the uploader exposes it. */
 export interface DeadLetters {
@@ -102,7 +102,8 @@ export interface DeadLetters {
   size(): Promise<number>;
   /**
    * Re-uploads every entry through the same concurrency bound, retry policy and breaker; removes an
-   * entry only after its upload succeeded, and records a failed replay in the entry.
+   * entry only after its upload succeeded, and records a failed replay in the entry. Resolves with
+   * one outcome per entry (a damaged entry or an abort is a `failed` outcome), never early.
    */
   replay(options?: { signal?: AbortSignal }): Promise<ReplayOutcome[]>;
   /** Deletes every entry; returns how many. */
@@ -500,38 +501,42 @@ export class ParallelUploader {
   }
 
   async #replayAll(signal: AbortSignal | undefined): Promise<ReplayOutcome[]> {
-    const entries = (await this.#dlq.list()).filter((entry) => !this.#replaying.has(entry.id));
-    for (const entry of entries) this.#replaying.add(entry.id);
-    const outcomes: ReplayOutcome[] = new Array(entries.length);
+    // By id rather than by `list()`, so that one damaged entry fails alone instead of the whole replay.
+    const ids = (await this.#dlq.ids()).filter((id) => !this.#replaying.has(id));
+    for (const id of ids) this.#replaying.add(id);
+    const outcomes: ReplayOutcome[] = new Array(ids.length);
     let next = 0;
     const worker = async () => {
-      while (next < entries.length) {
+      while (next < ids.length) {
         const index = next++;
-        const entry = entries[index] as DeadLetterEntry;
-        try {
-          outcomes[index] = await this.#replayOne(entry, signal);
-        } finally {
-          this.#replaying.delete(entry.id);
-        }
+        const id = ids[index] as string;
+        outcomes[index] = await this.#replayOne(id, signal).catch((error: unknown) => ({
+          state: 'failed' as const,
+          id,
+          key: undefined,
+          attempts: 0,
+          error,
+        }));
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.concurrencyMax, entries.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(this.concurrencyMax, ids.length) }, worker));
     } finally {
-      for (const entry of entries) this.#replaying.delete(entry.id);
+      for (const id of ids) this.#replaying.delete(id);
     }
     return outcomes;
   }
 
-  async #replayOne(entry: DeadLetterEntry, signal: AbortSignal | undefined): Promise<ReplayOutcome> {
-    const { id, key } = entry;
+  async #replayOne(id: string, signal: AbortSignal | undefined): Promise<ReplayOutcome> {
+    // Aborted: the entries not yet started stay as they are, reported failed with the reason.
     if (signal?.aborted) throw abortError(signal, 'dead-letter replay');
     let letter: DeadLetter;
     try {
       letter = await this.#dlq.read(id);
     } catch (error) {
-      return { state: 'failed', id, key, attempts: 0, error };
+      return { state: 'failed', id, key: undefined, attempts: 0, error };
     }
+    const { key } = letter;
     let release: ReleasePermit | undefined;
     let outcome: RetryOutcome<void>;
     try {

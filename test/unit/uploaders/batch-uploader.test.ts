@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, yieldToEventLoop } from '../../../src/clock.ts';
 import { ErrorCode, isTierVecError, type TierVecError } from '../../../src/errors.ts';
+import { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
 import { decodeBatch } from '../../../src/uploaders/batch-codec.ts';
 import { BatchUploader, type BatchUploaderOptions } from '../../../src/uploaders/batch-uploader.ts';
 import { ParallelUploader } from '../../../src/uploaders/parallel-uploader.ts';
@@ -167,6 +168,33 @@ describe('BatchUploader.add', () => {
     const added = batches.add('docs', doc('a'));
     await batches.flush();
     expect((await added).seq).toBe(7);
+  });
+
+  it('rejects the adds with OBJECT_STORE when the next sequence number cannot be found, and tries again later', async () => {
+    const store = new FakeObjectStore();
+    let listing: 'denied' | 'ok' = 'denied';
+    const list = store.list.bind(store);
+    store.list = (prefix) => {
+      if (listing === 'ok') return list(prefix);
+      return {
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            Promise.reject(new ObjectStoreError('AccessDenied', 'no listing', { operation: 'list' })),
+        }),
+      };
+    };
+    const { batches } = make(store);
+    const first = batches.add('docs', doc('a'));
+    const [outcome] = await batches.flush();
+    const error = await errorOf(() => first);
+    expect(outcome).toMatchObject({ state: 'failed', key: undefined, docs: 1 });
+    expect(isTierVecError(error, ErrorCode.OBJECT_STORE)).toBe(true);
+    expect((error as TierVecError).cause).toMatchObject({ code: 'AccessDenied' });
+    expect(batches.stats()).toMatchObject({ pendingDocs: 0, batchesFailed: 1 });
+    listing = 'ok';
+    const second = batches.add('docs', doc('b'));
+    await batches.flush();
+    expect(await second).toMatchObject({ seq: 0, key: 'docs/00000000000000000000.arrow' });
   });
 
   it('uses objectKey and firstSeq when given (the WAL key scheme)', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -324,6 +324,44 @@ describe('ParallelUploader.deadLetters.replay', () => {
     expect(left).toMatchObject([{ key: 'still-bad', attempts: 2, replays: 1 }]);
     expect(uploader.stats()).toMatchObject({ replayed: 1, uploaded: 1 });
     expect(await uploader.deadLetters.purge()).toBe(1);
+  });
+  it('replays around a damaged entry, which fails alone with CORRUPT_DATA and still counts toward the limit', async () => {
+    const store = new FakeObjectStore();
+    let denied = true;
+    store.behaviour = () => (denied ? { fail: 'AccessDenied' } : 'ok');
+    const { uploader } = make(store, { deadLettersMax: 3 });
+    for (const key of ['a', 'b', 'c']) await uploader.upload(key, body(1));
+    const [, middle] = await uploader.deadLetters.list();
+    await writeFile(join(dir, 'dlq', `${middle!.id}.dlq`), 'garbage');
+
+    // A new uploader on the same directory opens despite the damaged entry, and counts it.
+    const { uploader: next } = make(store, { deadLettersMax: 3 });
+    const full = await errorOf(() => next.upload('d', body(2)));
+    expect(isTierVecError(full, ErrorCode.DEAD_LETTER_FULL)).toBe(true);
+    denied = false;
+    const outcomes = await next.deadLetters.replay();
+    expect(outcomes.map((o) => [o.key, o.state])).toEqual([
+      ['a', 'uploaded'],
+      [undefined, 'failed'],
+      ['c', 'uploaded'],
+    ]);
+    expect(isTierVecError((outcomes[1] as { error: unknown }).error, ErrorCode.CORRUPT_DATA)).toBe(true);
+    expect(await next.deadLetters.size()).toBe(1);
+  });
+
+  it('reports the entries not replayed when aborted as failed with the reason, and keeps them', async () => {
+    const store = new FakeObjectStore();
+    store.behaviour = () => ({ fail: 'AccessDenied' });
+    const { uploader } = make(store);
+    for (const key of ['a', 'b']) await uploader.upload(key, body(1));
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    const outcomes = await uploader.deadLetters.replay({ signal: controller.signal });
+    expect(outcomes.map((o) => [o.state, (o as { error: Error }).error.message])).toEqual([
+      ['failed', 'shutting down'],
+      ['failed', 'shutting down'],
+    ]);
+    expect(await uploader.deadLetters.size()).toBe(2);
   });
 });
 
