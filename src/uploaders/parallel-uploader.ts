@@ -254,7 +254,8 @@ export class ParallelUploader {
    * Uploads `body` to `key`: waits for a slot (in arrival order), retries transient errors, and
    * resolves `uploaded` or `dead-lettered`. Rejects with INVALID_KEY / INVALID_ARGUMENT for bad
    * input, RATE_LIMITED when the queue is full, CLOSED after `close()`, the signal's reason when
-   * aborted, DEAD_LETTER_FULL (or the disk's error) when a failed upload cannot be kept.
+   * aborted, DEAD_LETTER_FULL (or the disk's error) when a failed upload cannot be kept. `body` is
+   * sent again on each retry: it must not change until the upload has ended.
    */
   upload(key: string, body: Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
     try {
@@ -285,10 +286,12 @@ export class ParallelUploader {
 
   /**
    * Uploads every pending item, `concurrencyMax` at a time, and resolves with every item's outcome in
-   * enqueue order once all of them, and every other upload this uploader has running, have ended.
-   * Items enqueued while it runs are uploaded too. It never rejects and never returns early.
+   * enqueue order once all of them, and every upload that was already running when it was called,
+   * have ended. Items enqueued while it runs are uploaded too. It never rejects and never returns
+   * early; uploads started by others after it was called do not hold it up.
    */
   async flushAllParallel(): Promise<UploadOutcome[]> {
+    const runningBefore = [...this.#running];
     const outcomes: Promise<UploadOutcome>[] = [];
     const worker = async () => {
       for (let item = this.#enqueued.shift(); item !== undefined; item = this.#enqueued.shift()) {
@@ -300,7 +303,7 @@ export class ParallelUploader {
     const workers = Math.min(this.concurrencyMax, this.#enqueued.length);
     await Promise.all(Array.from({ length: workers }, worker));
     const results = await Promise.all(outcomes);
-    await this.#drain();
+    await Promise.allSettled(runningBefore);
     return results;
   }
 
@@ -401,8 +404,9 @@ export class ParallelUploader {
 
   /**
    * Runs any object-store request (a listing, a read) through the same breaker, attempt timeout and
-   * retry policy as uploads, without the dead-letter queue: resolves with its value or rejects with
-   * the last error. The BatchUploader finds its next sequence number this way.
+   * retry policy as uploads, outside the concurrency bound and without the dead-letter queue:
+   * resolves with its value or rejects with the last error. The BatchUploader finds its next
+   * sequence number this way.
    */
   async request<T>(
     label: string,

@@ -290,6 +290,31 @@ describe('ParallelUploader.enqueue / flushAllParallel', () => {
     expect(await uploader.flushAllParallel()).toEqual([]);
   });
 
+  it('waits for uploads already running when called, but not for uploads started after it', async () => {
+    const store = new FakeObjectStore();
+    const before = deferred();
+    const after = deferred();
+    store.behaviour = (key) =>
+      key === 'before' ? { until: before.promise } : key === 'after' ? { until: after.promise } : 'ok';
+    const { uploader } = make(store);
+    const running = uploader.upload('before', body(1));
+    uploader.enqueue('queued', body(2));
+    let flushed = false;
+    const flushing = uploader.flushAllParallel().then((outcomes) => {
+      flushed = true;
+      return outcomes;
+    });
+    const late = uploader.upload('after', body(3));
+    await yieldToEventLoop();
+    expect(flushed).toBe(false);
+    before.resolve();
+    expect((await flushing).map((o) => o.key)).toEqual(['queued']);
+    expect((await running).state).toBe('uploaded');
+    expect(uploader.stats().inFlight).toBe(1);
+    after.resolve();
+    expect((await late).state).toBe('uploaded');
+  });
+
   it('refuses to enqueue past queuedMax with RATE_LIMITED', () => {
     const { uploader } = make(new FakeObjectStore(), { queuedMax: 2 });
     uploader.enqueue('a', body(1));
