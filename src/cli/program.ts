@@ -98,7 +98,12 @@ export function buildProgram(context: ProgramContext): Command {
         .command(suite)
         .description(`run every shipped scenario with its ${suite} duration, then write a suite summary`)
         .option('--out <dir>', 'reports root directory', 'reports')
-        .option('--only <names>', 'comma-separated scenarios to run (default: all)'),
+        .option('--only <names>', 'comma-separated scenarios to run (default: all)')
+        .option(
+          '--duration-s <n>',
+          'run each scenario for N seconds instead of its own duration',
+          numberParser({ above: 0, max: 7 * 86_400 }),
+        ),
     )
       .addHelpText('after', EXIT_CODES_HELP)
       .action(async (flags: SuiteFlags) => done(await suiteCommand(io, suite, flags, signal)));
@@ -118,6 +123,7 @@ export function buildProgram(context: ProgramContext): Command {
     .command('list')
     .description('list the shipped scenarios, one line each')
     .option('--verbose', 'print stack traces with errors')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async () => done(await listCommand(io)));
 
   loadtest

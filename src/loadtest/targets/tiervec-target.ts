@@ -15,7 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../clock.ts';
 import { isTierVecError } from '../../errors.ts';
-import type { Collection } from '../../storage/collection.ts';
+import type { Collection, CollectionStats } from '../../storage/collection.ts';
 import { openStore, type Store } from '../../storage/store.ts';
 import type { StoreOptions } from '../../storage/store-options.ts';
 import type { LoadTarget, SetupContext, TargetCheck } from '../load-target.ts';
@@ -86,6 +86,7 @@ export class TiervecTarget implements LoadTarget {
   #storeOptions: StoreOptions | undefined;
   #background: TiervecBackground | undefined;
   #verification: WriteVerification | undefined;
+  #statsAfterLoad: Map<string, CollectionStats> | undefined;
 
   constructor(options: TiervecTargetOptions) {
     this.#options = options;
@@ -118,6 +119,18 @@ export class TiervecTarget implements LoadTarget {
 
   get verification(): WriteVerification | undefined {
     return this.#verification;
+  }
+
+  /** Each tenant's collection stats as the load left them (taken before verification reopens the store). */
+  get statsAfterLoad(): Map<string, CollectionStats> | undefined {
+    return this.#statsAfterLoad;
+  }
+
+  #captureStats(): void {
+    if (this.#statsAfterLoad !== undefined || this.#store === undefined) return;
+    this.#statsAfterLoad = new Map(
+      [...this.#tenants].map(([name, tenant]) => [name, tenant.collection.stats()]),
+    );
   }
 
   async setup(context: SetupContext): Promise<Record<string, unknown>> {
@@ -159,6 +172,7 @@ export class TiervecTarget implements LoadTarget {
   }
 
   async verify(): Promise<TargetCheck[]> {
+    this.#captureStats();
     this.#background?.stop();
     this.#objects?.heal();
     await this.#background?.settled();
@@ -194,6 +208,7 @@ export class TiervecTarget implements LoadTarget {
       }
     };
     await attempt(() => this.#background?.settled());
+    await attempt(async () => this.#captureStats());
     await attempt(() => this.#store?.close());
     await attempt(() => this.#objects?.close());
     if (this.#dir !== undefined && this.#options.keepData !== true) {
