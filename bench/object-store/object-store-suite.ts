@@ -248,7 +248,7 @@ export function objectStoreSuite(factories: ObjectStoreTargetFactories = {}) {
     summary:
       'PUT, GET, DELETE, LIST with 1 KiB and 8 MiB bodies: mock (0 ms and simulated latency), local, s3rver',
     sizes: SIZES,
-    fullDurationNote: 'about 2 minutes',
+    fullDurationNote: 'about 4 minutes (s3rver over HTTP, 8 MiB bodies)',
     plan: (size) =>
       objectStorePlan(size, [
         mockTarget(0),

@@ -24,7 +24,8 @@ function entryCells(entry: TaskEntry): string[] {
     entry.latencyMs === null ? '' : formatNumber(entry.latencyMs.p50),
     entry.latencyMs === null ? '' : formatNumber(entry.latencyMs.p99),
     entry.samples === null ? '' : String(entry.samples),
-    `${entry.rmePct.toFixed(1)}%`,
+    // A figure measured once (a build, a recall) has no margin of error to show.
+    entry.source === 'figure' && entry.samples === null ? '' : `${entry.rmePct.toFixed(1)}%`,
     entry.baseline === null ? '' : `×${formatNumber(entry.baseline.ratio)}`,
     entry.bound === null ? '' : `${(entry.bound.ratio * 100).toFixed(1)}%`,
   ];

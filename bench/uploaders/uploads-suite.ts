@@ -328,6 +328,6 @@ export const uploadsSuite = defineSuite<UploadsBenchSize>({
   summary:
     'sequential single-document PUTs vs BatchUploader and ParallelUploader on the mock S3 (0 ms and 10 ms)',
   sizes: SIZES,
-  fullDurationNote: 'about 5 minutes (10 ms latency: sequential baselines of up to 1,000 PUTs)',
+  fullDurationNote: 'about 6 minutes (at 10 ms, sequential baselines of up to 1,000 PUTs)',
   plan: (size) => uploadsPlan(size),
 });
