@@ -75,7 +75,27 @@ export {
   type TimelineEntry,
 } from './loadtest/report/schema.ts';
 export { type LoadTestProgress, type RunLoadTestOptions, runLoadTest } from './loadtest/run.ts';
+export { type RunScenarioOptions, runScenario } from './loadtest/scenario/run-scenario.ts';
+export { toLoadTestConfig } from './loadtest/scenario/to-load-test-config.ts';
+export {
+  type LoadScenarioOptions,
+  listScenarios,
+  loadScenario,
+  type ResolvedScenario,
+  readScenarioFile,
+  type ScenarioListing,
+  type ScenarioMode,
+  type ScenarioOverrides,
+  type ScenarioSpec,
+  SHIPPED_SCENARIOS_DIR,
+} from './loadtest/scenario.ts';
 export { createNoopTarget, NOOP_TARGET_NAME, type NoopTargetOptions } from './loadtest/targets/noop.ts';
+export {
+  createTiervecTarget,
+  TIERVEC_TARGET_DEFAULTS,
+  TiervecTarget,
+  type TiervecTargetOptions,
+} from './loadtest/targets/tiervec-target.ts';
 export { Rng, randomSeed } from './random.ts';
 export {
   Collection,

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { resolveCriteria } from '../../../src/loadtest/criteria.ts';
+import {
+  camelCaseKey,
+  LATENCY_CRITERIA_KEYS,
+  RUN_CRITERIA_KEYS,
+} from '../../../src/loadtest/scenario/criteria-keys.ts';
 import { readScenario } from '../../../src/loadtest/scenario/read-scenario.ts';
+import { toLoadTestConfig } from '../../../src/loadtest/scenario/to-load-test-config.ts';
 import { listScenarios, loadScenario, readScenarioFile } from '../../../src/loadtest/scenario.ts';
 
 /** The scenarios issue 7 requires the package to ship. */
@@ -269,5 +276,33 @@ describe('resolveScenario', () => {
       if (fault.kind !== 'partition') continue;
       expect(fault.startS + fault.lengthS).toBeLessThanOrEqual(a.durationS);
     }
+  });
+});
+
+describe('criteria keys', () => {
+  it('every run and operation key of a scenario file is a limit the engine evaluates', () => {
+    const context = { durationS: 100, warmupS: 0, spike: { startS: 10, endS: 20 } };
+    for (const key of RUN_CRITERIA_KEYS) {
+      const resolved = resolveCriteria({ preset: 'none', [camelCaseKey(key)]: 1 }, context);
+      expect(Object.keys(resolved.limits), key).toEqual([camelCaseKey(key)]);
+    }
+    for (const key of LATENCY_CRITERIA_KEYS) {
+      const resolved = resolveCriteria(
+        { preset: 'none', operations: { search: { [camelCaseKey(key)]: 1 } } },
+        context,
+      );
+      expect(Object.keys(resolved.operations.search ?? {}), key).toEqual([camelCaseKey(key)]);
+    }
+  });
+
+  it('maps [[criteria.window]] and per-operation tables onto the engine configuration', async () => {
+    const spike = await loadScenario('spike', { mode: 'full' });
+    const config = toLoadTestConfig(spike);
+    expect(config.criteria?.windows).toEqual([{ during: 'spike', latencyMsP95Max: 100 }]);
+    expect(config.criteria?.recoveryFactorMax).toBe(3);
+    const tenants = toLoadTestConfig(await loadScenario('multi_tenant'));
+    expect(tenants.criteria?.operations).toEqual({ search: { errorRateMax: 0 } });
+    expect(tenants.criteria).not.toHaveProperty('quietTenantErrorRateMax');
+    expect(tenants.groups?.map((group) => group.name)).toEqual(['alpha', 'beta', 'gamma', 'noisy']);
   });
 });
