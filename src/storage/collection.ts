@@ -52,7 +52,7 @@ import {
   validateDocuments,
   validateId,
   validateIds,
-  validateVector,
+  validateQueryVector,
 } from './validation.ts';
 import { Wal, type WalDurability, type WalStats } from './wal/wal.ts';
 import { decodeOperation, encodeOperation, type WalOperation } from './wal/wal-record.ts';
@@ -102,7 +102,8 @@ export interface SearchHit {
   id: string;
   /** Lower is closer: squared L2, 1 − inner product, or 1 − cosine similarity. */
   distance: number;
-  metadata: Metadata;
+  /** Read-only (deep-frozen and shared between searches); `get()` returns a mutable copy. */
+  metadata: Readonly<Metadata>;
 }
 
 export type SegmentState = 'active' | 'sealing' | 'sealed';
@@ -741,32 +742,36 @@ export class Collection {
   /** k nearest live documents, closest first, optionally filtered on metadata. */
   async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkUsable();
-    const query = validateVector(vector, this.#spec.dimension, this.#spec.metric, 'query vector');
-    const { k, ef, predicate, exact } = this.#searchOptions(options);
+    const query: SearchQuery = {
+      array: validateQueryVector(vector, this.#spec.dimension, this.#spec.metric),
+      typed: undefined,
+      norm: 0,
+      ...this.#searchOptions(options),
+    };
     const memories = this.#sealed.some((segment) => segment.loaded() === undefined)
       ? await Promise.all([...this.#sealed.map((segment) => segment.load()), this.#active.memory])
       : [...this.#sealed.map((segment) => segment.loaded() as SegmentMemory), this.#active.memory];
-    const queryNorm = norm(query, 0, query.length);
-    const queryArray = exact ? [] : Array.from(query);
-    const hits: { memory: SegmentMemory; hit: RowHit }[] = [];
+    let hits: RowHit[] = [];
+    let contributing = 0;
     let fallback = false;
     for (const memory of memories) {
       if (memory.liveRows === 0) continue;
       let rows: RowHit[];
-      if (exact) {
-        rows = memory.exactSearch(query, queryNorm, k, predicate);
-      } else if (predicate !== undefined && this.#prefersExact(memory, predicate, ef)) {
+      if (query.exact) {
+        rows = exactScan(memory, query);
+      } else if (query.predicate !== undefined && this.#prefersExact(memory, query.predicate, query.ef)) {
         fallback = true;
-        rows = memory.exactSearch(query, queryNorm, k, predicate);
+        rows = exactScan(memory, query);
       } else {
-        rows = memory.annSearch(queryArray, k, ef, predicate);
+        rows = memory.annSearch(query.array, query.k, query.ef, query.predicate);
       }
-      for (const hit of rows) hits.push({ memory, hit });
+      hits = hits.length === 0 ? rows : hits.concat(rows);
+      contributing++;
     }
     this.#searchCounts.total++;
-    if (exact) this.#searchCounts.exact++;
+    if (query.exact) this.#searchCounts.exact++;
     if (fallback) this.#searchCounts.exactFallbacks++;
-    return mergeHits(hits, k);
+    return mergeHits(hits, query.k, contributing > 1);
   }
 
   #prefersExact(memory: SegmentMemory, predicate: MetadataPredicate, ef: number): boolean {
@@ -894,16 +899,39 @@ function emptyTier(): TierStats {
   return { segments: 0, vectors: 0, bytes: 0 };
 }
 
+/** A validated search: the query as hnswlib takes it, and its typed copy and norm once an exact scan needs them. */
+interface SearchQuery {
+  readonly array: number[];
+  typed: Float32Array | undefined;
+  norm: number;
+  readonly k: number;
+  readonly ef: number;
+  readonly predicate: MetadataPredicate | undefined;
+  readonly exact: boolean;
+}
+
+function exactScan(memory: SegmentMemory, query: SearchQuery): RowHit[] {
+  if (query.typed === undefined) {
+    query.typed = Float32Array.from(query.array);
+    query.norm = norm(query.typed, 0, query.typed.length);
+  }
+  return memory.exactSearch(query.typed, query.norm, query.k, query.predicate);
+}
+
 /** Merges per-segment hits: closest first, ties by id, rows deleted meanwhile and repeats dropped. */
-function mergeHits(hits: { memory: SegmentMemory; hit: RowHit }[], k: number): SearchHit[] {
-  hits.sort((a, b) => compareCandidates(a.hit, b.hit));
+function mergeHits(hits: RowHit[], k: number, fromSeveralSegments: boolean): SearchHit[] {
+  hits.sort(compareCandidates);
   const results: SearchHit[] = [];
-  const seen = new Set<string>();
-  for (const { memory, hit } of hits) {
+  // Repeats can only come from two segments (an id moving while a warm segment loads).
+  const seen = fromSeveralSegments ? new Set<string>() : undefined;
+  for (const hit of hits) {
     if (results.length === k) break;
-    if (memory.isDeleted(hit.row) || seen.has(hit.id)) continue;
-    seen.add(hit.id);
-    results.push({ id: hit.id, distance: hit.distance, metadata: memory.metadataCopy(hit.row) });
+    if (hit.memory.isDeleted(hit.row)) continue;
+    if (seen !== undefined) {
+      if (seen.has(hit.id)) continue;
+      seen.add(hit.id);
+    }
+    results.push({ id: hit.id, distance: hit.distance, metadata: hit.memory.metadata(hit.row) });
   }
   return results;
 }

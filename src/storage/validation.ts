@@ -119,6 +119,29 @@ export function validateVector(
   metric: Metric,
   where = 'vector',
 ): Float32Array {
+  return checkVector(value, dimension, metric, where, new Float32Array(dimension));
+}
+
+/**
+ * The same checks for a search query, producing the plain array hnswlib takes (float32-rounded
+ * values, so exact and HNSW search see the same query) without an intermediate typed array.
+ */
+export function validateQueryVector(
+  value: unknown,
+  dimension: number,
+  metric: Metric,
+  where = 'query vector',
+): number[] {
+  return checkVector(value, dimension, metric, where, [] as number[]);
+}
+
+function checkVector<T extends Float32Array | number[]>(
+  value: unknown,
+  dimension: number,
+  metric: Metric,
+  where: string,
+  target: T,
+): T {
   const isArrayLike = Array.isArray(value) || value instanceof Float32Array || value instanceof Float64Array;
   if (!isArrayLike) {
     throw new TierVecError(
@@ -135,16 +158,13 @@ export function validateVector(
       { details: { where, expected: dimension, actual: source.length } },
     );
   }
-  const vector = new Float32Array(dimension);
   let normSquared = 0;
   for (let i = 0; i < dimension; i++) {
     const component = source[i];
-    if (typeof component !== 'number') {
-      throw invalidComponent(where, i, component);
-    }
+    if (typeof component !== 'number') throw invalidComponent(where, i, component);
     const stored = Math.fround(component);
     if (!Number.isFinite(stored)) throw invalidComponent(where, i, component);
-    vector[i] = stored;
+    target[i] = stored;
     normSquared += stored * stored;
   }
   if (metric === 'cosine' && normSquared === 0) {
@@ -154,7 +174,7 @@ export function validateVector(
       { details: { where } },
     );
   }
-  return vector;
+  return target;
 }
 
 function invalidComponent(where: string, index: number, component: unknown): TierVecError {

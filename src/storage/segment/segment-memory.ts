@@ -15,6 +15,7 @@ import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
 import { TopK } from './top-k.ts';
 
 export interface RowHit {
+  readonly memory: SegmentMemory;
   readonly row: number;
   readonly distance: number;
   readonly id: string;
@@ -160,11 +161,14 @@ export class SegmentMemory {
     return JSON.parse(this.#metadataJson[row] as string) as Metadata;
   }
 
-  /** The row's metadata, parsed once and shared; for predicates, which must not mutate it. */
+  /**
+   * The row's metadata, parsed once, deep-frozen and shared: what filters read and search hits
+   * return (a hit costs no parse, and no caller can change what another sees).
+   */
   metadata(row: number): Metadata {
     let parsed = this.#metadata[row];
     if (parsed === undefined) {
-      parsed = JSON.parse(this.#metadataJson[row] as string) as Metadata;
+      parsed = deepFreeze(JSON.parse(this.#metadataJson[row] as string) as Metadata);
       this.#metadata[row] = parsed;
     }
     return parsed;
@@ -244,7 +248,7 @@ export class SegmentMemory {
     for (let i = 0; i < labels.length; i++) {
       const row = labels[i] as number;
       if (this.#deleted[row] === 1) continue;
-      hits.push({ row, distance: distances[i] as number, id: this.#ids[row] as string });
+      hits.push({ memory: this, row, distance: distances[i] as number, id: this.#ids[row] as string });
     }
     return hits;
   }
@@ -276,7 +280,7 @@ export class SegmentMemory {
         this.#norms[row] as number,
       );
       const id = this.#ids[row] as string;
-      top.offer(d, id, () => ({ row, distance: d, id }));
+      top.offer(d, id, () => ({ memory: this, row, distance: d, id }));
     }
     return top.sorted();
   }
@@ -309,6 +313,19 @@ export class SegmentMemory {
   residentState(): { deleted: Uint8Array; docBytes: Uint32Array } {
     return { deleted: this.#deleted, docBytes: this.#docBytes };
   }
+}
+
+/** Freezes a parsed JSON value and everything in it; iterative, as metadata depth is bounded anyway. */
+function deepFreeze<T extends object>(root: T): T {
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop() as object;
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      if (typeof child === 'object' && child !== null) stack.push(child);
+    }
+  }
+  return root;
 }
 
 function growTyped<T extends Float32Array | Uint32Array | Uint8Array>(from: T, to: T): T {
