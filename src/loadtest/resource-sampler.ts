@@ -53,9 +53,10 @@ export class LinearTrend {
   }
 }
 
+/** p99 of how late the monitor's timer fired: Node records whole intervals, resolution included. */
 function delayP99Ms(histogram: IntervalHistogram): number {
-  const p99 = histogram.percentile(99) / 1e6;
-  return Number.isFinite(p99) ? Math.round(p99 * 1000) / 1000 : 0;
+  const p99 = histogram.percentile(99) / 1e6 - EVENT_LOOP_RESOLUTION_MS;
+  return Number.isFinite(p99) ? Math.round(Math.max(0, p99) * 1000) / 1000 : 0;
 }
 
 export interface ResourceSamplerOptions {

@@ -154,6 +154,7 @@ function createRuntime(
     onSaturation: group.onSaturation,
     queueLengthMax: group.queueLengthMax,
     spinMs: config.spinMs,
+    sleepMinMs: config.sleepMinMs,
     batchMax: config.batchMax,
   });
 }

@@ -193,6 +193,8 @@ export interface OpenSchedulerOptions {
   wakeup: Wakeup;
   /** Poll the event loop instead of sleeping when the next arrival is this close, in ms. */
   spinMs: number;
+  /** Shortest sleep, in ms: at high rates one wake-up then serves several arrivals. */
+  sleepMinMs: number;
   /** Arrivals admitted per tick before yielding to the event loop. */
   batchMax: number;
 }
@@ -261,7 +263,7 @@ export class OpenScheduler implements LoadGroupRuntime {
     }
     const delayMs = this.#nextMs - nowMs;
     if (delayMs <= this.#options.spinMs) this.#immediate = setImmediate(this.#tick);
-    else this.#options.wakeup.schedule(this.#tick, delayMs);
+    else this.#options.wakeup.schedule(this.#tick, Math.max(delayMs, this.#options.sleepMinMs));
   };
 
   #admit(intendedMs: number): void {

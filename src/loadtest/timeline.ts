@@ -56,7 +56,9 @@ export class Timeline {
     const targetEndS = Math.min(nowS, this.#arrivalEndS);
     let expected = 0;
     for (const profile of profiles) expected += profile.integral(fromS, targetEndS);
-    const measured = fromS >= warmupS - 1e-6 && nowS <= this.#arrivalEndS + 1e-6;
+    // Ticks fire a little early or late; an interval belongs to the measured part by its middle.
+    const middleS = (fromS + nowS) / 2;
+    const measured = middleS >= warmupS && middleS <= this.#arrivalEndS;
     let inFlight = 0;
     let queued = 0;
     for (const runtime of runtimes) {
