@@ -146,8 +146,17 @@ function readFault(table: TableReader): FaultSpec {
   return fault;
 }
 
+/** The most tenants one scenario may declare (each owns a block of the generator's vector indexes). */
+export const SCENARIO_TENANTS_MAX = 16;
+
 function readTenants(table: TableReader | undefined): TenantSpec[] {
   const readers = table?.tables('tenant') ?? [];
+  if (readers.length > SCENARIO_TENANTS_MAX) {
+    throw (readers[SCENARIO_TENANTS_MAX] as TableReader).error(
+      undefined,
+      `expected at most ${SCENARIO_TENANTS_MAX} tenants`,
+    );
+  }
   const tenants = readers.map((tenant) => {
     const name = tenant.string('name');
     if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name)) {

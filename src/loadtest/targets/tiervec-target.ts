@@ -44,9 +44,6 @@ export const TIERVEC_TARGET_DEFAULTS = Object.freeze({
   collection: 'loadtest',
 });
 
-/** The most tenants one scenario may declare (each owns a block of vector indexes). */
-export const TENANTS_MAX = 16;
-
 export interface TiervecTargetOptions {
   scenario: ResolvedScenario;
   /** Where the run's directory is made. @default the system's temporary directory */
@@ -261,7 +258,6 @@ export class TiervecTarget implements LoadTarget {
   async #createCollections(): Promise<void> {
     const { target, data, groups } = this.#scenario;
     const declared = target.tenants.length > 0 ? target.tenants : [{ name: 'default', noisy: false }];
-    if (declared.length > TENANTS_MAX) throw new Error(`tiervec target: at most ${TENANTS_MAX} tenants`);
     const hnsw = definedOnly({
       m: target.hnsw.m,
       efConstruction: target.hnsw.efConstruction,
