@@ -8,5 +8,10 @@ import { objectStoreSuite } from '../object-store/object-store-suite.ts';
 import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
+import { searchIngestSuite } from './search-ingest-suite.ts';
 
-export const SUITES: readonly RegisteredSuite[] = [uploadsSuite, objectStoreSuite({ extra: [s3rverTarget] })];
+export const SUITES: readonly RegisteredSuite[] = [
+  uploadsSuite,
+  objectStoreSuite({ extra: [s3rverTarget] }),
+  searchIngestSuite,
+];
