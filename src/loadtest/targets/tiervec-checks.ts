@@ -105,7 +105,10 @@ const MEASURES: Record<TargetCriterionKey, { kind: 'max' | 'min'; measure: Measu
 export function targetChecks(inputs: CheckInputs): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const [key, { kind, measure }] of Object.entries(MEASURES)) {
-    const limit = inputs.limits[key];
+    // A scenario that asks for the read-back (`verify_acknowledged_writes`) allows no loss unless it says otherwise.
+    const implied =
+      key === 'acknowledged_writes_lost_max' && inputs.verification !== undefined ? 0 : undefined;
+    const limit = inputs.limits[key] ?? implied;
     if (limit === undefined) continue;
     const measured = measure(inputs);
     if (measured === undefined) {

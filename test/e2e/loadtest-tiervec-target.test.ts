@@ -1,0 +1,187 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.ts';
+import { ErrorCode } from '../../src/errors.ts';
+import type { OperationContext } from '../../src/loadtest/load-target.ts';
+import { runScenario } from '../../src/loadtest/scenario/run-scenario.ts';
+import { loadScenario, type ResolvedScenario } from '../../src/loadtest/scenario.ts';
+import { TiervecTarget } from '../../src/loadtest/targets/tiervec-target.ts';
+import { Rng } from '../../src/random.ts';
+
+const TENANTS = `name = "tenants"
+description = "two tenants, a partition at 50% of the run"
+seed = 5
+[duration]
+short_s = 10
+full_s = 20
+[[group]]
+name = "a"
+tenant = "alpha"
+in_flight_max = 2
+[group.profile]
+kind = "constant"
+rate = 5
+[group.mix]
+search = 1
+insert = 1
+[[group]]
+name = "b"
+tenant = "beta"
+in_flight_max = 2
+[group.profile]
+kind = "constant"
+rate = 5
+[group.mix]
+search = 1
+[data]
+vectors = 200
+dimension = 8
+[target]
+verify_acknowledged_writes = true
+[[target.tenant]]
+name = "alpha"
+[[target.tenant]]
+name = "beta"
+[[target.fault]]
+kind = "partition"
+start_pct = 50
+length_pct = 20
+code = "ServiceUnavailable"
+`;
+
+let dir: string;
+let scenario: ResolvedScenario;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tiervec-target-'));
+  await writeFile(path.join(dir, 'tenants.toml'), TENANTS);
+  scenario = await loadScenario('tenants', { scenariosDir: dir });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function context(group: string, operation: string, index = 0): OperationContext {
+  return { rng: new Rng(index + 1), index, operation, group, signal: new AbortController().signal };
+}
+
+async function setUp(target: TiervecTarget): Promise<Record<string, unknown>> {
+  return target.setup({
+    seed: 5,
+    rng: new Rng(5),
+    operations: ['search', 'insert'],
+    signal: new AbortController().signal,
+  });
+}
+
+describe('tiervec target', () => {
+  it("preloads each tenant's share, reports the preload apart, and sends each group to its tenant's collection", async () => {
+    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
+    try {
+      const info = await setUp(target);
+      expect(info).toMatchObject({
+        preload: { vectors: 200, dimension: 8 },
+        tenants: [
+          { name: 'alpha', preloaded: 100 },
+          { name: 'beta', preloaded: 100 },
+        ],
+      });
+      const collections = target.collections();
+      await target.operations.insert?.(context('a', 'insert'));
+      await target.operations.insert?.(context('a', 'insert', 1));
+      expect(collections.get('alpha')?.stats().vectors).toBe(102);
+      expect(collections.get('beta')?.stats().vectors).toBe(100);
+      const hits = await target.operations.search?.(context('b', 'search'));
+      expect(hits).toBe(10);
+      expect(collections.get('beta')?.stats().searches.total).toBe(1);
+      expect(target.measurements.isolationViolations).toBe(0);
+    } finally {
+      await target.teardown();
+    }
+  });
+
+  it('finds an acknowledged write that went missing (the check can fail)', async () => {
+    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
+    try {
+      await setUp(target);
+      for (let i = 0; i < 3; i++) await target.operations.insert?.(context('a', 'insert', i));
+      // Behind the target's back: one acknowledged document disappears.
+      await target.collections().get('alpha')?.delete(['alpha.n1']);
+      const checks = await target.verify();
+      const lost = checks.find((check) => check.name === 'acknowledged_writes_lost_max');
+      expect(target.verification).toMatchObject({ checked: 3, lost: 1 });
+      expect(target.verification?.examples[0]).toContain('alpha.n1: expected version 0, found nothing');
+      expect(lost).toMatchObject({ actual: 1, passed: false });
+    } finally {
+      await target.teardown();
+    }
+  });
+
+  it('surfaces a search whose vector does not fit the collection as the store error', async () => {
+    const mismatched = structuredClone(scenario);
+    const target = new TiervecTarget({ scenario: mismatched, dataDir: dir });
+    // The queries keep 8 dimensions; the collection is created with 16 and nothing is preloaded.
+    mismatched.data.dimension = 16;
+    mismatched.data.vectors = 0;
+    try {
+      await setUp(target);
+      await expect(target.operations.search?.(context('a', 'search'))).rejects.toMatchObject({
+        code: ErrorCode.DIMENSION_MISMATCH,
+      });
+      expect(target.measurements.tenant('alpha').errors).toBe(1);
+    } finally {
+      await target.teardown();
+    }
+  });
+
+  it('partitions the mock S3 for the scenario window, on the injected clock', async () => {
+    const clock = new ManualClock();
+    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir, clock });
+    try {
+      await setUp(target);
+      expect(target.gauges().s3_partitioned).toBe(0);
+      await clock.advance(4_999);
+      expect(target.gauges().s3_partitioned).toBe(0);
+      await clock.advance(2);
+      expect(target.gauges().s3_partitioned).toBe(1);
+      await clock.advance(2_000);
+      expect(target.gauges().s3_partitioned).toBe(0);
+      expect(target.gauges()).toMatchObject({ vectors: 200, segments_hot: expect.any(Number) });
+    } finally {
+      await target.teardown();
+    }
+  });
+
+  it('fails tier control with INVALID_ARGUMENT while the store has no setTier', async () => {
+    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
+    try {
+      await setUp(target);
+      const collection = target.collections().get('alpha') as unknown as { setTier?: unknown };
+      if (typeof collection.setTier === 'function') return; // tiering has landed: the tiered scenario covers it
+      await expect(target.operations.tier?.(context('a', 'tier'))).rejects.toMatchObject({
+        code: ErrorCode.INVALID_ARGUMENT,
+      });
+    } finally {
+      await target.teardown();
+    }
+  });
+
+  it('runs both groups through the engine and reports each group', async () => {
+    const short = await loadScenario('tenants', { scenariosDir: dir, overrides: { durationS: 2 } });
+    short.warmupS = 0;
+    const report = await runScenario(short, { dataDir: dir });
+    expect(Object.keys(report.groups)).toEqual(['a', 'b']);
+    expect(report.groups.a?.operations).toBeGreaterThan(0);
+    expect(report.groups.b?.operations).toBeGreaterThan(0);
+    // verify_acknowledged_writes without a limit allows no loss.
+    expect(report.criteria.find((c) => c.name === 'acknowledged_writes_lost_max')).toMatchObject({
+      limit: 0,
+      actual: 0,
+      passed: true,
+    });
+    expect(report.target.info).toMatchObject({
+      objectStore: expect.stringContaining('partition ServiceUnavailable at 1.0 s for 0.4 s'),
+    });
+  });
+});
