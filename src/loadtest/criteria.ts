@@ -41,6 +41,8 @@ export interface RunLimits extends LatencyLimits {
   achievedRatioMin?: number;
   /** The same ratio in every `achievedRatioWindowS` window of the measured run. */
   achievedRatioWindowMin?: number;
+  /** Throughput in every `achievedRatioWindowS` window of the measured run. */
+  throughputOpsPerSWindowMin?: number;
   memoryGrowthMbPerMinMax?: number;
   cpuPercentAvgMax?: number;
   cpuPercentMaxMax?: number;
@@ -65,7 +67,7 @@ export interface WindowCriteriaConfig extends LatencyLimits {
 export interface CriteriaConfig extends RunLimits {
   /** @default 'development' */
   preset?: CriteriaPresetName;
-  /** Window length of `achievedRatioWindowMin`, in seconds. @default 60 */
+  /** Window length of `achievedRatioWindowMin` and `throughputOpsPerSWindowMin`, in seconds. @default 60 */
   achievedRatioWindowS?: number;
   /** Memory growth is judged only when RSS was sampled over at least this span after warm-up. @default 30 */
   memoryGrowthSpanSMin?: number;
@@ -142,6 +144,7 @@ const RUN_LIMIT_KEYS: readonly string[] = [
   'throughputOpsPerSMin',
   'achievedRatioMin',
   'achievedRatioWindowMin',
+  'throughputOpsPerSWindowMin',
   'memoryGrowthMbPerMinMax',
   'cpuPercentAvgMax',
   'cpuPercentMaxMax',
@@ -457,6 +460,13 @@ function runResults(
     'min',
     'no open-model load group',
   );
+  add(
+    'throughputOpsPerSWindowMin',
+    `throughput ≥ $ ops/s in every ${criteria.achievedRatioWindowS} s window`,
+    worstWindowThroughput(report, criteria.achievedRatioWindowS),
+    'min',
+    'no measured interval',
+  );
   const growthMeasured =
     resources.memoryGrowthMbPerMin !== null && resources.memoryGrowthSpanS >= criteria.memoryGrowthSpanSMin;
   add(
@@ -488,28 +498,52 @@ function runResults(
   }
 }
 
-/** The lowest achieved/target ratio over consecutive windows of the measured timeline. */
-export function worstWindowRatio(
+interface WindowBucket {
+  count: number;
+  target: number;
+  spanS: number;
+}
+
+/** The measured timeline cut into consecutive windows of `windowS` from the end of the warm-up. */
+function windowBuckets(
   report: Pick<LoadTestReport, 'timeline' | 'warmupS' | 'durationS'>,
   windowS: number,
-): number | null {
-  const buckets = new Map<number, { count: number; target: number; spanS: number }>();
+): WindowBucket[] {
+  const buckets = new Map<number, WindowBucket>();
   for (const entry of report.timeline) {
-    const startS = entry.tS - entry.intervalS;
-    // Intervals straddling the warm-up or the end of arrivals are partial; they are left out.
-    if (startS < report.warmupS - 1e-6 || entry.tS > report.durationS + 1e-6) continue;
-    const key = Math.floor((startS - report.warmupS + 1e-6) / windowS);
+    // An interval belongs where its middle is; ticks fire a little early or late.
+    const middleS = entry.tS - entry.intervalS / 2;
+    if (middleS < report.warmupS || middleS > report.durationS) continue;
+    const key = Math.floor((middleS - report.warmupS) / windowS);
     const bucket = buckets.get(key) ?? { count: 0, target: 0, spanS: 0 };
     bucket.count += entry.count;
     bucket.target += entry.targetRate * entry.intervalS;
     bucket.spanS += entry.intervalS;
     buckets.set(key, bucket);
   }
-  const usable = [...buckets.values()].filter((b) => b.target > 0);
+  const all = [...buckets.values()];
   // A trailing window shorter than half a window says more about the cut than about the system.
-  const judged = usable.length > 1 ? usable.filter((b) => b.spanS >= windowS / 2) : usable;
+  return all.length > 1 ? all.filter((b) => b.spanS >= windowS / 2) : all;
+}
+
+/** The lowest achieved/target ratio over consecutive windows of the measured timeline. */
+export function worstWindowRatio(
+  report: Pick<LoadTestReport, 'timeline' | 'warmupS' | 'durationS'>,
+  windowS: number,
+): number | null {
+  const judged = windowBuckets(report, windowS).filter((b) => b.target > 0);
   if (judged.length === 0) return null;
   return round(Math.min(...judged.map((b) => b.count / b.target)), 4);
+}
+
+/** The lowest throughput (completions per second) over consecutive windows of the measured timeline. */
+export function worstWindowThroughput(
+  report: Pick<LoadTestReport, 'timeline' | 'warmupS' | 'durationS'>,
+  windowS: number,
+): number | null {
+  const judged = windowBuckets(report, windowS).filter((b) => b.spanS > 0);
+  if (judged.length === 0) return null;
+  return round(Math.min(...judged.map((b) => b.count / b.spanS)), 3);
 }
 
 function check(

@@ -6,6 +6,7 @@ import {
   evaluateCriteria,
   resolveCriteria,
   worstWindowRatio,
+  worstWindowThroughput,
 } from '../../../src/loadtest/criteria.ts';
 import type { LoadTestReport, TimelineEntry } from '../../../src/loadtest/report/schema.ts';
 import { manualRun } from './fixtures.ts';
@@ -256,7 +257,7 @@ describe('criteria evaluation', () => {
     expect(report.passed).toBe(false);
   });
 
-  it('finds the worst 60-second window of achieved over target rate, leaving out the warm-up', () => {
+  it('finds the worst 60-second window of achieved over target rate and of throughput, leaving out the warm-up', () => {
     const entry = (tS: number, count: number): TimelineEntry => ({
       ...(base.timeline[0] as TimelineEntry),
       tS,
@@ -268,6 +269,22 @@ describe('criteria evaluation', () => {
       entry(i + 1, i < 10 ? 0 : i >= 70 && i < 130 ? 80 : 100),
     );
     expect(worstWindowRatio({ timeline, warmupS: 10, durationS: 190 }, 60)).toBe(0.8);
+    expect(worstWindowThroughput({ timeline, warmupS: 10, durationS: 190 }, 60)).toBe(80);
     expect(worstWindowRatio({ timeline: timeline.slice(0, 40), warmupS: 10, durationS: 40 }, 60)).toBe(1);
+    const criteria = resolveCriteria(
+      { preset: 'none', achievedRatioWindowMin: 0.9, throughputOpsPerSWindowMin: 50 },
+      { durationS: 190, warmupS: 10, spike: undefined },
+    );
+    const results = evaluateCriteria(criteria, { ...base, timeline, warmupS: 10, durationS: 190 });
+    expect(find(results, 'achieved_ratio_window_min')).toMatchObject({
+      limit: 0.9,
+      actual: 0.8,
+      passed: false,
+    });
+    expect(find(results, 'throughput_ops_per_s_window_min')).toMatchObject({
+      limit: 50,
+      actual: 80,
+      passed: true,
+    });
   });
 });
