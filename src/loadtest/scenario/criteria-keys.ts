@@ -28,6 +28,7 @@ export const RUN_CRITERIA_KEYS = Object.freeze([
   'throughput_ops_per_s_min',
   'achieved_ratio_min',
   'achieved_ratio_window_min',
+  'throughput_ops_per_s_window_min',
   'memory_growth_mb_per_min_max',
   'cpu_percent_avg_max',
   'cpu_percent_max_max',
