@@ -8,6 +8,7 @@
 import type { TargetCheck } from '../load-target.ts';
 import type { TargetCriterionKey } from '../scenario/criteria-keys.ts';
 import type { TiervecBackground } from './tiervec-background.ts';
+import { transitionCount } from './tiervec-gauges.ts';
 import type { CallStats, TargetMeasurements } from './tiervec-measure.ts';
 import type { TenantRuntime } from './tiervec-operations.ts';
 import type { WriteVerification } from './tiervec-verify.ts';
@@ -131,16 +132,9 @@ function quietStats({ tenants, measurements }: CheckInputs): CallStats[] {
   return tenants.filter((tenant) => !tenant.noisy).map((tenant) => measurements.tenant(tenant.name));
 }
 
-/** Sums the numbers under a collection's `transitions` stats, whatever their shape (tiering adds them). */
+/** Tier transitions the collection counted (0 before tiering lands: the stats carry none). */
 function transitionsOf(tenant: TenantRuntime): number {
-  const stats = tenant.collection.stats() as unknown as { transitions?: unknown };
-  let total = 0;
-  const visit = (value: unknown, depth: number) => {
-    if (typeof value === 'number' && Number.isFinite(value)) total += value;
-    else if (typeof value === 'object' && value !== null && depth < 3) {
-      for (const [key, inner] of Object.entries(value)) if (!/ms|bytes/i.test(key)) visit(inner, depth + 1);
-    }
-  };
-  visit(stats.transitions, 0);
-  return total;
+  return (
+    transitionCount((tenant.collection.stats() as unknown as { transitions?: unknown }).transitions) ?? 0
+  );
 }

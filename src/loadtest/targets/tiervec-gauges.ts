@@ -13,7 +13,7 @@ import type { TenantRuntime } from './tiervec-operations.ts';
 
 const TIERS = ['hot', 'warm', 'cold'] as const;
 /** Circuit-breaker states as numbers, for charts: closed 0, half-open 0.5, open 1. */
-const BREAKER_STATES: Record<string, number> = { closed: 0, 'half-open': 0.5, halfOpen: 0.5, open: 1 };
+const BREAKER_STATES: Record<string, number> = { closed: 0, 'half-open': 0.5, open: 1 };
 
 export function readGauges(
   tenants: Iterable<TenantRuntime>,
@@ -24,6 +24,12 @@ export function readGauges(
   const gauges: Record<string, number> = {};
   const add = (name: string, value: unknown) => {
     if (typeof value === 'number' && Number.isFinite(value)) gauges[name] = (gauges[name] ?? 0) + value;
+  };
+  // Uploads, dead letters and the breaker belong to the store (one uploader for every collection):
+  // each collection reports the same figures, so they are taken once, not summed.
+  const max = (name: string, value: unknown) => {
+    if (typeof value === 'number' && Number.isFinite(value))
+      gauges[name] = Math.max(gauges[name] ?? 0, value);
   };
   for (const tenant of tenants) {
     const stats = tenant.collection.stats() as ReturnType<TenantRuntime['collection']['stats']> &
@@ -36,7 +42,8 @@ export function readGauges(
     add('wal_bytes', stats.wal.bytes);
     add('wal_pending_bytes', stats.wal.pendingBytes);
     add('seals_queued', stats.seals.queued);
-    addUploads(add, stats);
+    add('tier_transitions', transitionCount(stats.transitions));
+    addUploads(max, stats);
   }
   if (mock !== undefined) {
     const s3 = mock.stats();
@@ -54,22 +61,26 @@ export function readGauges(
   return gauges;
 }
 
-/** Upload, dead-letter and breaker figures, read from whichever of these fields the stats carry. */
-function addUploads(add: (name: string, value: unknown) => void, stats: Record<string, unknown>): void {
-  const uploads = stats.uploads as Record<string, unknown> | undefined;
-  add('uploads_queued', uploads?.queued ?? uploads?.pending);
-  add('uploads_in_flight', uploads?.inFlight);
-  const deadLetters = stats.deadLetters ?? uploads?.deadLetters;
-  add(
-    'dead_letters',
-    typeof deadLetters === 'object' && deadLetters !== null
-      ? (deadLetters as { count?: unknown }).count
-      : deadLetters,
-  );
-  const breaker = (stats.circuit ?? stats.breaker ?? uploads?.circuit ?? uploads?.breaker) as
-    | { state?: unknown }
-    | string
-    | undefined;
-  const state = typeof breaker === 'string' ? breaker : breaker?.state;
-  if (typeof state === 'string' && state in BREAKER_STATES) add('breaker_open', BREAKER_STATES[state]);
+/** The transitions a collection counted: the numbers directly under its `transitions` stats. */
+export function transitionCount(transitions: unknown): number | undefined {
+  if (typeof transitions !== 'object' || transitions === null) return undefined;
+  let total = 0;
+  for (const value of Object.values(transitions))
+    if (typeof value === 'number' && Number.isFinite(value)) total += value;
+  return total;
+}
+
+type Stats = Record<string, unknown>;
+const record = (value: unknown): Stats | undefined =>
+  typeof value === 'object' && value !== null ? (value as Stats) : undefined;
+
+/** Upload, dead-letter and breaker figures, from `tiering.uploads` (or `uploads`) when the stats carry them. */
+function addUploads(max: (name: string, value: unknown) => void, stats: Stats): void {
+  const uploads = record(record(stats.tiering)?.uploads) ?? record(stats.uploads);
+  if (uploads === undefined) return;
+  max('uploads_queued', uploads.queued);
+  max('uploads_in_flight', uploads.inFlight);
+  max('dead_letters', uploads.deadLetters);
+  const state = record(uploads.breaker)?.state;
+  if (typeof state === 'string' && state in BREAKER_STATES) max('breaker_open', BREAKER_STATES[state]);
 }
