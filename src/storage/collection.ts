@@ -36,6 +36,7 @@ import {
   writeTombstoneFile,
 } from './manifest.ts';
 import { checkLimit, type Usage } from './quota.ts';
+import type { PublishOutcome } from './remote/collection-remote.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
 import { norm } from './segment/distance.ts';
 import type { HnswBuildParams } from './segment/hnsw-index.ts';
@@ -44,6 +45,10 @@ import { type SegmentDescriptor, segmentIdFor, writeSegmentFiles } from './segme
 import type { RowHit, SegmentColumns, SegmentMemory } from './segment/segment-memory.ts';
 import { compareCandidates } from './segment/top-k.ts';
 import type { StoreWarning } from './store-warning.ts';
+import { CollectionTiering, type TieringStats } from './tiering/collection-tiering.ts';
+import type { ObjectTier } from './tiering/object-tier.ts';
+import type { TierEventListener, TransitionStats } from './tiering/tier-accounting.ts';
+import type { SetTierResult } from './tiering/tier-manager.ts';
 import {
   checkOptionsObject,
   type DocumentInput,
@@ -80,6 +85,12 @@ export interface CollectionContext {
   /** Throws QUOTA_EXCEEDED when the tenant cannot take `vectors` more documents and `bytes` more bytes. */
   readonly checkTenantQuota: (vectors: number, bytes: number) => void;
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
+  /** The object store, uploader and tier manager every collection of the store shares. */
+  readonly objectTier: ObjectTier;
+  /** When the collection was created (its catalog entry). */
+  readonly createdAtMs: number;
+  /** The lineage uid of a collection being imported from the object store. */
+  readonly importedUid?: string;
 }
 
 export interface StoredDocument {
@@ -147,6 +158,10 @@ export interface CollectionStats {
   };
   searches: { total: number; exact: number; exactFallbacks: number };
   seals: { completed: number; failed: number; queued: number };
+  /** Tier transitions: counts per kind, with bytes moved, time taken and promotion latency nested. */
+  transitions: TransitionStats;
+  /** Pinning, failed promotions, publishing to the object store, and the store's uploader. */
+  tiering: TieringStats;
 }
 
 /** Lifecycle hooks for the store only (not exported from the package). */
@@ -185,6 +200,7 @@ export class Collection {
   readonly #spec: CollectionSpec;
   readonly #dirs: { segments: string; tombstones: string; manifest: string; wal: string };
   #wal!: Wal;
+  #tiering!: CollectionTiering;
   #manifest!: Manifest;
   #active!: ActiveSegment;
   #sealed: SealedSegment[] = [];
@@ -258,6 +274,16 @@ export class Collection {
     }
     this.#manifest = manifest;
     await this.#removeLeftovers(older);
+    this.#tiering = await CollectionTiering.open({
+      objectTier: this.#ctx.objectTier,
+      tenant: this.tenant,
+      name: this.name,
+      dir: this.#ctx.dir,
+      clock: this.#ctx.clock,
+      collectionCreatedAtMs: this.#ctx.createdAtMs,
+      uid: this.#ctx.importedUid,
+      warn: this.#ctx.warn,
+    });
     await this.#loadSealedSegments();
     await this.#replayWal();
   }
@@ -298,17 +324,18 @@ export class Collection {
       }
     }
     for (const descriptor of this.#manifest.segments) {
-      const segment = await SealedSegment.open(
+      // Hot when its files are on local disk, else cold (known from its id companion).
+      const { segment, idOf } = await this.#tiering.openSegment(
         this.#dirs.segments,
         descriptor,
         tombstones.get(descriptor.id) ?? [],
       );
       this.#sealed.push(segment);
       this.#bySeq.set(segment.seq, segment);
-      const memory = segment.loaded() as SegmentMemory;
+      this.#tiering.register(segment);
       for (let row = 0; row < segment.rows; row++) {
         if (segment.isDeleted(row)) continue;
-        this.#ids.set(memory.id(row), rowRef(segment.seq, row));
+        this.#ids.set(idOf(row), rowRef(segment.seq, row));
         this.#committed.vectors++;
         this.#committed.bytes += segment.docBytes(row);
       }
@@ -574,6 +601,7 @@ export class Collection {
     const { segment, columns } = active.freeze(this.#dirs.segments);
     this.#sealed.push(segment);
     this.#bySeq.set(segment.seq, segment);
+    this.#tiering.register(segment);
     this.#active = this.#newActiveSegment(active.seq + 1);
     this.#wal.rotate();
     this.#sealQueue.push({ segment, columns, lsn: this.#lastAppliedLsn, createdAtMs: active.createdAtMs });
@@ -636,6 +664,7 @@ export class Collection {
     this.#manifest = next;
     if (job.segment !== undefined && job.descriptor !== undefined) job.segment.markSealed(job.descriptor);
     this.#pendingTombstones = this.#pendingTombstones.filter((tombstone) => !included.has(tombstone));
+    this.#tiering.manifestWritten(next);
     try {
       await removeDurable(
         [join(this.#dirs.manifest, versionFileName(previous.version))],
@@ -726,15 +755,21 @@ export class Collection {
   async get(id: string): Promise<StoredDocument | undefined> {
     this.#checkUsable();
     validateId(id);
-    // A warm segment is loaded first; if the id moved meanwhile, look again.
+    // A warm or cold segment is promoted first; if the id moved meanwhile, look again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const ref = this.#ids.get(id);
       if (ref === undefined) return undefined;
       const { segment, row } = this.#resolve(ref);
-      const memory =
-        segment instanceof ActiveSegment ? segment.memory : (segment.loaded() ?? (await segment.load()));
-      if (this.#ids.get(id) !== ref) continue;
-      return { id, vector: memory.vector(row), metadata: memory.metadataCopy(row) };
+      if (segment instanceof ActiveSegment) {
+        return { id, vector: segment.memory.vector(row), metadata: segment.memory.metadataCopy(row) };
+      }
+      const memory = await this.#tiering.acquire(segment, 'get');
+      try {
+        if (this.#ids.get(id) !== ref) continue;
+        return { id, vector: memory.vector(row), metadata: memory.metadataCopy(row) };
+      } finally {
+        this.#tiering.release(segment);
+      }
     }
     return undefined;
   }
@@ -748,14 +783,13 @@ export class Collection {
       norm: 0,
       ...this.#searchOptions(options),
     };
-    const memories = this.#sealed.some((segment) => segment.loaded() === undefined)
-      ? await Promise.all([...this.#sealed.map((segment) => segment.load()), this.#active.memory])
-      : [...this.#sealed.map((segment) => segment.loaded() as SegmentMemory), this.#active.memory];
+    // Taken now: a seal during the promotions below turns this memory into a sealed segment's.
+    const active = this.#active.memory;
     let hits: RowHit[] = [];
     let contributing = 0;
     let fallback = false;
-    for (const memory of memories) {
-      if (memory.liveRows === 0) continue;
+    const searchIn = (memory: SegmentMemory): void => {
+      if (memory.liveRows === 0) return;
       let rows: RowHit[];
       if (query.exact) {
         rows = exactScan(memory, query);
@@ -767,7 +801,10 @@ export class Collection {
       }
       hits = hits.length === 0 ? rows : hits.concat(rows);
       contributing++;
-    }
+    };
+    // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
+    await this.#tiering.forEachLoaded(this.#sealed, 'search', searchIn);
+    searchIn(active);
     this.#searchCounts.total++;
     if (query.exact) this.#searchCounts.exact++;
     if (fallback) this.#searchCounts.exactFallbacks++;
@@ -814,6 +851,7 @@ export class Collection {
       filesBytes: number,
       rows: number,
       live: number,
+      cold = false,
     ) => {
       const memoryBytes = memory?.bytes();
       if (memoryBytes !== undefined) {
@@ -825,7 +863,7 @@ export class Collection {
         memoryBytes === undefined
           ? filesBytes
           : memoryBytes.vectors + memoryBytes.index + memoryBytes.metadata;
-      const tier: SegmentTier = memory === undefined ? 'warm' : 'hot';
+      const tier: SegmentTier = memory !== undefined ? 'hot' : cold ? 'cold' : 'warm';
       segments.push({ id, state, tier, vectors: live, rows, bytes: size });
       tiers[tier].segments++;
       tiers[tier].vectors += live;
@@ -839,6 +877,7 @@ export class Collection {
         segment.bytes().filesBytes,
         segment.rows,
         segment.liveRows,
+        segment.tier === 'cold',
       );
     }
     add(this.#active.id, 'active', this.#active.memory, 0, this.#active.rows, this.#active.liveRows);
@@ -868,7 +907,51 @@ export class Collection {
       recovery: { ...this.#recovery },
       searches: { ...this.#searchCounts },
       seals: { ...this.#sealCounts, queued: this.#sealQueue.length },
+      transitions: this.#tiering.transitions(),
+      tiering: this.#tiering.stats(),
     };
+  }
+
+  // ---------------------------------------------------------------- tiers
+
+  /**
+   * Moves every sealed segment to `tier`: 'hot' loads them into memory, 'warm' keeps only their files
+   * on local disk, 'cold' leaves them only in the object store. A pinned collection's segments,
+   * segments in use or being sealed, and (for 'cold') segments not yet durable in the object store
+   * stay where they are and are counted in `held`. The budgets apply again afterwards.
+   */
+  async setTier(tier: 'hot' | 'warm' | 'cold'): Promise<SetTierResult> {
+    this.#checkUsable();
+    return this.#tiering.setTier(tier);
+  }
+
+  /** Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. */
+  async pin(): Promise<void> {
+    this.#checkUsable();
+    await this.#tiering.pin();
+  }
+
+  /** Hands the segments back to the policy. */
+  unpin(): void {
+    this.#checkUsable();
+    this.#tiering.unpin();
+  }
+
+  /**
+   * Makes the sealed state durable in the object store now: uploads what the current manifest names
+   * and writes a new manifest version there (the store also does this in the background after every
+   * seal). Rejects with OBJECT_STORE, CIRCUIT_OPEN or MANIFEST_CONFLICT when it cannot.
+   */
+  async publish(): Promise<PublishOutcome> {
+    this.#checkUsable();
+    await this.#sealRunner;
+    return this.#tiering.publish(this.#manifest);
+  }
+
+  /** Calls `listener` on every tier transition and failed promotion; returns the function that stops it. */
+  onTierEvent(listener: TierEventListener): () => void {
+    this.#checkUsable();
+    return this.#tiering.listen(listener);
   }
 
   /** Sealed segments, oldest first (for tests and, later, the tiering policy). */
@@ -888,6 +971,7 @@ export class Collection {
     await Promise.allSettled([...this.#inFlight]);
     await this.#sealRunner;
     await this.#wal.close();
+    await this.#tiering.close();
   }
 
   async [dropCollection](): Promise<void> {

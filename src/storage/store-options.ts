@@ -11,25 +11,23 @@ import { LIMITS } from './limits.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
 import { type TenantQuota, validateTenantQuota } from './quota.ts';
 import { defaultWarningListener, type WarningListener } from './store-warning.ts';
+import { type StoreUploadsOptions, UPLOADS_OPTION_KEYS } from './tiering/object-tier.ts';
+import type { TierEventListener } from './tiering/tier-accounting.ts';
+import {
+  type ResolvedTieringOptions,
+  resolveTieringOptions,
+  type TieringOptions,
+} from './tiering/tiering-options.ts';
 import { checkOptionsObject, validateName } from './validation.ts';
 
-export type Durability = 'fsync' | 'buffered' | 'object-store';
+export type { TieringOptions };
 
-export interface TieringOptions {
-  /** Bytes of sealed segments kept in memory before the least recently used are demoted. */
-  hotBytesMax?: number;
-  /** Bytes of sealed segments kept on local disk before the least recently used go cold. */
-  warmBytesMax?: number;
-  /** A hot segment not searched for this long is demoted to warm. */
-  hotIdleMs?: number;
-  /** A warm segment not searched for this long is demoted to cold. */
-  warmIdleMs?: number;
-}
+export type Durability = 'fsync' | 'buffered' | 'object-store';
 
 export interface StoreOptions {
   /** Directory for the catalog, WALs and segment files; created when missing. */
   dir: string;
-  /** Cold tier (used once tiering lands). */
+  /** Cold tier. @default new LocalObjectStore({ dir: `${dir}/objects` }) */
   objectStore?: ObjectStore;
   /** When a write is acknowledged. @default 'fsync' */
   durability?: Durability;
@@ -39,8 +37,12 @@ export interface StoreOptions {
   bufferedFlushIntervalMs?: number;
   /** Per-collection WAL bytes accepted but not yet written before writers wait. @default 67_108_864 (64 MiB) */
   walPendingBytesMax?: number;
-  /** Tier budgets and idle times (used once tiering lands). */
+  /** Tier budgets and idle times (see TIERING_DEFAULTS). */
   tiering?: TieringOptions;
+  /** The uploader to the object store: concurrency, retries, circuit breaker, dead letters. */
+  uploads?: StoreUploadsOptions;
+  /** Receives every tier transition and failed promotion of every collection. */
+  onTierEvent?: TierEventListener;
   /** @default real time */
   clock?: Clock;
   /** Quota applied to every tenant without its own entry in `tenants`. @default unlimited */
@@ -65,7 +67,9 @@ export interface ResolvedStoreOptions {
   readonly segmentVectorsMax: number;
   readonly bufferedFlushIntervalMs: number;
   readonly walPendingBytesMax: number;
-  readonly tiering: Readonly<TieringOptions>;
+  readonly tiering: ResolvedTieringOptions;
+  readonly uploads: StoreUploadsOptions;
+  readonly onTierEvent: TierEventListener | undefined;
   readonly clock: Clock;
   readonly tenantQuota: Readonly<TenantQuota>;
   readonly tenantQuotas: ReadonlyMap<string, Readonly<TenantQuota>>;
@@ -80,6 +84,8 @@ const OPTION_KEYS = [
   'bufferedFlushIntervalMs',
   'walPendingBytesMax',
   'tiering',
+  'uploads',
+  'onTierEvent',
   'clock',
   'tenantQuota',
   'tenants',
@@ -128,6 +134,9 @@ export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
   if (options.onWarning !== undefined && typeof options.onWarning !== 'function') {
     throw invalid('onWarning', 'a function', options.onWarning);
   }
+  if (options.onTierEvent !== undefined && typeof options.onTierEvent !== 'function') {
+    throw invalid('onTierEvent', 'a function', options.onTierEvent);
+  }
   return {
     dir: options.dir,
     objectStore: options.objectStore as ObjectStore | undefined,
@@ -150,27 +159,14 @@ export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
       1,
       Number.MAX_SAFE_INTEGER,
     ),
-    tiering: validateTiering(options.tiering),
+    tiering: resolveTieringOptions(options.tiering),
+    uploads: checkOptionsObject('uploads', options.uploads ?? {}, UPLOADS_OPTION_KEYS) as StoreUploadsOptions,
+    onTierEvent: options.onTierEvent as TierEventListener | undefined,
     clock,
     tenantQuota: validateTenantQuota('tenantQuota', options.tenantQuota),
     tenantQuotas: validateTenants(options.tenants),
     onWarning: (options.onWarning as WarningListener | undefined) ?? defaultWarningListener,
   };
-}
-
-function validateTiering(input: unknown): Readonly<TieringOptions> {
-  const tiering = checkOptionsObject('tiering', input ?? {}, [
-    'hotBytesMax',
-    'warmBytesMax',
-    'hotIdleMs',
-    'warmIdleMs',
-  ]);
-  const result: TieringOptions = {};
-  for (const key of ['hotBytesMax', 'warmBytesMax', 'hotIdleMs', 'warmIdleMs'] as const) {
-    if (tiering[key] !== undefined)
-      result[key] = checkInteger(`tiering.${key}`, tiering[key], 0, Number.MAX_SAFE_INTEGER);
-  }
-  return Object.freeze(result);
 }
 
 function validateTenants(input: unknown): Map<string, Readonly<TenantQuota>> {

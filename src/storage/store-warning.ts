@@ -10,7 +10,11 @@ export type StoreWarningCode =
   | 'WAL_SYNC_FAILED'
   | 'SEAL_FAILED'
   | 'CLEANUP_FAILED'
-  | 'LEFTOVERS_REMOVED';
+  | 'LEFTOVERS_REMOVED'
+  | 'PUBLISH_FAILED'
+  | 'MANIFEST_CONFLICT'
+  | 'TIER_TRANSITION_FAILED'
+  | 'WAL_UPLOAD_FAILED';
 
 export interface StoreWarning {
   readonly code: StoreWarningCode;

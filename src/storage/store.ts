@@ -32,10 +32,12 @@ import {
 } from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { initialManifest } from './manifest.ts';
+import { LocalObjectStore } from './object-store/local.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from './store-options.ts';
 import type { StoreWarning } from './store-warning.ts';
 import { Tenant } from './tenant.ts';
+import { ObjectTier } from './tiering/object-tier.ts';
 import { checkOptionsObject, validateName } from './validation.ts';
 
 export interface CollectionInfo {
@@ -65,11 +67,21 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const resolved = resolveStoreOptions(options);
   await mkdir(resolved.dir, { recursive: true });
   const lock = await acquireDirLock(resolved.dir);
+  let objectTier: ObjectTier | undefined;
   try {
-    const store = new Store(resolved, lock);
+    objectTier = await ObjectTier.open({
+      dir: resolved.dir,
+      objectStore: resolved.objectStore ?? new LocalObjectStore({ dir: join(resolved.dir, 'objects') }),
+      clock: resolved.clock,
+      tiering: resolved.tiering,
+      uploads: resolved.uploads,
+      onTierEvent: resolved.onTierEvent,
+    });
+    const store = new Store(resolved, lock, objectTier);
     await store.open();
     return store;
   } catch (error) {
+    await objectTier?.close();
     await lock.release();
     throw error;
   }
@@ -82,6 +94,7 @@ function keyOf(tenant: string, name: string): string {
 export class Store {
   readonly #options: ResolvedStoreOptions;
   readonly #lock: DirLock;
+  readonly #objectTier: ObjectTier;
   readonly #collections = new Map<string, Collection>();
   #catalog: CatalogEntry[] = [];
   #exclusiveChain: Promise<unknown> = Promise.resolve();
@@ -90,9 +103,10 @@ export class Store {
   #warnings = 0;
 
   /** Use `openStore()`. */
-  constructor(options: ResolvedStoreOptions, lock: DirLock) {
+  constructor(options: ResolvedStoreOptions, lock: DirLock, objectTier: ObjectTier) {
     this.#options = options;
     this.#lock = lock;
+    this.#objectTier = objectTier;
   }
 
   get dir(): string {
@@ -107,7 +121,7 @@ export class Store {
     await this.#removeUncataloguedDirs();
     try {
       for (const entry of this.#catalog) {
-        const collection = await Collection.open(this.#contextFor(entry.spec), entry.spec);
+        const collection = await Collection.open(this.#contextFor(entry), entry.spec);
         this.#collections.set(keyOf(entry.spec.tenant, entry.spec.name), collection);
       }
     } catch (error) {
@@ -137,9 +151,12 @@ export class Store {
     }
   }
 
-  #contextFor(spec: CollectionSpec): CollectionContext {
+  #contextFor({ spec, createdAtMs }: CatalogEntry, importedUid?: string): CollectionContext {
     const options = this.#options;
     return {
+      objectTier: this.#objectTier,
+      createdAtMs,
+      importedUid,
       dir: this.#collectionDir(spec.tenant, spec.name),
       clock: options.clock,
       durability: options.durability,
@@ -232,7 +249,7 @@ export class Store {
       const catalog = [...this.#catalog, { spec, createdAtMs }];
       await writeCatalog(this.#options.dir, catalog);
       this.#catalog = catalog;
-      const collection = await Collection.open(this.#contextFor(spec), spec);
+      const collection = await Collection.open(this.#contextFor({ spec, createdAtMs }), spec);
       this.#collections.set(key, collection);
       return collection;
     });
@@ -329,6 +346,7 @@ export class Store {
     this.#closed = true;
     await this.#exclusiveChain;
     for (const collection of this.#collections.values()) await collection[closeCollection]();
+    await this.#objectTier.close();
     await this.#lock.release();
   }
 }

@@ -3,7 +3,8 @@
  * tier (deleted flags and document sizes, so deletes, overwrites and quota accounting never need the
  * files). Loading and unloading are first-class: `load()` builds the in-memory form from the files
  * (concurrent callers share one load), `unload()` drops it. A hot segment is loaded; a warm one is
- * files on local disk only. (Cold, object-store-only segments come with tiering.)
+ * files on local disk only; a cold one is only in the object store (the tiering layer downloads its
+ * files and marks it local before loading it, and deletes them before marking it cold).
  *
  * Rows deleted after the segment was frozen are tombstones: recorded here, re-applied on every load,
  * and made durable by the collection (WAL, then tombstone files named by the manifest). The segment
@@ -14,7 +15,7 @@ import { readSegmentFiles, type SegmentDescriptor } from './segment-file.ts';
 import type { SegmentBytes, SegmentMemory } from './segment-memory.ts';
 
 export type SealedState = 'sealing' | 'sealed';
-export type SegmentTier = 'hot' | 'warm';
+export type SegmentTier = 'hot' | 'warm' | 'cold';
 
 export class SealedSegment {
   readonly seq: number;
@@ -30,23 +31,38 @@ export class SealedSegment {
   readonly #tombstones = new Set<number>();
   #deletedCount: number;
   #loads = 0;
+  /** Its files are on local disk (false: cold, only in the object store). */
+  #local = true;
 
-  private constructor(seq: number, id: string, dir: string, memory: SegmentMemory, state: SealedState) {
+  private constructor(
+    seq: number,
+    id: string,
+    dir: string,
+    rows: number,
+    resident: { deleted: Uint8Array; docBytes: Uint32Array },
+    memory: SegmentMemory | undefined,
+    state: SealedState,
+  ) {
     this.seq = seq;
     this.id = id;
     this.dir = dir;
-    this.rows = memory.rows;
+    this.rows = rows;
     this.#state = state;
     this.#memory = memory;
-    const resident = memory.residentState();
     this.#deleted = resident.deleted;
     this.#docBytes = resident.docBytes;
-    this.#deletedCount = memory.rows - memory.liveRows;
+    let deleted = 0;
+    for (let row = 0; row < rows; row++) deleted += resident.deleted[row] as number;
+    this.#deletedCount = deleted;
+  }
+
+  static #fromMemory(seq: number, id: string, dir: string, memory: SegmentMemory, state: SealedState) {
+    return new SealedSegment(seq, id, dir, memory.rows, memory.residentState(), memory, state);
   }
 
   /** A segment just frozen from the active one; it stays loaded until its files are written. */
   static fromFrozen(seq: number, id: string, dir: string, memory: SegmentMemory): SealedSegment {
-    return new SealedSegment(seq, id, dir, memory, 'sealing');
+    return SealedSegment.#fromMemory(seq, id, dir, memory, 'sealing');
   }
 
   /** Opens a sealed segment from its files and applies its persisted tombstones. */
@@ -56,9 +72,37 @@ export class SealedSegment {
     tombstones: readonly number[],
   ): Promise<SealedSegment> {
     const memory = await readSegmentFiles(dir, descriptor);
-    const segment = new SealedSegment(descriptor.seq, descriptor.id, dir, memory, 'sealed');
+    const segment = SealedSegment.#fromMemory(descriptor.seq, descriptor.id, dir, memory, 'sealed');
     segment.#descriptor = descriptor;
     segment.#loads = 1;
+    for (const row of tombstones) segment.tombstone(row);
+    return segment;
+  }
+
+  /**
+   * A cold segment: its files are only in the object store. `resident` holds each row's deleted flag
+   * (as frozen) and document size; `tombstones` are the rows deleted since.
+   */
+  static cold(
+    dir: string,
+    descriptor: SegmentDescriptor,
+    resident: { deleted: Uint8Array; docBytes: Uint32Array },
+    tombstones: readonly number[],
+  ): SealedSegment {
+    if (resident.deleted.length !== descriptor.rows || resident.docBytes.length !== descriptor.rows) {
+      throw new Error(`SealedSegment.cold: resident state of ${descriptor.id} does not match its rows`);
+    }
+    const segment = new SealedSegment(
+      descriptor.seq,
+      descriptor.id,
+      dir,
+      descriptor.rows,
+      { deleted: resident.deleted.slice(), docBytes: resident.docBytes },
+      undefined,
+      'sealed',
+    );
+    segment.#descriptor = descriptor;
+    segment.#local = false;
     for (const row of tombstones) segment.tombstone(row);
     return segment;
   }
@@ -68,7 +112,21 @@ export class SealedSegment {
   }
 
   get tier(): SegmentTier {
-    return this.#memory === undefined ? 'warm' : 'hot';
+    if (this.#memory !== undefined) return 'hot';
+    return this.#local ? 'warm' : 'cold';
+  }
+
+  /** Its files are on local disk now (downloaded). */
+  markLocal(): void {
+    this.#local = true;
+  }
+
+  /** Its files were removed from local disk; only the object store has them. */
+  markCold(): void {
+    if (this.#memory !== undefined || this.#state !== 'sealed') {
+      throw new Error(`SealedSegment ${this.id}: only an unloaded, sealed segment can go cold`);
+    }
+    this.#local = false;
   }
 
   get descriptor(): SegmentDescriptor | undefined {
@@ -107,6 +165,7 @@ export class SealedSegment {
   async #readFiles(): Promise<SegmentMemory> {
     const descriptor = this.#descriptor;
     if (descriptor === undefined) throw new Error(`SealedSegment ${this.id}: no descriptor to load from`);
+    if (!this.#local) throw new Error(`SealedSegment ${this.id}: cold; download its files before loading`);
     const memory = await readSegmentFiles(this.dir, descriptor);
     // Tombstones made while unloaded live in the resident flags; replay them onto the fresh copy.
     for (const row of this.#tombstones) memory.markDeleted(row);

@@ -1,0 +1,26 @@
+/**
+ * Turns what an object-store request finally failed with (after the uploader's retries and circuit
+ * breaker) into the TierVecError callers see: CIRCUIT_OPEN stays CIRCUIT_OPEN, a TierVecError keeps
+ * its code, and anything else becomes OBJECT_STORE carrying the S3 code, status and retryability.
+ */
+
+import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
+import { isObjectStoreError } from '../object-store/object-store-error.ts';
+
+export function objectStoreFailure(what: string, error: unknown): TierVecError {
+  if (isTierVecError(error) && error.code !== ErrorCode.OBJECT_STORE) {
+    return new TierVecError(error.code, `${what}: ${error.message}`, {
+      cause: error,
+      details: error.details,
+    });
+  }
+  const details: Record<string, unknown> = {};
+  if (isObjectStoreError(error)) {
+    details.s3Code = error.code;
+    details.status = error.status;
+    details.retryable = error.retryable;
+    if (error.key !== undefined) details.key = error.key;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TierVecError(ErrorCode.OBJECT_STORE, `${what}: ${reason}`, { cause: error, details });
+}

@@ -1,0 +1,201 @@
+/**
+ * One collection's side of tiering: its object-store presence (`CollectionRemote`), its transition
+ * accounting and events, and its segments' registration with the store-wide TierManager. The
+ * collection calls in at a few points (open, seal, search, get, close) and exposes tier control
+ * (`setTier`, `pin`, `publish`) through it, so the collection's own code stays about documents.
+ */
+
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../clock.ts';
+import type { Manifest } from '../manifest.ts';
+import { CollectionRemote, type PublishOutcome, type RemoteStats } from '../remote/collection-remote.ts';
+import { RemoteLayout } from '../remote/remote-layout.ts';
+import type { RemoteManifest } from '../remote/remote-manifest.ts';
+import { SealedSegment } from '../segment/sealed-segment.ts';
+import type { SegmentDescriptor } from '../segment/segment-file.ts';
+import type { SegmentMemory } from '../segment/segment-memory.ts';
+import type { StoreWarning } from '../store-warning.ts';
+import type { ObjectTier, UploadsStats } from './object-tier.ts';
+import {
+  TierAccounting,
+  type TierEventListener,
+  type TierReason,
+  type TransitionStats,
+} from './tier-accounting.ts';
+import type { SetTierResult, TierOwner, TierUsage } from './tier-manager.ts';
+import { checkTier } from './tiering-options.ts';
+
+export interface CollectionTieringOptions {
+  readonly objectTier: ObjectTier;
+  readonly tenant: string;
+  readonly name: string;
+  readonly dir: string;
+  readonly clock: Clock;
+  readonly collectionCreatedAtMs: number;
+  /** The lineage uid, when the collection is being imported from the object store. */
+  readonly uid?: string;
+  readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
+}
+
+export interface TieringStats {
+  pinned: boolean;
+  promotionFailures: number;
+  remote: RemoteStats;
+  uploads: UploadsStats;
+}
+
+export class CollectionTiering {
+  readonly remote: CollectionRemote;
+  readonly accounting: TierAccounting;
+  readonly #objectTier: ObjectTier;
+  readonly #owner: TierOwner;
+
+  private constructor(objectTier: ObjectTier, remote: CollectionRemote, accounting: TierAccounting) {
+    this.#objectTier = objectTier;
+    this.remote = remote;
+    this.accounting = accounting;
+    this.#owner = {
+      tenant: accounting.tenant,
+      name: accounting.collection,
+      remote,
+      accounting,
+      pinned: false,
+    };
+  }
+
+  static async open(options: CollectionTieringOptions): Promise<CollectionTiering> {
+    const { objectTier } = options;
+    const accounting = new TierAccounting(options.tenant, options.name, objectTier.onTierEvent);
+    let onPublished: (manifest: RemoteManifest) => void = () => undefined;
+    const remote = await CollectionRemote.open(
+      {
+        layout: new RemoteLayout(options.tenant, options.name),
+        objectStore: objectTier.objectStore,
+        uploader: objectTier.uploader,
+        dir: options.dir,
+        clock: options.clock,
+        collectionCreatedAtMs: options.collectionCreatedAtMs,
+        publishRetryMs: objectTier.tiers.options.publishRetryMs,
+        warn: options.warn,
+        onPublished: (manifest) => onPublished(manifest),
+      },
+      options.uid,
+    );
+    const tiering = new CollectionTiering(objectTier, remote, accounting);
+    // Newly durable segments may now go cold: let the policy look again.
+    onPublished = () => objectTier.tiers.kick();
+    return tiering;
+  }
+
+  get pinned(): boolean {
+    return this.#owner.pinned;
+  }
+
+  /**
+   * Opens a sealed segment named by the manifest: from its local files when they are there (it is
+   * then hot), else cold, from its id companion (cached locally or downloaded).
+   */
+  async openSegment(
+    segmentsDir: string,
+    descriptor: SegmentDescriptor,
+    tombstones: readonly number[],
+  ): Promise<{ segment: SealedSegment; idOf: (row: number) => string }> {
+    if (await filesExist(segmentsDir, descriptor)) {
+      const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones);
+      const memory = segment.loaded() as SegmentMemory;
+      return { segment, idOf: (row) => memory.id(row) };
+    }
+    const ids = await this.remote.segmentIds(descriptor);
+    const segment = SealedSegment.cold(segmentsDir, descriptor, ids, tombstones);
+    return { segment, idOf: (row) => ids.ids[row] as string };
+  }
+
+  register(segment: SealedSegment): void {
+    this.#objectTier.tiers.register(this.#owner, segment);
+  }
+
+  unregister(segments: Iterable<SealedSegment>): void {
+    this.#objectTier.tiers.unregister(segments);
+  }
+
+  /** A new local manifest is durable: publish it in the background and let the policy look again. */
+  manifestWritten(manifest: Manifest): void {
+    this.remote.request(manifest);
+    this.#objectTier.tiers.kick();
+  }
+
+  /** Publishes `manifest` now; rejects with the typed reason when it cannot be. */
+  publish(manifest: Manifest): Promise<PublishOutcome> {
+    return this.remote.publish(manifest);
+  }
+
+  acquire(segment: SealedSegment, reason: TierReason): Promise<SegmentMemory> {
+    return this.#objectTier.tiers.acquire(segment, reason);
+  }
+
+  release(segment: SealedSegment): void {
+    this.#objectTier.tiers.release(segment);
+  }
+
+  forEachLoaded(
+    segments: readonly SealedSegment[],
+    reason: TierReason,
+    use: (memory: SegmentMemory, segment: SealedSegment) => void,
+  ): Promise<void> {
+    return this.#objectTier.tiers.forEachLoaded(segments, reason, use);
+  }
+
+  setTier(tier: unknown): Promise<SetTierResult> {
+    return this.#objectTier.tiers.setTier(this.#owner, checkTier(tier));
+  }
+
+  pin(): Promise<void> {
+    return this.#objectTier.tiers.pin(this.#owner);
+  }
+
+  unpin(): void {
+    this.#objectTier.tiers.unpin(this.#owner);
+  }
+
+  listen(listener: TierEventListener): () => void {
+    return this.accounting.listen(listener);
+  }
+
+  usage(): TierUsage {
+    return this.#objectTier.tiers.usage(this.#owner);
+  }
+
+  transitions(): TransitionStats {
+    return this.accounting.stats();
+  }
+
+  stats(): TieringStats {
+    return {
+      pinned: this.#owner.pinned,
+      promotionFailures: this.accounting.promotionFailures,
+      remote: this.remote.stats(),
+      uploads: this.#objectTier.uploadsStats(),
+    };
+  }
+
+  /** Waits for budget enforcement in progress (tests use it after an access). */
+  settle(): Promise<void> {
+    return this.#objectTier.tiers.settle();
+  }
+
+  async close(): Promise<void> {
+    this.#objectTier.tiers.unregisterOwner(this.#owner);
+    await this.remote.close();
+  }
+}
+
+async function filesExist(dir: string, descriptor: SegmentDescriptor): Promise<boolean> {
+  try {
+    await access(join(dir, descriptor.arrow.name));
+    await access(join(dir, descriptor.hnsw.name));
+    return true;
+  } catch {
+    return false;
+  }
+}
