@@ -329,11 +329,18 @@ export class Wal {
   async #rotateNow(): Promise<void> {
     this.#rotateRequested = false;
     await this.#syncIfDirty();
-    await this.#handle.close();
-    const { file, handle } = await createFile(this.#options.dir, this.#current.seq + 1);
-    this.#files.push(file);
-    this.#current = file;
-    this.#handle = handle;
+    try {
+      await this.#handle.close();
+      const { file, handle } = await createFile(this.#options.dir, this.#current.seq + 1);
+      this.#files.push(file);
+      this.#current = file;
+      this.#handle = handle;
+    } catch (error) {
+      // The old file is closed and no new one exists: nothing more can be written.
+      const failure = ioError('rotation', error);
+      this.#fail(failure);
+      throw failure;
+    }
   }
 
   #fail(error: TierVecError): void {

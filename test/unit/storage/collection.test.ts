@@ -482,6 +482,30 @@ describe('Collection sealing and recovery', () => {
   });
 });
 
+describe('Collection WAL failure', () => {
+  it('fails the write that hit an I/O error with IO_ERROR, refuses later writes, and keeps serving reads', async () => {
+    const { store, docs, warnings, dir } = await open(undefined, { segmentVectorsMax: 5 });
+    await docs.insert(range(0, 4));
+    // The open WAL file keeps working, but the next one cannot be created.
+    const walDir = join(collectionDir(dir), 'wal');
+    await rename(walDir, `${walDir}-away`);
+    // This write fills the active segment, which freezes it: the next write needs a new WAL file.
+    await docs.insert([doc(4)]);
+    await expectTierVecError(() => docs.insert([doc(10)]), ErrorCode.IO_ERROR, 'WAL');
+    await expectTierVecError(
+      () => docs.insert([doc(11)]),
+      ErrorCode.IO_ERROR,
+      'refuses writes after a WAL failure',
+    );
+    await expectTierVecError(() => docs.delete(['d1']), ErrorCode.IO_ERROR);
+    expect(await docs.get('d3')).toMatchObject({ id: 'd3' });
+    expect((await docs.search(seededVector(2, DIMENSION), { k: 1 }))[0]?.id).toBe('d1');
+    expect(docs.stats().vectors).toBe(5);
+    expect(warnings.every((w) => w.code === 'CLEANUP_FAILED' || w.code === 'SEAL_FAILED')).toBe(true);
+    await store.close();
+  });
+});
+
 describe('Collection lifecycle', () => {
   it('refuses every call after the store is closed with CLOSED', async () => {
     const { store, docs } = await open();

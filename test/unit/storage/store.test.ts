@@ -222,6 +222,35 @@ describe('Store collections', () => {
   });
 });
 
+describe('Store corruption', () => {
+  it('refuses to open a store whose catalog is unreadable with CORRUPT_DATA', async () => {
+    const dir = await temp.make();
+    await writeFile(
+      join(dir, 'catalog.json'),
+      '{"format":"tiervec.catalog","formatVersion":1,"collections":[',
+    );
+    await expectTierVecError(() => openStore({ dir }), ErrorCode.CORRUPT_DATA, 'catalog.json');
+    // The failed open released the directory.
+    await writeFile(
+      join(dir, 'catalog.json'),
+      JSON.stringify({ format: 'tiervec.catalog', formatVersion: 1, collections: [] }),
+    );
+    const store = await openStore({ dir });
+    await store.close();
+  });
+
+  it('refuses to open a collection whose manifest is gone or damaged with CORRUPT_DATA', async () => {
+    const dir = await temp.make();
+    const store = await openStore({ dir });
+    await store.createCollection({ name: 'docs', dimension: 2 });
+    await store.close();
+    const manifestDir = join(dir, 'tenants', 'default', 'collections', 'docs', 'manifest');
+    const [name] = await readdir(manifestDir);
+    await writeFile(join(manifestDir, name as string), '{"format":');
+    await expectTierVecError(() => openStore({ dir }), ErrorCode.CORRUPT_DATA, 'not valid JSON');
+  });
+});
+
 describe('Store directory lock', () => {
   it('refuses a second open of the same directory in this process with LOCKED until the first closes', async () => {
     const dir = await temp.make();
