@@ -4,6 +4,7 @@
  * in task `setup`, not in `plan`), because `--list` and filtering plan every suite.
  */
 
+import { loadHarnessSuite } from '../loadtest/harness-suite.ts';
 import { objectStoreSuite } from '../object-store/object-store-suite.ts';
 import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
@@ -14,4 +15,5 @@ export const SUITES: readonly RegisteredSuite[] = [
   uploadsSuite,
   objectStoreSuite({ extra: [s3rverTarget] }),
   searchIngestSuite,
+  loadHarnessSuite,
 ];
