@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../../src/storage/crc32.ts';
 import { Rng } from '../../../src/random.ts';
+import { crc32 } from '../../../src/storage/crc32.ts';
 
 describe('crc32', () => {
   it('matches the standard check value for "123456789"', () => {

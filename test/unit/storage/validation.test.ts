@@ -27,7 +27,11 @@ describe('validateName', () => {
     ['64 characters', 'a'.repeat(64)],
     ['a number', 42],
   ])('refuses %s with INVALID_NAME', async (_, value) => {
-    await expectTierVecError(() => validateName('collection name', value), ErrorCode.INVALID_NAME, 'collection name');
+    await expectTierVecError(
+      () => validateName('collection name', value),
+      ErrorCode.INVALID_NAME,
+      'collection name',
+    );
   });
 });
 
@@ -46,8 +50,14 @@ describe('validateCollectionSpec', () => {
 
   it('refuses a missing or bad name with INVALID_NAME', async () => {
     await expectTierVecError(() => validateCollectionSpec({ dimension: 3 }), ErrorCode.INVALID_NAME);
-    await expectTierVecError(() => validateCollectionSpec({ name: 'A', dimension: 3 }), ErrorCode.INVALID_NAME);
-    await expectTierVecError(() => validateCollectionSpec({ name: 'a', tenant: 'B', dimension: 3 }), ErrorCode.INVALID_NAME);
+    await expectTierVecError(
+      () => validateCollectionSpec({ name: 'A', dimension: 3 }),
+      ErrorCode.INVALID_NAME,
+    );
+    await expectTierVecError(
+      () => validateCollectionSpec({ name: 'a', tenant: 'B', dimension: 3 }),
+      ErrorCode.INVALID_NAME,
+    );
   });
 
   it.each([
@@ -56,13 +66,21 @@ describe('validateCollectionSpec', () => {
     ['a fractional dimension', { dimension: 1.5 }, 'dimension'],
     ['an unknown metric', { dimension: 3, metric: 'hamming' }, 'metric'],
     ['m of 1', { dimension: 3, hnsw: { m: 1 } }, 'hnsw.m'],
-    ['efConstruction above the limit', { dimension: 3, hnsw: { efConstruction: LIMITS.efMax + 1 } }, 'efConstruction'],
+    [
+      'efConstruction above the limit',
+      { dimension: 3, hnsw: { efConstruction: LIMITS.efMax + 1 } },
+      'efConstruction',
+    ],
     ['efSearch 0', { dimension: 3, hnsw: { efSearch: 0 } }, 'efSearch'],
     ['an unknown hnsw key', { dimension: 3, hnsw: { M: 16 } }, '`M`'],
     ['a negative quota', { dimension: 3, quota: { vectorsMax: -1 } }, 'quota.vectorsMax'],
     ['an unknown key', { dimension: 3, dims: 4 }, '`dims`'],
   ])('refuses %s with INVALID_ARGUMENT naming it', async (_, extra, mentions) => {
-    await expectTierVecError(() => validateCollectionSpec({ name: 'docs', ...extra }), ErrorCode.INVALID_ARGUMENT, mentions);
+    await expectTierVecError(
+      () => validateCollectionSpec({ name: 'docs', ...extra }),
+      ErrorCode.INVALID_ARGUMENT,
+      mentions,
+    );
   });
 });
 
@@ -77,7 +95,11 @@ describe('validateVector', () => {
   });
 
   it('refuses the wrong length with DIMENSION_MISMATCH naming both lengths', async () => {
-    const error = await expectTierVecError(() => validateVector([1, 2], 3, 'l2'), ErrorCode.DIMENSION_MISMATCH, '3');
+    const error = await expectTierVecError(
+      () => validateVector([1, 2], 3, 'l2'),
+      ErrorCode.DIMENSION_MISMATCH,
+      '3',
+    );
     expect(error.details).toMatchObject({ expected: 3, actual: 2 });
   });
 
@@ -96,7 +118,11 @@ describe('validateVector', () => {
   });
 
   it('refuses the zero vector for cosine only', async () => {
-    await expectTierVecError(() => validateVector([0, 0, 0], 3, 'cosine'), ErrorCode.INVALID_VECTOR, 'cosine');
+    await expectTierVecError(
+      () => validateVector([0, 0, 0], 3, 'cosine'),
+      ErrorCode.INVALID_VECTOR,
+      'cosine',
+    );
     expect(validateVector([0, 0, 0], 3, 'l2')).toEqual(new Float32Array(3));
   });
 });
@@ -114,7 +140,11 @@ describe('validateMetadata', () => {
     const fits = { s: 'x'.repeat(LIMITS.metadataBytesMax - overhead) };
     expect(Buffer.byteLength(validateMetadata(fits))).toBe(LIMITS.metadataBytesMax);
     const tooBig = { s: 'x'.repeat(LIMITS.metadataBytesMax - overhead + 1) };
-    await expectTierVecError(() => validateMetadata(tooBig), ErrorCode.METADATA_TOO_LARGE, String(LIMITS.metadataBytesMax));
+    await expectTierVecError(
+      () => validateMetadata(tooBig),
+      ErrorCode.METADATA_TOO_LARGE,
+      String(LIMITS.metadataBytesMax),
+    );
   });
 
   it('counts UTF-8 bytes, not characters', async () => {
@@ -176,7 +206,11 @@ describe('validateDocuments', () => {
       { id: 'a', vector: [1] },
       { id: 'a', vector: [2] },
     ];
-    const error = await expectTierVecError(() => validateDocuments(docs, 1, 'l2'), ErrorCode.DUPLICATE_ID, '"a"');
+    const error = await expectTierVecError(
+      () => validateDocuments(docs, 1, 'l2'),
+      ErrorCode.DUPLICATE_ID,
+      '"a"',
+    );
     expect(error.details).toEqual({ id: 'a' });
   });
 
@@ -186,7 +220,11 @@ describe('validateDocuments', () => {
     ['an id of 257 bytes', 'x'.repeat(257)],
     ['an id with a lone surrogate', 'a\ud800b'],
   ])('refuses %s with INVALID_ARGUMENT', async (_, id) => {
-    await expectTierVecError(() => validateDocuments([{ id, vector: [1] }], 1, 'l2'), ErrorCode.INVALID_ARGUMENT, 'documents[0].id');
+    await expectTierVecError(
+      () => validateDocuments([{ id, vector: [1] }], 1, 'l2'),
+      ErrorCode.INVALID_ARGUMENT,
+      'documents[0].id',
+    );
   });
 
   it('accepts an id of exactly 256 bytes', () => {
@@ -195,7 +233,11 @@ describe('validateDocuments', () => {
 
   it('refuses more than batchSizeMax documents with INVALID_ARGUMENT', async () => {
     const docs = Array.from({ length: LIMITS.batchSizeMax + 1 }, (_, i) => ({ id: `d${i}`, vector: [1] }));
-    await expectTierVecError(() => validateDocuments(docs, 1, 'l2'), ErrorCode.INVALID_ARGUMENT, String(LIMITS.batchSizeMax));
+    await expectTierVecError(
+      () => validateDocuments(docs, 1, 'l2'),
+      ErrorCode.INVALID_ARGUMENT,
+      String(LIMITS.batchSizeMax),
+    );
     expect(validateDocuments(docs.slice(1), 1, 'l2')).toHaveLength(LIMITS.batchSizeMax);
   });
 
@@ -204,11 +246,19 @@ describe('validateDocuments', () => {
     const count = Math.ceil(LIMITS.batchBytesMax / (dimension * 4)) + 1;
     const vector = new Float32Array(dimension).fill(1);
     const docs = Array.from({ length: count }, (_, i) => ({ id: `d${i}`, vector }));
-    await expectTierVecError(() => validateDocuments(docs, dimension, 'l2'), ErrorCode.INVALID_ARGUMENT, 'split the batch');
+    await expectTierVecError(
+      () => validateDocuments(docs, dimension, 'l2'),
+      ErrorCode.INVALID_ARGUMENT,
+      'split the batch',
+    );
   });
 
   it('refuses a non-array, and documents with unknown keys, with INVALID_ARGUMENT', async () => {
-    await expectTierVecError(() => validateDocuments({ id: 'a' }, 1, 'l2'), ErrorCode.INVALID_ARGUMENT, 'array');
+    await expectTierVecError(
+      () => validateDocuments({ id: 'a' }, 1, 'l2'),
+      ErrorCode.INVALID_ARGUMENT,
+      'array',
+    );
     await expectTierVecError(
       () => validateDocuments([{ id: 'a', vector: [1], meta: {} }], 1, 'l2'),
       ErrorCode.INVALID_ARGUMENT,
@@ -218,7 +268,15 @@ describe('validateDocuments', () => {
 
   it('reports the document index in vector errors', async () => {
     await expectTierVecError(
-      () => validateDocuments([{ id: 'a', vector: [1] }, { id: 'b', vector: [1, 2] }], 1, 'l2'),
+      () =>
+        validateDocuments(
+          [
+            { id: 'a', vector: [1] },
+            { id: 'b', vector: [1, 2] },
+          ],
+          1,
+          'l2',
+        ),
       ErrorCode.DIMENSION_MISMATCH,
       'documents[1].vector',
     );
