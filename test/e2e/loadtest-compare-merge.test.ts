@@ -38,7 +38,8 @@ beforeAll(async () => {
       ['loadtest', 'run', 'smoke', '--duration-s', '2', '--seed', seed, '--out', name],
       cli,
     );
-    expect(code, cli.stderr.text).toBe(0);
+    // Passed or failed on timing, the run completed and wrote its report: that is what is compared.
+    expect([0, 1], cli.stderr.text).toContain(code);
   }
   fileA = path.join(dir, 'a', 'report.json');
   fileB = path.join(dir, 'b', 'report.json');

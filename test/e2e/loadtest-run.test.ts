@@ -31,7 +31,7 @@ describe('tiervec loadtest run smoke (the command, end to end)', () => {
     const out = path.join(dir, 'smoke-cli');
     const result = spawnSync(
       process.execPath,
-      [BIN, 'loadtest', 'run', 'smoke', '--duration-s', '3', '--out', out],
+      [BIN, 'loadtest', 'run', 'smoke', '--duration-s', '5', '--out', out],
       {
         cwd: ROOT,
         env: { ...process.env, NO_COLOR: '1' },
@@ -143,7 +143,7 @@ describe('tiervec loadtest short (the suite)', () => {
   it('runs the chosen scenarios, prints a pass/fail table and writes summary.md and index.html linking each report', async () => {
     const cli = io(dir);
     const code = await runCli(
-      ['loadtest', 'short', '--only', 'smoke', '--duration-s', '2', '--out', 'suite-reports'],
+      ['loadtest', 'short', '--only', 'smoke', '--duration-s', '5', '--out', 'suite-reports'],
       cli,
     );
     expect(code, cli.stderr.text).toBe(0);
