@@ -148,99 +148,119 @@ function latencyRow(
   ];
 }
 
-function tables(report: LoadTestReport): string {
+function criteriaHtml(report: LoadTestReport): string {
+  if (report.criteria.length === 0) return '<p>No criteria were set.</p>';
+  return table(
+    ['', 'criterion', 'scope', 'limit', 'actual'],
+    report.criteria.map((c) => [
+      c.skipped !== undefined ? 'skipped' : c.passed ? 'pass' : 'FAIL',
+      `${c.description} (${c.name})`,
+      [c.operation, c.window].filter((x) => x !== null).join(', ') || 'run',
+      formatValue(c.limit),
+      c.skipped === undefined ? formatValue(c.actual) : c.skipped,
+    ]),
+  );
+}
+
+function summaryHtml(report: LoadTestReport): string {
   const s = report.summary;
-  const r = report.resources;
-  const errors = Object.entries(report.operations).flatMap(([name, op]) =>
+  return table(
+    [
+      'operations',
+      'errors',
+      'error rate',
+      'dropped',
+      'cut off',
+      'throughput ops/s',
+      'target ops/s',
+      'achieved/target',
+    ],
+    [
+      [
+        String(s.operations),
+        String(s.errors),
+        formatPercent(s.errorRate, 3),
+        String(s.dropped),
+        String(s.cutOff),
+        formatRate(s.throughputOpsPerS),
+        formatRate(s.targetOpsPerS),
+        formatValue(s.achievedRatio),
+      ],
+    ],
+  );
+}
+
+function latencyHtml(report: LoadTestReport): string {
+  const s = report.summary;
+  return table(
+    [
+      'operation',
+      'count',
+      'errors',
+      'p50',
+      'p90',
+      'p95',
+      'p99',
+      'p99.9',
+      'max',
+      'service p50',
+      'service p99',
+    ],
+    [
+      ...Object.entries(report.operations).map(([name, op]) =>
+        latencyRow(name, op.count, op.errors, op.latencyMs, op.serviceTimeMs),
+      ),
+      latencyRow('all', s.operations, s.errors, s.latencyMs, s.serviceTimeMs),
+    ],
+  );
+}
+
+function errorsHtml(report: LoadTestReport): string {
+  const rows = Object.entries(report.operations).flatMap(([name, op]) =>
     Object.entries(op.errorsByCode).map(([code, count]) => [name, code, String(count)]),
   );
+  return rows.length === 0 ? '' : `<h2>Errors by code</h2>${table(['operation', 'code', 'count'], rows)}`;
+}
+
+function resourcesHtml(report: LoadTestReport): string {
+  const r = report.resources;
+  return table(
+    [
+      'RSS start',
+      'RSS end',
+      'RSS max',
+      'memory growth MB/min',
+      'CPU avg',
+      'CPU max',
+      'event-loop delay p99 ms',
+      'scheduler lateness p99 ms',
+    ],
+    [
+      [
+        formatBytes(r.rssBytesStart),
+        formatBytes(r.rssBytesEnd),
+        formatBytes(r.rssBytesMax),
+        formatValue(r.memoryGrowthMbPerMin),
+        `${r.cpuPercentAvg}%`,
+        `${r.cpuPercentMax}%`,
+        formatMsValue(r.eventLoopDelayMsP99),
+        formatMsValue(report.scheduler.latenessMs.p99),
+      ],
+    ],
+  );
+}
+
+function tables(report: LoadTestReport): string {
   return [
     '<h2>Criteria</h2>',
-    report.criteria.length === 0
-      ? '<p>No criteria were set.</p>'
-      : table(
-          ['', 'criterion', 'scope', 'limit', 'actual'],
-          report.criteria.map((c) => [
-            c.skipped !== undefined ? 'skipped' : c.passed ? 'pass' : 'FAIL',
-            `${c.description} (${c.name})`,
-            [c.operation, c.window].filter((x) => x !== null).join(', ') || 'run',
-            formatValue(c.limit),
-            c.skipped === undefined ? formatValue(c.actual) : c.skipped,
-          ]),
-        ),
+    criteriaHtml(report),
     '<h2>Summary</h2>',
-    table(
-      [
-        'operations',
-        'errors',
-        'error rate',
-        'dropped',
-        'cut off',
-        'throughput ops/s',
-        'target ops/s',
-        'achieved/target',
-      ],
-      [
-        [
-          String(s.operations),
-          String(s.errors),
-          formatPercent(s.errorRate, 3),
-          String(s.dropped),
-          String(s.cutOff),
-          formatRate(s.throughputOpsPerS),
-          formatRate(s.targetOpsPerS),
-          formatValue(s.achievedRatio),
-        ],
-      ],
-    ),
+    summaryHtml(report),
     "<h2>Latency (ms)</h2><p>Response time from each operation's intended start; service time from its actual start.</p>",
-    table(
-      [
-        'operation',
-        'count',
-        'errors',
-        'p50',
-        'p90',
-        'p95',
-        'p99',
-        'p99.9',
-        'max',
-        'service p50',
-        'service p99',
-      ],
-      [
-        ...Object.entries(report.operations).map(([name, op]) =>
-          latencyRow(name, op.count, op.errors, op.latencyMs, op.serviceTimeMs),
-        ),
-        latencyRow('all', s.operations, s.errors, s.latencyMs, s.serviceTimeMs),
-      ],
-    ),
-    errors.length === 0 ? '' : `<h2>Errors by code</h2>${table(['operation', 'code', 'count'], errors)}`,
+    latencyHtml(report),
+    errorsHtml(report),
     '<h2>Resources</h2>',
-    table(
-      [
-        'RSS start',
-        'RSS end',
-        'RSS max',
-        'memory growth MB/min',
-        'CPU avg',
-        'CPU max',
-        'event-loop delay p99 ms',
-        'scheduler lateness p99 ms',
-      ],
-      [
-        [
-          formatBytes(r.rssBytesStart),
-          formatBytes(r.rssBytesEnd),
-          formatBytes(r.rssBytesMax),
-          formatValue(r.memoryGrowthMbPerMin),
-          `${r.cpuPercentAvg}%`,
-          `${r.cpuPercentMax}%`,
-          formatMsValue(r.eventLoopDelayMsP99),
-          formatMsValue(report.scheduler.latenessMs.p99),
-        ],
-      ],
-    ),
+    resourcesHtml(report),
   ].join('\n');
 }
 

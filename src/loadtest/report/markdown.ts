@@ -26,116 +26,24 @@ function verdict(report: LoadTestReport): string {
 }
 
 export function renderMarkdown(report: LoadTestReport): string {
-  const s = report.summary;
   const sections = [
     `# Load test: ${report.scenario} — ${verdict(report)}`,
     report.description === '' ? '' : `> ${report.description}`,
-    table(
-      ['mode', 'seed', 'started', 'duration', 'warm-up', 'model', 'profile', 'target'],
-      [
-        [
-          report.mode,
-          String(report.seed),
-          report.startedAt,
-          `${report.durationS} s${report.durationS < report.plannedDurationS ? ` of ${report.plannedDurationS} s` : ''}`,
-          `${report.warmupS} s`,
-          report.model,
-          report.profile?.kind ?? '–',
-          report.target.name,
-        ],
-      ],
-    ),
+    metaTable(report),
     '## Criteria',
-    report.criteria.length === 0
-      ? 'No criteria were set.'
-      : table(
-          ['', 'criterion', 'scope', 'limit', 'actual'],
-          report.criteria.map((c) => [
-            c.skipped !== undefined ? '➖' : c.passed ? '✅' : '❌',
-            `${c.description} (\`${c.name}\`)`,
-            [c.operation, c.window].filter((x) => x !== null).join(', ') || 'run',
-            formatValue(c.limit),
-            c.skipped === undefined ? formatValue(c.actual) : `skipped: ${c.skipped}`,
-          ]),
-        ),
+    criteriaTable(report),
     '## Summary',
-    table(
-      [
-        'operations',
-        'errors',
-        'error rate',
-        'dropped',
-        'cut off',
-        'throughput (ops/s)',
-        'target (ops/s)',
-        'achieved/target',
-      ],
-      [
-        [
-          String(s.operations),
-          String(s.errors),
-          formatPercent(s.errorRate, 3),
-          String(s.dropped),
-          String(s.cutOff),
-          formatRate(s.throughputOpsPerS),
-          formatRate(s.targetOpsPerS),
-          formatValue(s.achievedRatio),
-        ],
-      ],
-    ),
+    summaryTable(report),
     '## Latency (ms)',
     "Response time is measured from each operation's intended start (corrected for coordinated omission); service time from its actual start.",
-    table(
-      [
-        'operation',
-        'count',
-        'errors',
-        'p50',
-        'p90',
-        'p95',
-        'p99',
-        'p99.9',
-        'max',
-        'mean',
-        'service p50',
-        'service p99',
-      ],
-      [
-        ...Object.entries(report.operations).map(([name, op]) => [
-          name,
-          String(op.count),
-          String(op.errors),
-          ...latencyCells(op.latencyMs),
-          formatMsValue(op.serviceTimeMs.p50),
-          formatMsValue(op.serviceTimeMs.p99),
-        ]),
-        [
-          '**all**',
-          String(s.operations),
-          String(s.errors),
-          ...latencyCells(s.latencyMs),
-          formatMsValue(s.serviceTimeMs.p50),
-          formatMsValue(s.serviceTimeMs.p99),
-        ],
-      ],
-    ),
+    latencyTable(report),
     errorsSection(report),
     windowsSection(report),
     groupsSection(report),
     '## Resources',
     resourcesTable(report),
     '## Scheduler',
-    table(
-      ['lateness p50 (ms)', 'lateness p99 (ms)', 'lateness max (ms)', 'queued at most'],
-      [
-        [
-          formatMsValue(report.scheduler.latenessMs.p50),
-          formatMsValue(report.scheduler.latenessMs.p99),
-          formatMsValue(report.scheduler.latenessMs.max),
-          String(report.scheduler.queuedMax),
-        ],
-      ],
-    ),
+    schedulerTable(report),
     '## Timeline',
     timelineTable(report),
     report.warnings.length === 0 ? '' : `## Warnings\n\n${report.warnings.map((w) => `- ${w}`).join('\n')}`,
@@ -144,6 +52,110 @@ export function renderMarkdown(report: LoadTestReport): string {
       : `_Merged from ${report.merged.runs} runs (seeds ${report.merged.seeds.join(', ')}); timeline percentiles and resources are the highest of the runs._`,
   ];
   return `${sections.filter((section) => section !== '').join('\n\n')}\n`;
+}
+
+function metaTable(report: LoadTestReport): string {
+  const stopped = report.durationS < report.plannedDurationS ? ` of ${report.plannedDurationS} s` : '';
+  return table(
+    ['mode', 'seed', 'started', 'duration', 'warm-up', 'model', 'profile', 'target'],
+    [
+      [
+        report.mode,
+        String(report.seed),
+        report.startedAt,
+        `${report.durationS} s${stopped}`,
+        `${report.warmupS} s`,
+        report.model,
+        report.profile?.kind ?? '–',
+        report.target.name,
+      ],
+    ],
+  );
+}
+
+function criteriaTable(report: LoadTestReport): string {
+  if (report.criteria.length === 0) return 'No criteria were set.';
+  return table(
+    ['', 'criterion', 'scope', 'limit', 'actual'],
+    report.criteria.map((c) => [
+      c.skipped !== undefined ? '➖' : c.passed ? '✅' : '❌',
+      `${c.description} (\`${c.name}\`)`,
+      [c.operation, c.window].filter((x) => x !== null).join(', ') || 'run',
+      formatValue(c.limit),
+      c.skipped === undefined ? formatValue(c.actual) : `skipped: ${c.skipped}`,
+    ]),
+  );
+}
+
+function summaryTable(report: LoadTestReport): string {
+  const s = report.summary;
+  return table(
+    [
+      'operations',
+      'errors',
+      'error rate',
+      'dropped',
+      'cut off',
+      'throughput (ops/s)',
+      'target (ops/s)',
+      'achieved/target',
+    ],
+    [
+      [
+        String(s.operations),
+        String(s.errors),
+        formatPercent(s.errorRate, 3),
+        String(s.dropped),
+        String(s.cutOff),
+        formatRate(s.throughputOpsPerS),
+        formatRate(s.targetOpsPerS),
+        formatValue(s.achievedRatio),
+      ],
+    ],
+  );
+}
+
+function latencyTable(report: LoadTestReport): string {
+  const s = report.summary;
+  const header = ['operation', 'count', 'errors', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'];
+  const row = (
+    name: string,
+    count: number,
+    errors: number,
+    l: LatencySummaryMs,
+    service: LatencySummaryMs,
+  ) => [
+    name,
+    String(count),
+    String(errors),
+    ...latencyCells(l),
+    formatMsValue(service.p50),
+    formatMsValue(service.p99),
+  ];
+  return table(
+    [...header, 'service p50', 'service p99'],
+    [
+      ...Object.entries(report.operations).map(([name, op]) =>
+        row(name, op.count, op.errors, op.latencyMs, op.serviceTimeMs),
+      ),
+      row('**all**', s.operations, s.errors, s.latencyMs, s.serviceTimeMs),
+    ],
+  );
+}
+
+function schedulerTable(report: LoadTestReport): string {
+  const lateness = report.scheduler.latenessMs;
+  return table(
+    ['lateness p50 (ms)', 'lateness p99 (ms)', 'lateness max (ms)', 'queued at most'],
+    [
+      [
+        formatMsValue(lateness.p50),
+        formatMsValue(lateness.p99),
+        formatMsValue(lateness.max),
+        String(report.scheduler.queuedMax),
+      ],
+    ],
+  );
 }
 
 function errorsSection(report: LoadTestReport): string {

@@ -15,6 +15,9 @@ import {
   type GroupReport,
   type LoadTestReport,
   type OperationReport,
+  type ResourcesReport,
+  type SchedulerReport,
+  type SummaryReport,
   type TimelineEntry,
   type WindowReport,
 } from './schema.ts';
@@ -190,71 +193,90 @@ function mergeWindows(reports: readonly LoadTestReport[]): WindowReport[] {
  * Merges the reports of concurrent runs into one, as if a single run had made all their operations.
  * Throws INVALID_ARGUMENT for an empty list or anything that is not a schema-1 report.
  */
+function mergeSummary(
+  reports: readonly LoadTestReport[],
+  operations: Record<string, OperationReport>,
+  groups: Record<string, GroupReport>,
+): SummaryReport {
+  const openGroups = Object.values(groups).filter((g) => g.targetOpsPerS !== null);
+  const target = sumOrNull(openGroups, (g) => g.targetOpsPerS);
+  const count = sum(Object.values(operations), (o) => o.count);
+  const errors = sum(Object.values(operations), (o) => o.errors);
+  return {
+    operations: count,
+    errors,
+    errorRate: count > 0 ? round(errors / count, 6) : 0,
+    dropped: sum(reports, (r) => r.summary.dropped),
+    cutOff: sum(reports, (r) => r.summary.cutOff),
+    throughputOpsPerS: round(sum(reports, (r) => r.summary.throughputOpsPerS)),
+    targetOpsPerS: target === null ? null : round(target),
+    achievedRatio:
+      target === null || target <= 0 ? null : round(sum(openGroups, (g) => g.throughputOpsPerS) / target, 4),
+    latencyMs: mergeHistograms(Object.values(operations).map((o) => o.histogram)).summary,
+    serviceTimeMs: mergeHistograms(Object.values(operations).map((o) => o.serviceTimeHistogram)).summary,
+  };
+}
+
+/** Per-process figures: the worst (highest) process's, since summing RSS or CPU of separate processes misleads. */
+function mergeResources(reports: readonly LoadTestReport[]): ResourcesReport {
+  const resources = reports.map((r) => r.resources);
+  const max = (pick: (r: ResourcesReport) => number) => Math.max(...resources.map(pick));
+  const growth = resources.map((r) => r.memoryGrowthMbPerMin).filter((g): g is number => g !== null);
+  return {
+    rssBytesStart: max((r) => r.rssBytesStart),
+    rssBytesEnd: max((r) => r.rssBytesEnd),
+    rssBytesMax: max((r) => r.rssBytesMax),
+    memoryGrowthMbPerMin: growth.length === 0 ? null : Math.max(...growth),
+    memoryGrowthSpanS: Math.min(...resources.map((r) => r.memoryGrowthSpanS)),
+    cpuPercentAvg: max((r) => r.cpuPercentAvg),
+    cpuPercentMax: max((r) => r.cpuPercentMax),
+    eventLoopDelayMsP99: max((r) => r.eventLoopDelayMsP99),
+    heapUsedBytesMax: max((r) => r.heapUsedBytesMax),
+  };
+}
+
+function mergeScheduler(reports: readonly LoadTestReport[]): SchedulerReport {
+  const lateness = mergeHistograms(reports.map((r) => r.scheduler.latenessHistogram));
+  return {
+    latenessMs: lateness.summary,
+    latenessHistogram: lateness.encoded,
+    queuedMax: Math.max(...reports.map((r) => r.scheduler.queuedMax)),
+  };
+}
+
+/**
+ * Merges the reports of concurrent runs into one, as if a single run had made all their operations.
+ * Throws INVALID_ARGUMENT for an empty list or anything that is not a schema-1 report.
+ */
 export function mergeReports(reports: readonly LoadTestReport[]): LoadTestReport {
   if (!Array.isArray(reports) || reports.length === 0 || reports.length > MERGE_REPORTS_MAX) {
+    const got = Array.isArray(reports) ? reports.length : typeof reports;
     throw new TierVecError(
       ErrorCode.INVALID_ARGUMENT,
-      `Expected \`reports\` to be a list of 1 to ${MERGE_REPORTS_MAX} load-test reports, got ${Array.isArray(reports) ? reports.length : typeof reports}`,
+      `Expected \`reports\` to be a list of 1 to ${MERGE_REPORTS_MAX} load-test reports, got ${got}`,
     );
   }
   reports.forEach((report, i) => {
     assertReport(report, `reports[${i}]`);
   });
-  const first = reports[0] as LoadTestReport;
   const operations = mergeOperations(reports);
   const groups = mergeGroups(reports);
-  const openGroups = Object.values(groups).filter((g) => g.targetOpsPerS !== null);
-  const openThroughput = sum(openGroups, (g) => g.throughputOpsPerS);
-  const target = sumOrNull(openGroups, (g) => g.targetOpsPerS);
-  const count = sum(Object.values(operations), (o) => o.count);
-  const errors = sum(Object.values(operations), (o) => o.errors);
-  const resources = reports.map((r) => r.resources);
-  const max = (pick: (r: LoadTestReport['resources']) => number) => Math.max(...resources.map(pick));
-  const growth = resources.map((r) => r.memoryGrowthMbPerMin).filter((g): g is number => g !== null);
   const scenarios = [...new Set(reports.map((r) => r.scenario))];
   const merged: Omit<LoadTestReport, 'criteria' | 'passed'> = {
-    ...first,
+    ...(reports[0] as LoadTestReport),
     scenario: scenarios.join('+'),
     mode: [...new Set(reports.map((r) => r.mode))].join('+'),
     startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
     durationS: Math.max(...reports.map((r) => r.durationS)),
     plannedDurationS: Math.max(...reports.map((r) => r.plannedDurationS)),
     stopReason: reports.some((r) => r.stopReason === 'aborted') ? 'aborted' : 'completed',
-    summary: {
-      operations: count,
-      errors,
-      errorRate: count > 0 ? round(errors / count, 6) : 0,
-      dropped: sum(reports, (r) => r.summary.dropped),
-      cutOff: sum(reports, (r) => r.summary.cutOff),
-      throughputOpsPerS: round(sum(reports, (r) => r.summary.throughputOpsPerS)),
-      targetOpsPerS: target === null ? null : round(target),
-      achievedRatio: target === null || target <= 0 ? null : round(openThroughput / target, 4),
-      latencyMs: mergeHistograms(Object.values(operations).map((o) => o.histogram)).summary,
-      serviceTimeMs: mergeHistograms(Object.values(operations).map((o) => o.serviceTimeHistogram)).summary,
-    },
+    summary: mergeSummary(reports, operations, groups),
     operations,
     groups,
     timeline: mergeTimelines(reports),
-    resources: {
-      rssBytesStart: max((r) => r.rssBytesStart),
-      rssBytesEnd: max((r) => r.rssBytesEnd),
-      rssBytesMax: max((r) => r.rssBytesMax),
-      memoryGrowthMbPerMin: growth.length === 0 ? null : Math.max(...growth),
-      memoryGrowthSpanS: Math.min(...resources.map((r) => r.memoryGrowthSpanS)),
-      cpuPercentAvg: max((r) => r.cpuPercentAvg),
-      cpuPercentMax: max((r) => r.cpuPercentMax),
-      eventLoopDelayMsP99: max((r) => r.eventLoopDelayMsP99),
-      heapUsedBytesMax: max((r) => r.heapUsedBytesMax),
-    },
+    resources: mergeResources(reports),
     windows: mergeWindows(reports),
-    scheduler: (() => {
-      const lateness = mergeHistograms(reports.map((r) => r.scheduler.latenessHistogram));
-      return {
-        latenessMs: lateness.summary,
-        latenessHistogram: lateness.encoded,
-        queuedMax: Math.max(...reports.map((r) => r.scheduler.queuedMax)),
-      };
-    })(),
+    scheduler: mergeScheduler(reports),
     warnings: reports.flatMap((r) => r.warnings).slice(0, 100),
     merged: {
       runs: reports.reduce((n, r) => n + (r.merged?.runs ?? 1), 0),
@@ -263,8 +285,8 @@ export function mergeReports(reports: readonly LoadTestReport[]): LoadTestReport
     },
   };
   // The target's own checks cannot be recomputed from the figures; each run's are kept.
-  return judge(
-    merged,
-    reports.flatMap((r) => r.criteria.filter((c: CriterionResult) => c.source === 'target')),
+  const targetChecks = reports.flatMap((r) =>
+    r.criteria.filter((c: CriterionResult) => c.source === 'target'),
   );
+  return judge(merged, targetChecks);
 }
