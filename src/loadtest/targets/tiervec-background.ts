@@ -23,6 +23,8 @@ export interface BackgroundCounts {
   errors: number;
   /** Jobs that found no API to call (compaction or tier control not in this store). */
   unavailable: number;
+  /** The message of the last failed job, for the report. */
+  lastError: string | undefined;
 }
 
 export interface TiervecBackgroundOptions {
@@ -32,7 +34,13 @@ export interface TiervecBackgroundOptions {
 }
 
 export class TiervecBackground {
-  readonly counts: BackgroundCounts = { compactions: 0, tierCycles: 0, errors: 0, unavailable: 0 };
+  readonly counts: BackgroundCounts = {
+    compactions: 0,
+    tierCycles: 0,
+    errors: 0,
+    unavailable: 0,
+    lastError: undefined,
+  };
   readonly #options: TiervecBackgroundOptions;
   readonly #timers = new Set<TimerHandle>();
   #phase: Phase = 'before';
@@ -89,6 +97,11 @@ export class TiervecBackground {
     this.#running = this.#running.then(job).then(() => this.#after(everyS, () => this.#every(everyS, job)));
   }
 
+  #failed(error: unknown): void {
+    this.counts.errors++;
+    this.counts.lastError = error instanceof Error ? error.message : String(error);
+  }
+
   async #compact(): Promise<void> {
     for (const collection of this.#options.collections() as Maintained[]) {
       try {
@@ -96,9 +109,9 @@ export class TiervecBackground {
         if (typeof collection.compact === 'function') await collection.compact();
         else this.counts.unavailable++;
         this.counts.compactions++;
-      } catch {
+      } catch (error) {
         // Counted and shown as a gauge; the foreground operations carry the run's verdict.
-        this.counts.errors++;
+        this.#failed(error);
       }
     }
   }
@@ -113,8 +126,8 @@ export class TiervecBackground {
         await collection.setTier('warm');
         await collection.setTier('hot');
         this.counts.tierCycles++;
-      } catch {
-        this.counts.errors++;
+      } catch (error) {
+        this.#failed(error);
       }
     }
   }

@@ -65,7 +65,10 @@ const MEASURES: Record<TargetCriterionKey, { kind: 'max' | 'min'; measure: Measu
         actual: round(during.p95Ms() / Math.max(before.p95Ms(), 0.001)),
         description:
           `foreground p95 service time with background work (${during.p95Ms()} ms) over p95 before it ` +
-          `(${before.p95Ms()} ms); ${background.counts.compactions} compactions, ${background.counts.tierCycles} tier cycles`,
+          `(${before.p95Ms()} ms); ${background.counts.compactions} compactions, ${background.counts.tierCycles} tier cycles` +
+          (background.counts.errors > 0
+            ? `, ${background.counts.errors} failed (last: ${background.counts.lastError})`
+            : ''),
       };
     },
   },
