@@ -189,10 +189,7 @@ function mergeWindows(reports: readonly LoadTestReport[]): WindowReport[] {
   });
 }
 
-/**
- * Merges the reports of concurrent runs into one, as if a single run had made all their operations.
- * Throws INVALID_ARGUMENT for an empty list or anything that is not a schema-1 report.
- */
+/** Counts add; percentiles come from the added histograms; rates of side-by-side runs add. */
 function mergeSummary(
   reports: readonly LoadTestReport[],
   operations: Record<string, OperationReport>,
