@@ -37,6 +37,7 @@ import {
 } from './manifest.ts';
 import { checkLimit, type Usage } from './quota.ts';
 import type { PublishOutcome } from './remote/collection-remote.ts';
+import type { RemoteManifest } from './remote/remote-manifest.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
 import { norm } from './segment/distance.ts';
 import type { HnswBuildParams } from './segment/hnsw-index.ts';
@@ -89,8 +90,8 @@ export interface CollectionContext {
   readonly objectTier: ObjectTier;
   /** When the collection was created (its catalog entry). */
   readonly createdAtMs: number;
-  /** The lineage uid of a collection being imported from the object store. */
-  readonly importedUid?: string;
+  /** The published manifest of a collection being opened from the object store (on an empty dir). */
+  readonly imported?: RemoteManifest;
 }
 
 export interface StoredDocument {
@@ -281,7 +282,7 @@ export class Collection {
       dir: this.#ctx.dir,
       clock: this.#ctx.clock,
       collectionCreatedAtMs: this.#ctx.createdAtMs,
-      uid: this.#ctx.importedUid,
+      imported: this.#ctx.imported,
       warn: this.#ctx.warn,
     });
     await this.#loadSealedSegments();

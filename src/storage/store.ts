@@ -31,9 +31,16 @@ import {
   validateCollectionSpec,
 } from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
+import { readFileIfExists } from './durable-file.ts';
 import { initialManifest } from './manifest.ts';
 import { LocalObjectStore } from './object-store/local.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
+import {
+  downloadTombstoneFiles,
+  findRemoteCollections,
+  localManifestOf,
+} from './remote/object-store-import.ts';
+import type { RemoteManifest } from './remote/remote-manifest.ts';
 import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from './store-options.ts';
 import type { StoreWarning } from './store-warning.ts';
 import { Tenant } from './tenant.ts';
@@ -117,17 +124,44 @@ export class Store {
   async open(): Promise<void> {
     if (this.#opened) throw new Error('Store.open: already opened');
     this.#opened = true;
+    const fresh = (await readFileIfExists(join(this.#options.dir, 'catalog.json'))) === undefined;
     this.#catalog = await readCatalog(this.#options.dir);
+    // A store on a directory it has never used opens whatever collections the object store holds.
+    const imported = fresh ? await this.#importFromObjectStore() : new Map<string, RemoteManifest>();
     await this.#removeUncataloguedDirs();
     try {
       for (const entry of this.#catalog) {
-        const collection = await Collection.open(this.#contextFor(entry), entry.spec);
+        const key = keyOf(entry.spec.tenant, entry.spec.name);
+        const collection = await Collection.open(this.#contextFor(entry, imported.get(key)), entry.spec);
         this.#collections.set(keyOf(entry.spec.tenant, entry.spec.name), collection);
       }
     } catch (error) {
       for (const collection of this.#collections.values()) await collection[closeCollection]();
       throw error;
     }
+  }
+
+  /**
+   * Lays down every collection whose manifest is in the object store (manifest and tombstone files,
+   * no segments: they open cold) and catalogs them.
+   */
+  async #importFromObjectStore(): Promise<Map<string, RemoteManifest>> {
+    const { objectStore, uploader } = this.#objectTier;
+    const manifests = await findRemoteCollections(objectStore, uploader);
+    const imported = new Map<string, RemoteManifest>();
+    if (manifests.length === 0) return imported;
+    const catalog: CatalogEntry[] = [];
+    for (const manifest of manifests) {
+      const dir = this.#collectionDir(manifest.tenant, manifest.collection);
+      await rm(dir, { recursive: true, force: true });
+      await Collection.create(dir, localManifestOf(manifest));
+      await downloadTombstoneFiles(dir, manifest, objectStore, uploader);
+      catalog.push({ spec: manifest.spec, createdAtMs: manifest.collectionCreatedAtMs });
+      imported.set(keyOf(manifest.tenant, manifest.collection), manifest);
+    }
+    await writeCatalog(this.#options.dir, catalog);
+    this.#catalog = catalog;
+    return imported;
   }
 
   async #removeUncataloguedDirs(): Promise<void> {
@@ -151,12 +185,12 @@ export class Store {
     }
   }
 
-  #contextFor({ spec, createdAtMs }: CatalogEntry, importedUid?: string): CollectionContext {
+  #contextFor({ spec, createdAtMs }: CatalogEntry, imported?: RemoteManifest): CollectionContext {
     const options = this.#options;
     return {
       objectTier: this.#objectTier,
       createdAtMs,
-      importedUid,
+      imported,
       dir: this.#collectionDir(spec.tenant, spec.name),
       clock: options.clock,
       durability: options.durability,

@@ -33,8 +33,8 @@ export interface CollectionTieringOptions {
   readonly dir: string;
   readonly clock: Clock;
   readonly collectionCreatedAtMs: number;
-  /** The lineage uid, when the collection is being imported from the object store. */
-  readonly uid?: string;
+  /** The published manifest, when the collection is being opened from the object store. */
+  readonly imported?: RemoteManifest;
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
 }
 
@@ -80,8 +80,9 @@ export class CollectionTiering {
         warn: options.warn,
         onPublished: (manifest) => onPublished(manifest),
       },
-      options.uid,
+      options.imported?.uid,
     );
+    if (options.imported !== undefined) remote.adoptPublished(options.imported);
     const tiering = new CollectionTiering(objectTier, remote, accounting);
     // Newly durable segments may now go cold: let the policy look again.
     onPublished = () => objectTier.tiers.kick();

@@ -1,0 +1,93 @@
+/**
+ * Opening collections from the object store: how a store on an empty directory finds every
+ * collection whose manifest is in the object store and lays each one down locally (its manifest and
+ * tombstone files, no segment files), so that it opens read-write with every segment cold. This is
+ * how a lost machine is replaced, and how another machine reads the same data.
+ *
+ * Only the newest manifest of each collection counts; a collection with no manifest is not one.
+ * Nothing here writes to the object store.
+ */
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, TierVecError } from '../../errors.ts';
+import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
+import { crc32 } from '../crc32.ts';
+import { writeFileDurable } from '../durable-file.ts';
+import type { Manifest } from '../manifest.ts';
+import type { ObjectStore } from '../object-store/object-store.ts';
+import { objectStoreFailure } from './object-store-failure.ts';
+import { parseManifestKey, RemoteLayout } from './remote-layout.ts';
+import { decodeRemoteManifest, type RemoteManifest } from './remote-manifest.ts';
+
+/** Every collection with a manifest in the object store, each at its newest version. */
+export async function findRemoteCollections(
+  objectStore: ObjectStore,
+  uploader: ParallelUploader,
+): Promise<RemoteManifest[]> {
+  const newest = new Map<string, { tenant: string; collection: string; version: number }>();
+  const keys = await request(
+    uploader,
+    'Listing tenants/ to open collections from the object store',
+    async (signal) => {
+      const found: string[] = [];
+      for await (const key of objectStore.list('tenants/', { signal })) found.push(key);
+      return found;
+    },
+  );
+  for (const key of keys) {
+    const parsed = parseManifestKey(key);
+    if (parsed === undefined) continue;
+    const id = `${parsed.tenant}/${parsed.collection}`;
+    if ((newest.get(id)?.version ?? 0) < parsed.version) newest.set(id, parsed);
+  }
+  const manifests: RemoteManifest[] = [];
+  for (const { tenant, collection, version } of newest.values()) {
+    const layout = new RemoteLayout(tenant, collection);
+    const key = layout.manifestKey(version);
+    const bytes = await request(uploader, `Reading ${key}`, (signal) => objectStore.get(key, { signal }));
+    manifests.push(decodeRemoteManifest(bytes, key, layout));
+  }
+  return manifests;
+}
+
+/** The local manifest of an imported collection: the published one without its object-store fields. */
+export function localManifestOf(remote: RemoteManifest): Manifest {
+  const { uid: _uid, collectionCreatedAtMs: _createdAtMs, ...manifest } = remote;
+  return manifest;
+}
+
+/** Downloads the tombstone files a published manifest names into `{dir}/tombstones/`, checked. */
+export async function downloadTombstoneFiles(
+  dir: string,
+  manifest: RemoteManifest,
+  objectStore: ObjectStore,
+  uploader: ParallelUploader,
+): Promise<void> {
+  const layout = new RemoteLayout(manifest.tenant, manifest.collection);
+  await mkdir(join(dir, 'tombstones'), { recursive: true });
+  for (const file of manifest.tombstoneFiles) {
+    const key = layout.tombstoneKey(file.name);
+    const bytes = await request(uploader, `Downloading ${key}`, (signal) => objectStore.get(key, { signal }));
+    if (bytes.byteLength !== file.bytes || crc32(bytes) !== file.crc32) {
+      throw new TierVecError(
+        ErrorCode.CORRUPT_DATA,
+        `Tombstone object ${key} does not match the manifest's size and CRC-32`,
+        { details: { key } },
+      );
+    }
+    await writeFileDurable(join(dir, 'tombstones', file.name), bytes);
+  }
+}
+
+async function request<T>(
+  uploader: ParallelUploader,
+  what: string,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  try {
+    return await uploader.request(what, call);
+  } catch (error) {
+    throw objectStoreFailure(what, error);
+  }
+}
