@@ -112,7 +112,7 @@ export function formatMarkdownReport(results: BenchResults): string {
   for (const suite of results.suites) {
     const entries = results.tasks.filter((task) => task.suite === suite.name);
     if (entries.length === 0) continue;
-    sections.push(`#### ${suite.name}\n\n${formatMarkdownTable(entries)}`);
+    sections.push(`### ${suite.name}\n\n${formatMarkdownTable(entries)}`);
     const targets = results.targets.filter((target) => target.id.startsWith(`${suite.name}/`));
     if (targets.length > 0) sections.push(formatTargets(targets).replace(/^ {2}/gm, '- '));
   }

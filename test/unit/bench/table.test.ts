@@ -51,7 +51,7 @@ describe('bench tables', () => {
   it('write Markdown with the machine, a table per suite and the targets', () => {
     const markdown = formatMarkdownReport(results([batched], { targets: [target] }));
     expect(markdown).toContain('quick mode on Test CPU × 2, Node v20.20.2');
-    expect(markdown).toContain('#### uploads');
+    expect(markdown).toContain('### uploads');
     expect(markdown).toContain('| task | rate / value |');
     expect(markdown).toContain('|---|---:|');
     expect(markdown).toContain('- met     uploads/10ms-batch-parallel-b50-c10');
