@@ -83,6 +83,12 @@ export interface FigureGroup {
   /** The names of the figures `measure` returns, declared so filters and `--list` can see them. */
   readonly figureNames: readonly string[];
   readonly measure: () => Promise<readonly Figure[]>;
+  /**
+   * Times `measure` runs; each figure is then the mean of its runs with the relative margin of error
+   * of that mean (Student's t, 95%), so `--compare` can tell a change from noise. One run gives a
+   * figure no margin unless `measure` states one. @default `DEFAULTS.figureRepeats` of the mode
+   */
+  readonly repeats?: number;
 }
 
 export type PlanItem = TimedTask | FigureGroup;

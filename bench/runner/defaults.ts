@@ -25,6 +25,8 @@ export const DEFAULTS = Object.freeze({
   baselinePath: 'bench/baseline.json',
   /** The mode when neither `--quick` nor `--full` is given. */
   mode: 'full' as BenchMode,
+  /** Runs of a figure group's `measure` per mode, unless the group sets its own `repeats`. */
+  figureRepeats: Object.freeze({ quick: 3, full: 3 }) satisfies Record<BenchMode, number>,
   /** tinybench budgets per mode, unless a task sets its own. */
   timing: Object.freeze({
     quick: Object.freeze({ timeMs: 250, iterationsMin: 5, warmupTimeMs: 50, warmupIterationsMin: 2 }),

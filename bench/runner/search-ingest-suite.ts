@@ -132,6 +132,6 @@ export const searchIngestSuite = defineSuite<SearchIngestSize>({
   summary:
     'insert rate (fsync, buffered) vs raw hnswlib build; search QPS and recall@10 at ef 32/64/128 vs raw',
   sizes: SIZES,
-  fullDurationNote: 'about 10 minutes (100,000 × 128 vectors built three times)',
+  fullDurationNote: 'about 20 minutes (100,000 × 128 vectors built three ways, three runs)',
   plan: (size) => ({ items: [searchIngestGroup(size, (line) => console.log(line))] }),
 });

@@ -5,7 +5,15 @@
  * the others still run; the plan's `close` always runs.
  */
 
-import type { BenchMode, BoundSpec, Figure, RegisteredSuite, TargetSpec, TimedTask } from './bench-suite.ts';
+import type {
+  BenchMode,
+  BoundSpec,
+  Figure,
+  FigureGroup,
+  RegisteredSuite,
+  TargetSpec,
+  TimedTask,
+} from './bench-suite.ts';
 import { combineRmePct } from './compare.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { SuiteOutcome, TargetResult, TaskEntry } from './results-file.ts';
@@ -67,7 +75,7 @@ export async function runSuite(
     for (const { item } of selected) {
       try {
         if (item.kind === 'timed') measured.push(await measureTask(item, mode));
-        else measured.push(...(await item.measure()).map(measuredFigure));
+        else measured.push(...(await measureFigures(item, item.repeats ?? DEFAULTS.figureRepeats[mode])));
         log(`  ✓ ${item.name}`);
       } catch (error) {
         errors.push(`${item.name}: ${describeError(error)}`);
@@ -103,6 +111,52 @@ async function measureTask(task: TimedTask, mode: BenchMode): Promise<MeasuredIt
     targets: task.targets ?? [],
     compare: task.compare ?? true,
   };
+}
+
+async function measureFigures(group: FigureGroup, repeats: number): Promise<MeasuredItem[]> {
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new Error(`group ${group.name}: repeats is ${repeats}`);
+  const runs: (readonly Figure[])[] = [];
+  for (let run = 0; run < repeats; run++) runs.push(await group.measure());
+  return combineFigureRuns(runs).map(measuredFigure);
+}
+
+/** Two-sided 95% critical values of Student's t for 1 to 30 degrees of freedom. */
+const T_CRITICAL_95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** Relative margin of error (95%, in percent) of the mean of `values`: t × standard error ÷ |mean|. */
+export function relativeMarginOfErrorPct(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mean = values.reduce((sum, v) => sum + v, 0) / n;
+  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1);
+  if (variance === 0) return 0;
+  if (mean === 0) throw new Error(`values ${values.join(', ')} average 0: no relative margin exists`);
+  const critical = T_CRITICAL_95[n - 2] ?? 1.96;
+  return (critical * Math.sqrt(variance / n) * 100) / Math.abs(mean);
+}
+
+/**
+ * Several runs of one figure group → one figure per name: the mean of its values, their relative
+ * margin of error and the number of runs as samples; everything else from the first run. A single
+ * run is returned as it is.
+ */
+export function combineFigureRuns(runs: readonly (readonly Figure[])[]): Figure[] {
+  const [first, ...others] = runs;
+  if (first === undefined) throw new Error('combineFigureRuns: no run');
+  if (others.length === 0) return [...first];
+  return first.map((figure) => {
+    const values = runs.map((run) => {
+      const same = run.find((other) => other.name === figure.name);
+      if (same === undefined) throw new Error(`figure ${figure.name} is missing from a repeated run`);
+      return same.value;
+    });
+    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+    return { ...figure, value: mean, rmePct: relativeMarginOfErrorPct(values), samples: values.length };
+  });
 }
 
 export function measuredFigure(figure: Figure): MeasuredItem {

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { defineSuite } from '../../../bench/runner/bench-suite.ts';
 import { parseResults } from '../../../bench/runner/results-file.ts';
 import {
+  combineFigureRuns,
   linkEntries,
   type MeasuredItem,
   measuredFigure,
+  relativeMarginOfErrorPct,
   runSuite,
 } from '../../../bench/runner/suite-runner.ts';
 import { results } from './fixtures.ts';
@@ -148,5 +150,57 @@ describe('runSuite', () => {
     const run = await runSuite(fakeSuite([]), 'full', ['recall'], log);
     expect(run?.outcome.state).toBe('completed');
     expect(run?.entries.map((entry) => entry.name)).toEqual(['recall@10']);
+  });
+});
+
+describe('repeated figure groups', () => {
+  const figure = (name: string, value: number) => ({ name, value, unit: 'ms', higherIsBetter: false });
+
+  it("state the 95% margin of error of a mean with Student's t", () => {
+    // 9, 11, 9, 11: mean 10, sample variance 4/3, n = 4, t(3) = 3.182.
+    const expected = (3.182 * Math.sqrt(4 / 3 / 4) * 100) / 10;
+    expect(relativeMarginOfErrorPct([9, 11, 9, 11])).toBeCloseTo(expected, 10);
+    expect(relativeMarginOfErrorPct([5, 5, 5])).toBe(0);
+    expect(relativeMarginOfErrorPct([5])).toBe(0);
+  });
+
+  it('average each figure over the runs and count the runs as samples', () => {
+    const [combined, steady] = combineFigureRuns([
+      [figure('p99', 10), figure('recall', 1)],
+      [figure('p99', 14), figure('recall', 1)],
+      [figure('p99', 12), figure('recall', 1)],
+    ]);
+    expect(combined).toMatchObject({ name: 'p99', value: 12, samples: 3, unit: 'ms', higherIsBetter: false });
+    // Standard deviation 2, n = 3, t(2) = 4.303: 4.303 × 2 ÷ √3 ÷ 12.
+    expect(combined?.rmePct).toBeCloseTo((4.303 * (2 / Math.sqrt(3)) * 100) / 12, 10);
+    expect(steady).toMatchObject({ value: 1, rmePct: 0, samples: 3 });
+  });
+
+  it('return a single run unchanged and refuse runs that lost a figure', () => {
+    expect(combineFigureRuns([[figure('a', 3)]])).toEqual([figure('a', 3)]);
+    expect(() => combineFigureRuns([[figure('a', 3)], []])).toThrow(/missing from a repeated run/);
+  });
+
+  it('run a group as many times as it asks', async () => {
+    let calls = 0;
+    const suite = defineSuite({
+      name: 'repeats',
+      summary: 'a group measured three times',
+      sizes: { quick: 0, full: 0 },
+      plan: () => ({
+        items: [
+          {
+            kind: 'figures' as const,
+            name: 'g',
+            figureNames: ['x'],
+            repeats: 3,
+            measure: async () => [figure('x', ++calls)],
+          },
+        ],
+      }),
+    });
+    const run = await runSuite(suite, 'quick', [], () => undefined);
+    expect(calls).toBe(3);
+    expect(run?.entries[0]).toMatchObject({ value: 2, samples: 3 });
   });
 });
