@@ -92,6 +92,8 @@ export interface CollectionContext {
   readonly createdAtMs: number;
   /** The published manifest of a collection being opened from the object store (on an empty dir). */
   readonly imported?: RemoteManifest;
+  /** Durability 'object-store': writes are acknowledged once durable in the object store too. */
+  readonly objectStoreWal: boolean;
 }
 
 export interface StoredDocument {
@@ -283,10 +285,13 @@ export class Collection {
       clock: this.#ctx.clock,
       collectionCreatedAtMs: this.#ctx.createdAtMs,
       imported: this.#ctx.imported,
+      objectStoreWal: this.#ctx.objectStoreWal ? { dimension: this.#spec.dimension } : undefined,
       warn: this.#ctx.warn,
     });
     await this.#loadSealedSegments();
     await this.#replayWal();
+    // The object store learns of the collection (and of seals it missed) in the background.
+    this.#tiering.manifestWritten(this.#manifest);
   }
 
   async #removeLeftovers(olderManifests: readonly string[]): Promise<void> {
@@ -363,6 +368,7 @@ export class Collection {
     }
     this.#recovery.replayedRecords = replay.entries.length;
     this.#nextLsn = Math.max(replay.lastLsn, this.#manifest.sealedLsn) + 1;
+    await this.#replayRemoteWal();
     this.#logical.vectors = this.#committed.vectors;
     this.#logical.bytes = this.#committed.bytes;
     const truncation = replay.truncation;
@@ -379,6 +385,16 @@ export class Collection {
       });
     }
     await this.#wal.releaseUpTo(this.#manifest.sealedLsn);
+  }
+
+  /** Durability 'object-store': applies the object store's WAL records this disk lacks, and logs them here. */
+  async #replayRemoteWal(): Promise<void> {
+    const remoteWal = this.#tiering.remoteWal;
+    if (remoteWal === undefined) return;
+    const entries = await remoteWal.recover(this.#nextLsn - 1);
+    for (const { lsn, op } of entries) this.#applyOp(lsn, op);
+    await Promise.all(entries.map(({ lsn, op }) => this.#wal.append(lsn, encodeOperation(op))));
+    this.#nextLsn = Math.max(this.#nextLsn, (entries.at(-1)?.lsn ?? 0) + 1);
   }
 
   #newActiveSegment(seq: number): ActiveSegment {
@@ -539,13 +555,30 @@ export class Collection {
     this.#logical.vectors += vectors;
     this.#logical.bytes += bytes;
     this.#unapplied.push({ lsn, op });
-    const done = this.#wal.append(lsn, body).then(() => this.#applyUpTo(lsn));
+    const done = this.#appendDurably(lsn, body, op);
     this.#inFlight.add(done);
     try {
       await done;
     } finally {
       this.#inFlight.delete(done);
     }
+  }
+
+  /**
+   * The local WAL and, with durability 'object-store', the object store's: the write is applied once
+   * every write up to it has its verdict from both (LSN order, nothing visible before it is durable),
+   * then settles with the object store's verdict.
+   */
+  async #appendDurably(lsn: number, body: Buffer, op: WalOperation): Promise<void> {
+    const remoteWal = this.#tiering.remoteWal;
+    // A new machine finds a collection by its manifest: one is published before the first write.
+    const remote = remoteWal?.append(lsn, op, this.#tiering.ensurePublished(this.#manifest));
+    // Awaited below; a failed local append must not leave it unhandled meanwhile.
+    remote?.catch(() => undefined);
+    await this.#wal.append(lsn, body);
+    if (remoteWal !== undefined) await remoteWal.settledThrough(lsn);
+    this.#applyUpTo(lsn);
+    await remote;
   }
 
   #applyUpTo(lsn: number): void {

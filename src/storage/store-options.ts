@@ -1,8 +1,7 @@
 /**
  * `openStore` options: their defaults (one frozen object, which the README's table is tested against)
- * and their validation. Options for the tiers (`objectStore`, `tiering`, `durability: 'object-store'`)
- * are part of the type so callers can be written against the final shape; until the tiering layer
- * lands, `object-store` durability is refused and the other two are checked but not used.
+ * and their validation. The tier options (`objectStore`, `tiering`, `uploads`, `onTierEvent`) are
+ * resolved with the tiering layer's own defaults (`TIERING_DEFAULTS`, the uploaders' defaults).
  */
 
 import { type Clock, systemClock } from '../clock.ts';
@@ -29,7 +28,12 @@ export interface StoreOptions {
   dir: string;
   /** Cold tier. @default new LocalObjectStore({ dir: `${dir}/objects` }) */
   objectStore?: ObjectStore;
-  /** When a write is acknowledged. @default 'fsync' */
+  /**
+   * When a write is acknowledged: 'fsync' (after the local WAL's fsync), 'buffered' (after the local
+   * write; fsync on a timer), 'object-store' (after its WAL batch is durable in the object store as
+   * well: survives the loss of the local disk; the local WAL is then written without fsync).
+   * @default 'fsync'
+   */
   durability?: Durability;
   /** Rows in the active segment that trigger sealing. @default 50_000 */
   segmentVectorsMax?: number;
@@ -63,7 +67,7 @@ export const STORE_DEFAULTS = Object.freeze({
 export interface ResolvedStoreOptions {
   readonly dir: string;
   readonly objectStore: ObjectStore | undefined;
-  readonly durability: 'fsync' | 'buffered';
+  readonly durability: Durability;
   readonly segmentVectorsMax: number;
   readonly bufferedFlushIntervalMs: number;
   readonly walPendingBytesMax: number;
@@ -117,15 +121,8 @@ export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
   for (const [key, value] of Object.entries(given)) if (value !== undefined) options[key] = value;
   if (typeof options.dir !== 'string' || options.dir.length === 0)
     throw invalid('dir', 'a non-empty path', options.dir);
-  if (options.durability === 'object-store') {
-    throw new TierVecError(
-      ErrorCode.INVALID_ARGUMENT,
-      "Durability 'object-store' is not available yet (it needs the object-store tier); use 'fsync' or 'buffered'",
-      { details: { option: 'durability', value: options.durability } },
-    );
-  }
-  if (options.durability !== 'fsync' && options.durability !== 'buffered') {
-    throw invalid('durability', "'fsync' or 'buffered'", options.durability);
+  if (!['fsync', 'buffered', 'object-store'].includes(options.durability as string)) {
+    throw invalid('durability', "'fsync', 'buffered' or 'object-store'", options.durability);
   }
   if (options.objectStore !== undefined)
     checkMethods('objectStore', options.objectStore, ['put', 'get', 'head', 'delete', 'list']);
@@ -140,7 +137,7 @@ export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
   return {
     dir: options.dir,
     objectStore: options.objectStore as ObjectStore | undefined,
-    durability: options.durability as 'fsync' | 'buffered',
+    durability: options.durability as Durability,
     segmentVectorsMax: checkInteger(
       'segmentVectorsMax',
       options.segmentVectorsMax,

@@ -16,6 +16,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
 import { type CatalogEntry, readCatalog, writeCatalog } from './catalog.ts';
 import {
   Collection,
@@ -41,7 +42,12 @@ import {
   localManifestOf,
 } from './remote/object-store-import.ts';
 import type { RemoteManifest } from './remote/remote-manifest.ts';
-import { type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from './store-options.ts';
+import {
+  type Durability,
+  type ResolvedStoreOptions,
+  resolveStoreOptions,
+  type StoreOptions,
+} from './store-options.ts';
 import type { StoreWarning } from './store-warning.ts';
 import { Tenant } from './tenant.ts';
 import { ObjectTier } from './tiering/object-tier.ts';
@@ -64,7 +70,7 @@ export interface TenantOption {
 
 export interface StoreStats {
   dir: string;
-  durability: 'fsync' | 'buffered';
+  durability: Durability;
   collections: number;
   tenants: Record<string, { collections: number; vectors: number; bytes: number }>;
   warnings: number;
@@ -193,7 +199,9 @@ export class Store {
       imported,
       dir: this.#collectionDir(spec.tenant, spec.name),
       clock: options.clock,
-      durability: options.durability,
+      // The object store makes 'object-store' writes durable; the local WAL only speeds up restarts.
+      durability: options.durability === 'object-store' ? 'buffered' : options.durability,
+      objectStoreWal: options.durability === 'object-store',
       segmentVectorsMax: options.segmentVectorsMax,
       bufferedFlushIntervalMs: options.bufferedFlushIntervalMs,
       walPendingBytesMax: options.walPendingBytesMax,
@@ -372,6 +380,16 @@ export class Store {
       tenants,
       warnings: this.#warnings,
     };
+  }
+
+  /**
+   * Re-uploads every entry of the store's dead-letter queue (segments, manifests' objects, WAL
+   * batches that failed to upload) through the uploader's retries and breaker; an entry is removed
+   * only once uploaded. Resolves with each entry's outcome.
+   */
+  async replayDeadLetters(): Promise<ReplayOutcome[]> {
+    this.#checkOpen();
+    return this.#objectTier.uploader.deadLetters.replay();
   }
 
   /** Lets accepted writes finish, closes every collection's WAL, and releases the directory. */

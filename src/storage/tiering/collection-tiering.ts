@@ -12,6 +12,7 @@ import type { Manifest } from '../manifest.ts';
 import { CollectionRemote, type PublishOutcome, type RemoteStats } from '../remote/collection-remote.ts';
 import { RemoteLayout } from '../remote/remote-layout.ts';
 import type { RemoteManifest } from '../remote/remote-manifest.ts';
+import { RemoteWal, type RemoteWalStats } from '../remote/remote-wal.ts';
 import { SealedSegment } from '../segment/sealed-segment.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { SegmentMemory } from '../segment/segment-memory.ts';
@@ -35,6 +36,8 @@ export interface CollectionTieringOptions {
   readonly collectionCreatedAtMs: number;
   /** The published manifest, when the collection is being opened from the object store. */
   readonly imported?: RemoteManifest;
+  /** Durability 'object-store': the collection's WAL records also go to the object store. */
+  readonly objectStoreWal?: { readonly dimension: number };
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
 }
 
@@ -42,19 +45,29 @@ export interface TieringStats {
   pinned: boolean;
   promotionFailures: number;
   remote: RemoteStats;
+  /** The object-store WAL (durability 'object-store'); undefined otherwise. */
+  remoteWal: RemoteWalStats | undefined;
   uploads: UploadsStats;
 }
 
 export class CollectionTiering {
   readonly remote: CollectionRemote;
   readonly accounting: TierAccounting;
+  /** The object-store WAL (durability 'object-store' only). */
+  readonly remoteWal: RemoteWal | undefined;
   readonly #objectTier: ObjectTier;
   readonly #owner: TierOwner;
 
-  private constructor(objectTier: ObjectTier, remote: CollectionRemote, accounting: TierAccounting) {
+  private constructor(
+    objectTier: ObjectTier,
+    remote: CollectionRemote,
+    accounting: TierAccounting,
+    remoteWal: RemoteWal | undefined,
+  ) {
     this.#objectTier = objectTier;
     this.remote = remote;
     this.accounting = accounting;
+    this.remoteWal = remoteWal;
     this.#owner = {
       tenant: accounting.tenant,
       name: accounting.collection,
@@ -68,9 +81,10 @@ export class CollectionTiering {
     const { objectTier } = options;
     const accounting = new TierAccounting(options.tenant, options.name, objectTier.onTierEvent);
     let onPublished: (manifest: RemoteManifest) => void = () => undefined;
+    const layout = new RemoteLayout(options.tenant, options.name);
     const remote = await CollectionRemote.open(
       {
-        layout: new RemoteLayout(options.tenant, options.name),
+        layout,
         objectStore: objectTier.objectStore,
         uploader: objectTier.uploader,
         dir: options.dir,
@@ -83,9 +97,28 @@ export class CollectionTiering {
       options.imported?.uid,
     );
     if (options.imported !== undefined) remote.adoptPublished(options.imported);
-    const tiering = new CollectionTiering(objectTier, remote, accounting);
-    // Newly durable segments may now go cold: let the policy look again.
-    onPublished = () => objectTier.tiers.kick();
+    const remoteWal =
+      options.objectStoreWal === undefined
+        ? undefined
+        : new RemoteWal({
+            layout,
+            objectStore: objectTier.objectStore,
+            uploader: objectTier.uploader,
+            clock: options.clock,
+            dimension: options.objectStoreWal.dimension,
+          });
+    const tiering = new CollectionTiering(objectTier, remote, accounting, remoteWal);
+    onPublished = (manifest) => {
+      // Newly durable segments may now go cold: let the policy look again.
+      objectTier.tiers.kick();
+      // WAL batches the manifest covers are no longer needed for recovery.
+      remoteWal?.release(manifest.sealedLsn).catch((error: Error) =>
+        options.warn({
+          code: 'CLEANUP_FAILED',
+          message: `Deleting WAL batches covered by manifest ${manifest.version} failed (retried after the next publish): ${error.message}`,
+        }),
+      );
+    };
     return tiering;
   }
 
@@ -124,6 +157,12 @@ export class CollectionTiering {
   manifestWritten(manifest: Manifest): void {
     this.remote.request(manifest);
     this.#objectTier.tiers.kick();
+  }
+
+  /** Resolves once some manifest of the collection is durable in the object store (publishing `manifest` if none is). */
+  ensurePublished(manifest: Manifest): Promise<void> {
+    if ((this.remote.stats().version ?? 0) > 0) return Promise.resolve();
+    return this.remote.publish(manifest).then(() => undefined);
   }
 
   /** Publishes `manifest` now; rejects with the typed reason when it cannot be. */
@@ -176,6 +215,7 @@ export class CollectionTiering {
       pinned: this.#owner.pinned,
       promotionFailures: this.accounting.promotionFailures,
       remote: this.remote.stats(),
+      remoteWal: this.remoteWal?.stats(),
       uploads: this.#objectTier.uploadsStats(),
     };
   }
@@ -187,6 +227,7 @@ export class CollectionTiering {
 
   async close(): Promise<void> {
     this.#objectTier.tiers.unregisterOwner(this.#owner);
+    await this.remoteWal?.close();
     await this.remote.close();
   }
 }

@@ -17,12 +17,13 @@ describe('Publishing to the object store', () => {
     const { store, docs, mock } = await stores.open();
     await docs.insert(range(0, 20));
     await docs.flush();
-    expect(await docs.publish()).toEqual({ state: 'unchanged', version: 1 });
+    // Version 1 is the empty collection, published when it was created; the seal made version 2.
+    expect(await docs.publish()).toEqual({ state: 'unchanged', version: 2 });
     const keys = mock.keys();
     for (const suffix of ['0000000001.arrow', '0000000001.hnsw', '0000000001.ids.json']) {
       expect(keys).toContain(`tenants/default/collections/docs/segments/${suffix}`);
     }
-    const manifestKey = layout.manifestKey(1);
+    const manifestKey = layout.manifestKey(2);
     const manifest = decodeRemoteManifest(mock.peek(manifestKey) as Uint8Array, manifestKey, layout);
     expect(manifest.segments.map((segment) => segment.id)).toEqual(['0000000001']);
     expect(manifest.spec).toMatchObject({ name: 'docs', dimension: 8, metric: 'l2' });
@@ -35,17 +36,16 @@ describe('Publishing to the object store', () => {
     await docs.flush();
     await docs.insert(range(40, 60));
     await docs.flush();
-    expect((await docs.publish()).version).toBe(3);
+    const { version } = await docs.publish();
+    expect(version).toBeGreaterThanOrEqual(3);
     // The previous manifest stays for readers still on it; older ones go once a newer one is durable.
-    expect(manifestVersions(mock.keys())).toEqual([2, 3]);
-    const latest = decodeRemoteManifest(
-      mock.peek(layout.manifestKey(3)) as Uint8Array,
-      layout.manifestKey(3),
-      layout,
-    );
+    expect(manifestVersions(mock.keys())).toEqual([version - 1, version]);
+    const latestKey = layout.manifestKey(version);
+    const latest = decodeRemoteManifest(mock.peek(latestKey) as Uint8Array, latestKey, layout);
+    expect(latest.segments.map((segment) => segment.id)).toEqual(['0000000001', '0000000002', '0000000003']);
     expect(latest.tombstoneFiles).toHaveLength(1);
     expect(mock.keys()).toContain(layout.tombstoneKey(latest.tombstoneFiles[0]?.name as string));
-    expect(docs.stats().tiering.remote).toMatchObject({ version: 3, pending: false, conflict: false });
+    expect(docs.stats().tiering.remote).toMatchObject({ version, pending: false, conflict: false });
     await store.close();
   });
 
@@ -53,9 +53,9 @@ describe('Publishing to the object store', () => {
     const { store, docs, mock, warnings } = await stores.open();
     await docs.insert(range(0, 20));
     await docs.flush();
-    await docs.publish();
+    const { version } = await docs.publish();
     const foreign = Buffer.from('{"written":"by another store"}');
-    await mock.put(layout.manifestKey(2), foreign);
+    await mock.put(layout.manifestKey(version + 1), foreign);
     await docs.insert(range(20, 40));
     await docs.flush();
     const error = await expectTierVecError(
@@ -63,10 +63,10 @@ describe('Publishing to the object store', () => {
       ErrorCode.MANIFEST_CONFLICT,
       'another store',
     );
-    expect(error.details).toMatchObject({ collection: 'docs', version: 2 });
-    expect(Buffer.from(mock.peek(layout.manifestKey(2)) as Uint8Array).equals(foreign)).toBe(true);
+    expect(error.details).toMatchObject({ collection: 'docs', version: version + 1 });
+    expect(Buffer.from(mock.peek(layout.manifestKey(version + 1)) as Uint8Array).equals(foreign)).toBe(true);
     expect(warnings.map((warning) => warning.code)).toContain('MANIFEST_CONFLICT');
-    expect(docs.stats().tiering.remote).toMatchObject({ conflict: true, version: 1 });
+    expect(docs.stats().tiering.remote).toMatchObject({ conflict: true, version });
     // The new segment was never named by a durable manifest of ours: it cannot go cold.
     expect(await docs.setTier('cold')).toMatchObject({ segments: 2, held: 1 });
     expect(tiersOf(docs)).toEqual(['cold', 'warm']);
@@ -76,16 +76,28 @@ describe('Publishing to the object store', () => {
   });
 
   it('refuses to publish on top of another collection of the same name in the same bucket', async () => {
-    const first = await stores.open();
-    // Both stores create "docs" while the bucket is still empty.
-    const second = await stores.open({ objectStore: first.mock, clock: first.clock });
+    const first = await stores.open({ create: 'skip' });
+    const second = await stores.open({ objectStore: first.mock, clock: first.clock, create: 'skip' });
+    // Both stores create "docs" on their own, from the same empty bucket.
+    first.docs = await first.store.createCollection({ name: 'docs', dimension: 8, metric: 'l2' });
+    second.docs = await second.store.createCollection({ name: 'docs', dimension: 8, metric: 'l2' });
     await first.docs.insert(range(0, 20));
     await first.docs.flush();
-    await first.docs.publish();
     await second.docs.insert(range(100, 120));
     await second.docs.flush();
-    await expectTierVecError(() => second.docs.publish(), ErrorCode.MANIFEST_CONFLICT, 'lineage');
-    expect(manifestVersions(first.mock.keys())).toEqual([1]);
+    const outcomes = await Promise.allSettled([first.docs.publish(), second.docs.publish()]);
+    // Exactly one lineage owns the collection; the other gets MANIFEST_CONFLICT and wrote nothing over it.
+    const conflicts = outcomes.filter(
+      (outcome) => outcome.status === 'rejected' && outcome.reason.code === ErrorCode.MANIFEST_CONFLICT,
+    );
+    expect(conflicts).toHaveLength(1);
+    const winner = outcomes[0]?.status === 'fulfilled' ? first : second;
+    const versions = manifestVersions(first.mock.keys());
+    const newest = layout.manifestKey(versions.at(-1) as number);
+    const owner = decodeRemoteManifest(first.mock.peek(newest) as Uint8Array, newest, layout);
+    expect(winner.docs.stats().tiering.remote.version).toBe(versions.at(-1));
+    expect(winner.docs.stats().tiering.remote.conflict).toBe(false);
+    expect(owner.segments).toHaveLength(1);
     await second.store.close();
     await first.store.close();
   });

@@ -29,7 +29,12 @@ export function useTieredStores(prefix = 'tiervec-tiering-') {
   return {
     temp,
     async open(
-      options: Partial<StoreOptions> & { mockOptions?: MockS3Options; dir?: string; create?: boolean } = {},
+      options: Partial<StoreOptions> & {
+        mockOptions?: MockS3Options;
+        dir?: string;
+        /** Create "docs" (true), look it up (false), or neither ('skip': `docs` is undefined). */
+        create?: boolean | 'skip';
+      } = {},
     ): Promise<Tiered> {
       const { mockOptions, dir: givenDir, create = true, ...storeOptions } = options;
       const dir = givenDir ?? (await temp.make());
@@ -46,9 +51,12 @@ export function useTieredStores(prefix = 'tiervec-tiering-') {
         clock,
         objectStore: mock,
       });
-      const docs = create
-        ? await store.createCollection({ name: 'docs', dimension: DIMENSION, metric: 'l2' })
-        : store.collection('docs');
+      const docs =
+        create === 'skip'
+          ? (undefined as unknown as Collection)
+          : create
+            ? await store.createCollection({ name: 'docs', dimension: DIMENSION, metric: 'l2' })
+            : store.collection('docs');
       return { store, docs, mock, clock, dir, warnings };
     },
   };

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../src/clock.ts';
+import { ErrorCode } from '../../../../src/errors.ts';
+import { RemoteLayout } from '../../../../src/storage/remote/remote-layout.ts';
+import { expectTierVecError } from '../../../helpers/storage-fixtures.ts';
+import { doc, drive, range, useTieredStores } from './tiering-fixtures.ts';
+
+const stores = useTieredStores('tiervec-durability-');
+const layout = new RemoteLayout('default', 'docs');
+const walKeys = (keys: readonly string[]) => keys.filter((key) => layout.walSeqOf(key) !== undefined);
+
+describe("durability: 'object-store'", () => {
+  it('acknowledges a write only once its WAL batch is durable in the object store, and not before', async () => {
+    const clock = new ManualClock();
+    const { store, docs, mock } = await drive(
+      clock,
+      stores.open({ clock, durability: 'object-store', mockOptions: { latency: { fixedMs: 50 } } }),
+      10,
+    );
+    expect(store.stats().durability).toBe('object-store');
+    let acknowledged = false;
+    const write = docs.insert([doc(1)]).then(() => {
+      acknowledged = true;
+    });
+    let steps = 0;
+    while (!acknowledged) {
+      // Until its batch object is in the object store, the write is neither acknowledged nor visible.
+      if (walKeys(mock.keys()).length === 0) {
+        expect(acknowledged).toBe(false);
+        expect(await docs.get('d1')).toBeUndefined();
+      }
+      await clock.advance(10);
+      steps++;
+    }
+    await write;
+    expect(steps).toBeGreaterThanOrEqual(5);
+    expect(walKeys(mock.keys())).toEqual([layout.walKey(1)]);
+    expect(await docs.get('d1')).toMatchObject({ id: 'd1' });
+    await store.close();
+  });
+
+  it('sends concurrent writes, deletes included, in one batch object and replays them on a new machine', async () => {
+    const { store, docs, mock, clock } = await stores.open({ durability: 'object-store' });
+    await docs.insert(range(0, 5));
+    await Promise.all([
+      docs.insert(range(5, 10)),
+      docs.upsert([{ ...doc(2), metadata: { i: 2, group: 'changed' } }]),
+      docs.delete(['d3']),
+      docs.insert([doc(10)]),
+    ]);
+    expect(walKeys(mock.keys())).toEqual([layout.walKey(1), layout.walKey(2)]);
+    expect(docs.stats().tiering.remoteWal).toMatchObject({ batches: 2, records: 5, failedRecords: 0 });
+    await store.close();
+    // A new machine: an empty directory and the same object store.
+    const other = await stores.open({ durability: 'object-store', objectStore: mock, clock, create: false });
+    expect(other.docs.stats()).toMatchObject({ vectors: 10, tiering: { remoteWal: { replayedRecords: 5 } } });
+    expect(await other.docs.get('d3')).toBeUndefined();
+    expect(await other.docs.get('d2')).toMatchObject({ metadata: { i: 2, group: 'changed' } });
+    expect(await other.docs.get('d10')).toMatchObject({ id: 'd10' });
+    // It goes on from there: new writes, and their batches number after the old ones.
+    await other.docs.insert([doc(11)]);
+    expect(walKeys(mock.keys())).toContain(layout.walKey(3));
+    await other.store.close();
+  });
+
+  it('fails a write whose batch is dead-lettered with a typed error, keeps it locally, and replays it', async () => {
+    const { store, docs, mock, clock } = await stores.open({
+      durability: 'object-store',
+      uploads: { retry: { attemptsMax: 1 } },
+    });
+    await docs.insert([doc(1)]);
+    mock.partition('ServiceUnavailable', { operations: ['put'] });
+    const error = await expectTierVecError(
+      () => docs.insert([doc(2)]),
+      ErrorCode.OBJECT_STORE,
+      'not durable',
+    );
+    expect(error.details).toMatchObject({ lsn: 2 });
+    // Not acknowledged, but in the local WAL and applied here (like a write whose answer was lost).
+    expect(await docs.get('d2')).toMatchObject({ id: 'd2' });
+    expect(docs.stats().tiering).toMatchObject({
+      remoteWal: { failedRecords: 1 },
+      uploads: { deadLetters: 1 },
+    });
+    mock.heal();
+    const outcomes = await store.replayDeadLetters();
+    expect(outcomes).toMatchObject([{ state: 'uploaded', key: layout.walKey(2) }]);
+    expect(docs.stats().tiering.uploads.deadLetters).toBe(0);
+    await store.close();
+    const other = await stores.open({ durability: 'object-store', objectStore: mock, clock, create: false });
+    expect(await other.docs.get('d2')).toMatchObject({ id: 'd2' });
+    await other.store.close();
+  });
+
+  it('deletes WAL batches once a published manifest covers them, and recovers from segments plus the rest', async () => {
+    const { store, docs, mock, clock } = await stores.open({ durability: 'object-store' });
+    await docs.insert(range(0, 20));
+    await docs.insert(range(20, 25));
+    await docs.flush();
+    await docs.publish();
+    await docs.insert(range(25, 30));
+    await docs.delete(['d0']);
+    await vi_waitForNoWal(() => walKeys(mock.keys()).length === 2);
+    expect(walKeys(mock.keys())).toEqual([layout.walKey(3), layout.walKey(4)]);
+    await store.close();
+    const other = await stores.open({ durability: 'object-store', objectStore: mock, clock, create: false });
+    expect(other.docs.stats().vectors).toBe(29);
+    expect(await other.docs.get('d0')).toBeUndefined();
+    expect(await other.docs.get('d27')).toMatchObject({ id: 'd27' });
+    await other.store.close();
+  });
+
+  it('refuses an unknown durability with INVALID_ARGUMENT naming the three modes', async () => {
+    await expectTierVecError(
+      () => stores.open({ durability: 'eventually' as never }),
+      ErrorCode.INVALID_ARGUMENT,
+      "'fsync', 'buffered' or 'object-store'",
+    );
+  });
+});
+
+async function vi_waitForNoWal(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1_000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+}
