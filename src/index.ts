@@ -17,6 +17,7 @@ export {
   type LoadTestConfig,
   type SaturationPolicy,
   type SchedulerTuning,
+  type WakeupKind,
 } from './loadtest/config.ts';
 export {
   CRITERIA_DEFAULTS,

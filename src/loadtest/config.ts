@@ -48,6 +48,12 @@ export const LOADTEST_DEFAULTS = Object.freeze({
    * tens of microseconds of CPU, which the run's CPU figures would count).
    */
   sleepMinMs: 0.2,
+  /**
+   * Open model: how the scheduler sleeps between arrivals on real time. `thread`: a worker thread
+   * waits with microsecond resolution (Node's timer as a backup); `timers`: Node's timers only
+   * (millisecond resolution, fewest wake-ups).
+   */
+  wakeup: 'thread' as WakeupKind,
   /** Open model: arrivals admitted per event-loop turn before yielding. */
   batchMax: 1_000,
   groupName: 'default',
@@ -60,6 +66,7 @@ export const QUEUE_LENGTH_MAX_LIMIT = 10_000_000;
 export const GROUPS_MAX = 32;
 
 export type LoadModel = 'open' | 'closed';
+export type WakeupKind = 'thread' | 'timers';
 export type SaturationPolicy = 'queue' | 'drop';
 
 /** `[load]` of a scenario: how arrivals are made. */
@@ -91,6 +98,8 @@ export interface SchedulerTuning {
   spinMs?: number;
   /** @default 0.2 */
   sleepMinMs?: number;
+  /** @default 'thread' */
+  wakeup?: WakeupKind;
   /** @default 1000 */
   batchMax?: number;
 }
@@ -147,6 +156,7 @@ export interface ResolvedLoadTestConfig {
   criteria: ResolvedCriteria;
   spinMs: number;
   sleepMinMs: number;
+  wakeup: WakeupKind;
   batchMax: number;
 }
 
@@ -200,7 +210,7 @@ export function resolveLoadTestConfig(config: LoadTestConfig): ResolvedLoadTestC
     }
   });
   const scheduler = raw.scheduler === undefined ? {} : objectField('scheduler', raw.scheduler);
-  rejectUnknownKeys('scheduler', scheduler, ['spinMs', 'sleepMinMs', 'batchMax']);
+  rejectUnknownKeys('scheduler', scheduler, ['spinMs', 'sleepMinMs', 'wakeup', 'batchMax']);
   return {
     name,
     description: raw.description === undefined ? '' : stringField('description', raw.description, 2_000),
@@ -232,6 +242,7 @@ export function resolveLoadTestConfig(config: LoadTestConfig): ResolvedLoadTestC
       100,
       LOADTEST_DEFAULTS.sleepMinMs,
     ),
+    wakeup: enumField('scheduler.wakeup', scheduler.wakeup ?? LOADTEST_DEFAULTS.wakeup, ['thread', 'timers']),
     batchMax: optionalNumberField(
       'scheduler.batchMax',
       scheduler.batchMax,

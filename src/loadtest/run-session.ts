@@ -130,8 +130,10 @@ export class RunSession {
         endMs: config.durationS * 1000,
       });
     }
-    // Real time gets the precise wake-up thread; an injected clock (tests) drives its own timers.
-    const wakeup = clock === systemClock ? new ThreadWakeup() : new ClockWakeup(clock);
+    // Real time gets the precise wake-up thread unless told otherwise; an injected clock (tests)
+    // drives its own timers.
+    const wakeup =
+      clock === systemClock && config.wakeup === 'thread' ? new ThreadWakeup() : new ClockWakeup(clock);
     this.#wakeups.push(wakeup);
     return new OpenScheduler(context, {
       wakeup,

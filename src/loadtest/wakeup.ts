@@ -71,16 +71,19 @@ for (;;) {
 }
 `;
 
+/** How much later than the wake-up thread Node's backup timer fires. */
+const BACKUP_SLACK_MS = 1;
+
 export class ThreadWakeup implements Wakeup {
   readonly #worker: Worker;
   readonly #control: Int32Array;
   readonly #deadline: Float64Array;
+  readonly #online: Promise<void>;
   #sequence = 0;
   #callback: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #threadFailed = false;
   #closed = false;
-  readonly #online: Promise<void>;
-  /** Set when the worker died; wake-ups then fall back to Node's timers. */
-  #fallback: NodeJS.Timeout | undefined | null = null;
 
   constructor() {
     const shared = new SharedArrayBuffer(16);
@@ -94,19 +97,14 @@ export class ThreadWakeup implements Wakeup {
       this.#worker.once('error', () => resolve());
     });
     this.#worker.on('message', (sequence: number) => {
-      if (sequence !== this.#sequence || this.#callback === undefined) return;
-      const callback = this.#callback;
-      this.#callback = undefined;
-      callback();
+      if (sequence === this.#sequence) this.#fire();
     });
     this.#worker.on('error', (error) => {
-      // Precision is lost, not correctness: pending and later wake-ups go through setTimeout.
+      // Precision is lost, not correctness: the backup timer keeps waking the scheduler.
       process.emitWarning(
         `tiervec: the load scheduler's wake-up thread failed (${String(error)}); using timers`,
       );
-      this.#fallback = undefined;
-      const pending = this.#callback;
-      if (pending !== undefined) this.schedule(pending, 0);
+      this.#threadFailed = true;
     });
   }
 
@@ -114,18 +112,21 @@ export class ThreadWakeup implements Wakeup {
     return this.#online;
   }
 
+  readonly #fire = (): void => {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const callback = this.#callback;
+    this.#callback = undefined;
+    callback?.();
+  };
+
   schedule(callback: () => void, delayMs: number): void {
-    if (this.#fallback !== null) {
-      if (this.#fallback !== undefined) clearTimeout(this.#fallback);
-      this.#callback = callback;
-      this.#fallback = setTimeout(() => {
-        this.#fallback = undefined;
-        this.#callback = undefined;
-        callback();
-      }, delayMs);
-      return;
-    }
     this.#callback = callback;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    // Node's timer is the safety net: on a machine too busy to run the wake-up thread promptly (or
+    // after the thread failed) it still wakes the scheduler, at millisecond precision.
+    this.#timer = setTimeout(this.#fire, Math.max(0, delayMs) + BACKUP_SLACK_MS);
+    if (this.#threadFailed) return;
     // Sequence numbers skip 0, which means "nothing armed"; they wrap long before 2^31.
     this.#sequence = this.#sequence >= 0x7fffffff ? 1 : this.#sequence + 1;
     this.#deadline[0] = Number(process.hrtime.bigint()) + Math.max(0, delayMs) * 1e6;
@@ -135,7 +136,8 @@ export class ThreadWakeup implements Wakeup {
 
   cancel(): void {
     this.#callback = undefined;
-    if (this.#fallback !== null && this.#fallback !== undefined) clearTimeout(this.#fallback);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     Atomics.store(this.#control, ARMED, 0);
     Atomics.notify(this.#control, ARMED);
   }
