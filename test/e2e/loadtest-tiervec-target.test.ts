@@ -153,15 +153,22 @@ describe('tiervec target', () => {
     }
   });
 
-  it('fails tier control with INVALID_ARGUMENT while the store has no setTier', async () => {
+  it("moves the group's collection one tier-cycle step per tier operation, and counts the transitions", async () => {
     const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
     try {
       await setUp(target);
-      const collection = target.collections().get('alpha') as unknown as { setTier?: unknown };
-      if (typeof collection.setTier === 'function') return; // tiering has landed: the tiered scenario covers it
-      await expect(target.operations.tier?.(context('a', 'tier'))).rejects.toMatchObject({
-        code: ErrorCode.INVALID_ARGUMENT,
-      });
+      const alpha = target.collections().get('alpha');
+      // Preload inserted 100 documents in one call: seal them before moving tiers.
+      await target.operations.flush?.(context('a', 'flush'));
+      const sealed = () => alpha?.stats().segments.filter((segment) => segment.state === 'sealed') ?? [];
+      expect(sealed().length).toBeGreaterThanOrEqual(1);
+      expect(sealed().every((segment) => segment.tier === 'hot')).toBe(true);
+      await target.operations.tier?.(context('a', 'tier'));
+      expect(sealed().every((segment) => segment.tier === 'warm')).toBe(true);
+      await target.operations.tier?.(context('a', 'tier', 1));
+      expect(sealed().every((segment) => segment.tier === 'hot')).toBe(true);
+      expect(target.collections().get('beta')?.stats().segments.every((segment) => segment.tier === 'hot')).toBe(true);
+      expect(target.gauges().tier_transitions).toBeGreaterThanOrEqual(2 * sealed().length);
     } finally {
       await target.teardown();
     }
