@@ -160,5 +160,18 @@ function environmentWarnings(saved: BenchResults, current: BenchResults): string
   }
   if (a.nodeVersion !== b.nodeVersion)
     warnings.push(`Node ${a.nodeVersion} in the baseline, ${b.nodeVersion} now`);
+  // Margins of error measure noise within a task; other processes starting or stopping between two
+  // tasks (or two runs) move results further than that, and a load average above the core count says
+  // they were there.
+  for (const [label, env] of [
+    ['the baseline', a],
+    ['this run', b],
+  ] as const) {
+    if (env.loadAverage1m > env.cores) {
+      warnings.push(
+        `${label} started with a load average of ${env.loadAverage1m.toFixed(1)} on ${env.cores} cores: other processes competed for the CPU, so changes beyond the margins may be theirs`,
+      );
+    }
+  }
   return warnings;
 }

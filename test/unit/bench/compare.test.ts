@@ -102,6 +102,16 @@ describe('compareResults', () => {
     expect(report.passed).toBe(true);
   });
 
+  it('warns when either run started on a machine busier than its cores', () => {
+    const saved = results([]);
+    const busy = { ...saved.environment, loadAverage1m: 5.4 };
+    const report = compareResults(saved, { ...saved, environment: busy }, { tolerancePct: 15 });
+    expect(report.warnings).toEqual([
+      expect.stringContaining('this run started with a load average of 5.4 on 2 cores'),
+    ]);
+    expect(compareResults(saved, saved, { tolerancePct: 15 }).warnings).toEqual([]);
+  });
+
   it('warns when the two runs used different modes or machines', () => {
     const saved = results([], { mode: 'full' });
     const current = results([]);
