@@ -7,6 +7,7 @@
  */
 
 import * as hdr from 'hdr-histogram-js';
+import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 
 /** The largest value a histogram holds (one hour, in µs); larger values are recorded as this. */
 export const HISTOGRAM_VALUE_US_MAX = 3_600_000_000;
@@ -61,9 +62,18 @@ export class LatencyHistogram {
     this.#histogram = histogram ?? build();
   }
 
-  /** Rebuilds a histogram from `encode()`'s output. */
+  /** Rebuilds a histogram from `encode()`'s output; INVALID_ARGUMENT when `encoded` is not one. */
   static decode(encoded: string): LatencyHistogram {
-    const decoded = hdr.decodeFromCompressedBase64(encoded, 32, useWebAssembly());
+    let decoded: hdr.Histogram;
+    try {
+      decoded = hdr.decodeFromCompressedBase64(encoded, 32, useWebAssembly());
+    } catch (error) {
+      throw new TierVecError(
+        ErrorCode.INVALID_ARGUMENT,
+        `Expected an HdrHistogram in compressed base64, got ${describeValue(encoded)} (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
     // Copy into a histogram of the standard shape, so that any two histograms can be added.
     const histogram = new LatencyHistogram();
     histogram.#histogram.add(decoded);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/errors.ts';
 import { HISTOGRAM_VALUE_US_MAX, LatencyHistogram } from '../../../src/loadtest/histogram.ts';
 
 /** Nearest-rank percentile of a sorted array: the smallest value with at least p % of values at or below it. */
@@ -74,5 +75,13 @@ describe('LatencyHistogram', () => {
     expect(histogram.count).toBe(0);
     histogram.destroy();
     histogram.destroy();
+  });
+
+  it('refuses to decode what is not an encoded histogram with INVALID_ARGUMENT', () => {
+    for (const text of ['garbage', '', 'HISTFAAA']) {
+      expect(() => LatencyHistogram.decode(text)).toThrow(
+        expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+      );
+    }
   });
 });

@@ -277,6 +277,9 @@ describe('rate profiles', () => {
       () => build({ kind: 'bursty', rate: 10, burstFactor: 0.5, burstProbability: 0.1 }, 10),
       'profile.burstFactor',
     );
+    expect(() => build({ kind: 'constant', rate: 1 }, 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
   });
 });
 

@@ -113,5 +113,10 @@ describe('runLoadTest and the target hooks', () => {
     expect(report.target.name).toContain('calibration');
     expect(report.summary.operations).toBe(100);
     expect(report.summary.latencyMs.max).toBe(0);
+    for (const operations of [[], ['']]) {
+      expect(() => createNoopTarget({ operations })).toThrow(
+        expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+      );
+    }
   });
 });

@@ -75,6 +75,9 @@ describe('seeded vectors', () => {
     expect(() => createVectorGenerator({ dimension: 0, seed: 1 })).toThrow(
       expect.objectContaining({ code: ErrorCode.SCENARIO_INVALID }),
     );
+    expect(() => createVectorGenerator({ dimension: 4, seed: -1 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
   });
 });
 
