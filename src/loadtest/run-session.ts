@@ -157,7 +157,7 @@ export class RunSession {
     this.#ticker = new Ticker(this.#clock, this.#startMs, (nowS) => {
       if (this.#phase === 'warmup' && nowS >= config.warmupS) this.#phase = 'measuring';
       const interval = this.#timeline.close(nowS);
-      onProgress?.({
+      this.#report(onProgress, {
         elapsedS: nowS,
         durationS: config.durationS,
         fraction: Math.min(1, nowS / config.durationS),
@@ -171,6 +171,19 @@ export class RunSession {
     });
     this.#sampler.start();
     for (const runtime of this.#runtimes) runtime.start(this.#startMs);
+  }
+
+  #progressFailed = false;
+
+  /** Hands progress to the caller; a callback that throws is reported once and not called again. */
+  #report(onProgress: ((progress: LoadTestProgress) => void) | undefined, progress: LoadTestProgress): void {
+    if (onProgress === undefined || this.#progressFailed) return;
+    try {
+      onProgress(progress);
+    } catch (error) {
+      this.#progressFailed = true;
+      this.#warn(`onProgress threw (${String(error)}); progress was not reported for the rest of the run`);
+    }
   }
 
   /** Waits for the end of the arrival window or `signal`; then no new arrival starts. */

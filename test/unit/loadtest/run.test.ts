@@ -119,4 +119,26 @@ describe('runLoadTest and the target hooks', () => {
       );
     }
   });
+
+  it('keeps running when onProgress throws, and says so in the report', async () => {
+    const clock = new ManualClock(0);
+    let calls = 0;
+    const report = await driveClock(
+      clock,
+      runLoadTest(
+        { ...config, durationS: 3, mix: { noop: 1 } },
+        {
+          target: createNoopTarget(),
+          clock,
+          onProgress: () => {
+            calls++;
+            throw new Error('terminal gone');
+          },
+        },
+      ),
+    );
+    expect(calls).toBe(1);
+    expect(report.summary.operations).toBe(150);
+    expect(report.warnings).toContainEqual(expect.stringContaining('terminal gone'));
+  });
 });
