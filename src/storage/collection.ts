@@ -23,6 +23,14 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { checkInteger, describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { type CollectionSpec, sameSpec } from './collection-spec.ts';
+import {
+  type CompactionOptions,
+  type CompactionResult,
+  mergeSegments,
+  planCompaction,
+  type RowOrigin,
+  resolveCompactionOptions,
+} from './compaction.ts';
 import { removeDurable } from './durable-file.ts';
 import { compileFilter, type MetadataFilter, type MetadataPredicate } from './filter.ts';
 import { LIMITS } from './limits.ts';
@@ -187,6 +195,14 @@ interface Tombstone {
   readonly row: number;
 }
 
+/** A merged segment written by compaction, waiting to replace `old`. */
+interface BuiltSegment {
+  readonly old: readonly SealedSegment[];
+  readonly memory: SegmentMemory;
+  readonly descriptor: SegmentDescriptor;
+  readonly origins: readonly RowOrigin[];
+}
+
 interface Unapplied {
   readonly lsn: number;
   readonly op: WalOperation;
@@ -220,6 +236,8 @@ export class Collection {
   #pendingTombstones: Tombstone[] = [];
   #sealQueue: SealJob[] = [];
   #sealRunner: Promise<void> | undefined;
+  /** Seals and compactions write manifests one at a time, in turn. */
+  #manifestTurn: Promise<unknown> = Promise.resolve();
   #sealError: TierVecError | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: 'open' | 'closed' | 'dropped' = 'open';
@@ -653,7 +671,7 @@ export class Collection {
     while (this.#sealQueue.length > 0 && this.#state === 'open') {
       const job = this.#sealQueue[0] as SealJob;
       try {
-        await this.#seal(job);
+        await this.#manifestExclusive(() => this.#seal(job));
         this.#sealError = undefined;
         this.#sealCounts.completed++;
       } catch (error) {
@@ -734,6 +752,203 @@ export class Collection {
     });
     memory.indexWritten(descriptor.hnsw.bytes);
     return descriptor;
+  }
+
+  /** Runs `write` after every manifest write queued before it, and before any queued after. */
+  #manifestExclusive<T>(write: () => Promise<T>): Promise<T> {
+    const turn = this.#manifestTurn.then(write);
+    this.#manifestTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  /**
+   * Merges small sealed segments and rewrites those with many deleted rows, keeping only live rows
+   * (see COMPACTION_DEFAULTS): seals what is pending, writes the new segments, then a new manifest,
+   * and only once it is durable swaps them in and removes the old files; the object store drops what
+   * its next manifest no longer names once that manifest is durable. Reads and writes go on meanwhile.
+   */
+  async compact(options?: CompactionOptions): Promise<CompactionResult> {
+    this.#checkWritable();
+    const resolved = resolveCompactionOptions(options);
+    await this.flush();
+    const run = this.#manifestExclusive(() => this.#compact(resolved));
+    this.#inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.#inFlight.delete(run);
+    }
+  }
+
+  async #compact(options: Readonly<Required<CompactionOptions>>): Promise<CompactionResult> {
+    const sealed = this.#sealed.filter((segment) => segment.state === 'sealed');
+    const groups = planCompaction(sealed, this.#ctx.segmentVectorsMax, options);
+    const result: CompactionResult = {
+      segmentsBefore: this.#sealed.length,
+      segmentsAfter: this.#sealed.length,
+      segmentsRewritten: 0,
+      segmentsWritten: 0,
+      rowsDropped: 0,
+    };
+    if (groups.length === 0 || this.#state !== 'open') return result;
+    const version = this.#manifest.version + 1;
+    const built: BuiltSegment[] = [];
+    try {
+      for (const group of groups) built.push(await this.#buildMerged(group, version));
+      const previous = this.#manifest;
+      const removed = new Set(built.flatMap((b) => b.old.map((segment) => segment.id)));
+      const segments = [
+        ...previous.segments.filter((descriptor) => !removed.has(descriptor.id)),
+        ...built.map((b) => b.descriptor),
+      ].sort((a, b) => a.seq - b.seq);
+      const next: Manifest = {
+        ...previous,
+        version,
+        segments,
+        tombstoneFiles: await this.#tombstoneFilesStillNeeded(previous, removed),
+        createdAtMs: this.#ctx.clock.now(),
+      };
+      await writeManifest(this.#dirs.manifest, next);
+      this.#manifest = next;
+    } finally {
+      for (const b of built) this.#tiering.releaseAll(b.old);
+    }
+    for (const b of built) this.#swapIn(b);
+    result.segmentsAfter = this.#sealed.length;
+    result.segmentsRewritten = built.reduce((sum, b) => sum + b.old.length, 0);
+    result.segmentsWritten = built.length;
+    result.rowsDropped = built.reduce(
+      (sum, b) => sum + b.old.reduce((n, s) => n + s.rows, 0) - b.origins.length,
+      0,
+    );
+    this.#tiering.manifestWritten(this.#manifest);
+    await this.#removeReplaced(built, version);
+    return result;
+  }
+
+  /** Builds the merged segment of one group (its old segments are held in memory meanwhile). */
+  async #buildMerged(group: readonly number[], version: number): Promise<BuiltSegment> {
+    const old = group.map((seq) => this.#bySeq.get(seq) as SealedSegment);
+    const sources: { seq: number; memory: SegmentMemory }[] = [];
+    try {
+      for (const segment of old) {
+        sources.push({ seq: segment.seq, memory: await this.#tiering.acquire(segment, 'compact') });
+      }
+    } catch (error) {
+      this.#tiering.releaseAll(old.slice(0, sources.length));
+      throw error;
+    }
+    try {
+      return await this.#writeMerged(old, sources, group[0] as number, version);
+    } catch (error) {
+      this.#tiering.releaseAll(old);
+      throw error;
+    }
+  }
+
+  async #writeMerged(
+    old: readonly SealedSegment[],
+    sources: readonly { seq: number; memory: SegmentMemory }[],
+    seq: number,
+    version: number,
+  ): Promise<BuiltSegment> {
+    const id = `${segmentIdFor(seq)}-${String(version).padStart(10, '0')}`;
+    const { memory, columns, origins } = mergeSegments(this.#buildParams(seq), sources, (s, row) => {
+      const segment = this.#bySeq.get(s) as SealedSegment;
+      return !segment.isDeleted(row);
+    });
+    const descriptor = await writeSegmentFiles(this.#dirs.segments, memory, columns, {
+      id,
+      seq,
+      dimension: this.#spec.dimension,
+      metric: this.#spec.metric,
+      m: this.#spec.hnsw.m,
+      efConstruction: this.#spec.hnsw.efConstruction,
+      seed: seq,
+      rows: columns.rows,
+      deletedRows: 0,
+      createdAtMs: this.#ctx.clock.now(),
+    });
+    memory.indexWritten(descriptor.hnsw.bytes);
+    return { old, memory, descriptor, origins };
+  }
+
+  /** Tombstone files that still name a segment the new manifest keeps. */
+  async #tombstoneFilesStillNeeded(
+    previous: Manifest,
+    removed: ReadonlySet<string>,
+  ): Promise<TombstoneFileRef[]> {
+    const kept: TombstoneFileRef[] = [];
+    for (const ref of previous.tombstoneFiles) {
+      const bySegment = await readTombstoneFile(this.#dirs.tombstones, ref);
+      if ([...bySegment.keys()].some((segmentId) => !removed.has(segmentId))) kept.push(ref);
+    }
+    return kept;
+  }
+
+  /**
+   * Replaces a group's old segments with the merged one, now that a durable manifest names it: ids
+   * move to their new rows, and rows deleted since the merge read them become its tombstones.
+   */
+  #swapIn({ old, memory, descriptor, origins }: BuiltSegment): void {
+    const segment = SealedSegment.fromFrozen(descriptor.seq, descriptor.id, this.#dirs.segments, memory);
+    segment.markSealed(descriptor);
+    const newRow = new Map<number, number>();
+    origins.forEach((origin, row) => {
+      newRow.set(rowRef(origin.seq, origin.row), row);
+    });
+    const oldSeqs = new Set(old.map((s) => s.seq));
+    const pending: Tombstone[] = [];
+    for (const tombstone of this.#pendingTombstones) {
+      if (!oldSeqs.has(tombstone.seq)) {
+        pending.push(tombstone);
+        continue;
+      }
+      const row = newRow.get(rowRef(tombstone.seq, tombstone.row));
+      if (row !== undefined && segment.tombstone(row)) pending.push({ seq: segment.seq, row });
+    }
+    this.#pendingTombstones = pending;
+    origins.forEach((origin, row) => {
+      const id = memory.id(row);
+      if (this.#ids.get(id) === rowRef(origin.seq, origin.row)) this.#ids.set(id, rowRef(segment.seq, row));
+    });
+    this.#tiering.unregister(old);
+    this.#sealed = [...this.#sealed.filter((s) => !old.includes(s)), segment].sort((a, b) => a.seq - b.seq);
+    for (const s of old) this.#bySeq.delete(s.seq);
+    this.#bySeq.set(segment.seq, segment);
+    this.#tiering.register(segment);
+  }
+
+  /** After the swap: the old manifest, the replaced segments' files and unneeded tombstone files go. */
+  async #removeReplaced(built: readonly BuiltSegment[], version: number): Promise<void> {
+    const files = [join(this.#dirs.manifest, versionFileName(version - 1))];
+    for (const { old } of built) {
+      for (const segment of old) {
+        const descriptor = segment.descriptor as SegmentDescriptor;
+        files.push(
+          join(this.#dirs.segments, descriptor.arrow.name),
+          join(this.#dirs.segments, descriptor.hnsw.name),
+        );
+      }
+    }
+    try {
+      await removeDurable(files, this.#dirs.segments);
+      const live = new Set(this.#manifest.tombstoneFiles.map((ref) => ref.name));
+      const stale = (await readdir(this.#dirs.tombstones)).filter((name) => !live.has(name));
+      await removeDurable(
+        stale.map((name) => join(this.#dirs.tombstones, name)),
+        this.#dirs.tombstones,
+      );
+      for (const { old } of built)
+        for (const segment of old) await this.#tiering.remote.forgetSegment(segment.id);
+    } catch (error) {
+      this.#ctx.warn({
+        code: 'CLEANUP_FAILED',
+        message: `After compaction (manifest ${version}), removing replaced files failed (removed on the next open): ${(error as Error).message}`,
+      });
+    }
   }
 
   /** Tombstones of rows in segments the new manifest names go into one file for it. */

@@ -178,6 +178,11 @@ export class CollectionTiering {
     this.#objectTier.tiers.release(segment);
   }
 
+  /** Releases segments acquired once each (a no-op for segments no longer registered). */
+  releaseAll(segments: Iterable<SealedSegment>): void {
+    for (const segment of segments) this.#objectTier.tiers.release(segment);
+  }
+
   forEachLoaded(
     segments: readonly SealedSegment[],
     reason: TierReason,
