@@ -116,6 +116,11 @@ export {
   type HnswParams,
   type Metric,
 } from './storage/collection-spec.ts';
+export {
+  COMPACTION_DEFAULTS,
+  type CompactionOptions,
+  type CompactionResult,
+} from './storage/compaction.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export { LIMITS } from './storage/limits.ts';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './storage/object-store/local.ts';
@@ -169,6 +174,8 @@ export {
   startS3rver,
 } from './storage/object-store/s3rver-process.ts';
 export type { TenantQuota } from './storage/quota.ts';
+export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
+export type { RemoteWalStats } from './storage/remote/remote-wal.ts';
 export {
   type CollectionInfo,
   openStore,
@@ -184,6 +191,21 @@ export {
 } from './storage/store-options.ts';
 export type { StoreWarning, StoreWarningCode } from './storage/store-warning.ts';
 export { Tenant } from './storage/tenant.ts';
+export type { TieringStats } from './storage/tiering/collection-tiering.ts';
+export type { StoreUploadsOptions, UploadsStats } from './storage/tiering/object-tier.ts';
+export type {
+  TierEvent,
+  TierEventListener,
+  TierReason,
+  TransitionKind,
+  TransitionStats,
+} from './storage/tiering/tier-accounting.ts';
+export type { SetTierResult, TierUsage } from './storage/tiering/tier-manager.ts';
+export {
+  type ResolvedTieringOptions,
+  TIERING_DEFAULTS,
+  type TierName,
+} from './storage/tiering/tiering-options.ts';
 export type { DocumentInput, JsonValue, Metadata } from './storage/validation.ts';
 export {
   BATCH_FORMAT_VERSION,
