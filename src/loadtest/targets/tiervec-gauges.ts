@@ -56,6 +56,9 @@ export function readGauges(
     add('background_jobs', background.counts.compactions + background.counts.tierCycles);
     add('background_errors', background.counts.errors);
   }
+  let warnings = 0;
+  for (const count of measurements.warnings.values()) warnings += count;
+  add('store_warnings', warnings);
   const rss = process.memoryUsage.rss();
   measurements.rssBytesMax = Math.max(measurements.rssBytesMax, rss);
   return gauges;

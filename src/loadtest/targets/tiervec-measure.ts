@@ -29,6 +29,9 @@ export class CallStats {
 
 export type Phase = 'before' | 'background';
 
+/** Store warnings printed per code; the rest are counted (the `store_warnings` gauge). */
+export const WARNINGS_SHOWN_PER_CODE = 3;
+
 export class TargetMeasurements {
   readonly tenants = new Map<string, CallStats>();
   readonly phases: Record<Phase, CallStats> = { before: new CallStats(), background: new CallStats() };
@@ -38,6 +41,15 @@ export class TargetMeasurements {
   missingReads = 0;
   /** Highest RSS seen by the gauges, in bytes. */
   rssBytesMax = 0;
+  /** Store warnings (failed publishes, cleanups, …) by code. */
+  readonly warnings = new Map<string, number>();
+
+  /** Counts a store warning; true for the first few of each code (the ones worth printing). */
+  warning(code: string): boolean {
+    const count = (this.warnings.get(code) ?? 0) + 1;
+    this.warnings.set(code, count);
+    return count <= WARNINGS_SHOWN_PER_CODE;
+  }
 
   tenant(name: string): CallStats {
     let stats = this.tenants.get(name);

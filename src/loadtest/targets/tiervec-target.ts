@@ -24,7 +24,7 @@ import { TiervecBackground } from './tiervec-background.ts';
 import { targetChecks } from './tiervec-checks.ts';
 import { readGauges } from './tiervec-gauges.ts';
 import { IdPool, WriteLedger } from './tiervec-ledger.ts';
-import { TargetMeasurements } from './tiervec-measure.ts';
+import { TargetMeasurements, WARNINGS_SHOWN_PER_CODE } from './tiervec-measure.ts';
 import { openTargetObjectStore, type TargetObjectStore } from './tiervec-object-store.ts';
 import {
   createOperations,
@@ -174,6 +174,10 @@ export class TiervecTarget implements LoadTarget {
     this.#objects?.heal();
     await this.#background?.settled();
     if (this.#ledger !== undefined && this.#store !== undefined && this.#storeOptions !== undefined) {
+      const startMs = performance.now();
+      this.#options.onEvent?.(
+        'verify: closing the store (accepted writes finish), reopening it, reading writes back',
+      );
       const reopened = await verifyAcknowledgedWrites({
         store: this.#store,
         storeOptions: this.#storeOptions,
@@ -184,6 +188,11 @@ export class TiervecTarget implements LoadTarget {
       });
       this.#store = reopened.store;
       this.#verification = reopened.verification;
+      const { checked, preloadSampled, lost } = reopened.verification;
+      const seconds = ((performance.now() - startMs) / 1000).toFixed(1);
+      this.#options.onEvent?.(
+        `verify: ${checked + preloadSampled} documents read back, ${lost} lost, in ${seconds} s`,
+      );
     }
     return targetChecks({
       limits: this.#scenario.criteria.limits,
@@ -229,6 +238,15 @@ export class TiervecTarget implements LoadTarget {
       dir: path.join(this.#dir as string, 'store'),
       objectStore: (this.#objects as TargetObjectStore).objectStore,
       durability: target.durability,
+      // Warnings go to the run's event lines and a gauge, not to process warnings mid-progress.
+      onWarning: (warning) => {
+        if (!this.measurements.warning(warning.code)) return;
+        const more =
+          this.measurements.warnings.get(warning.code) === WARNINGS_SHOWN_PER_CODE
+            ? ' (further ones counted in the store_warnings gauge)'
+            : '';
+        this.#options.onEvent?.(`store warning ${warning.code}: ${warning.message}${more}`);
+      },
     };
     if (target.segmentVectorsMax !== undefined) options.segmentVectorsMax = target.segmentVectorsMax;
     if (target.tiering !== undefined) options.tiering = definedOnly(target.tiering);
