@@ -8,6 +8,7 @@
  */
 
 import {
+  type Data,
   DataType,
   Field,
   FixedSizeList,
@@ -21,7 +22,6 @@ import {
   tableFromIPC,
   tableToIPC,
   Utf8,
-  vectorFromArray,
 } from 'apache-arrow';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { type BatchDocument, type BatchRecord, DIMENSION_MAX, toBatchRecord } from './batch-document.ts';
@@ -43,6 +43,24 @@ export interface DecodedDocument {
 export interface DecodedBatch extends BatchInfo {
   dimension: number;
   documents: DecodedDocument[];
+}
+
+/**
+ * One Utf8 column built directly from its bytes and offsets: every text written once into one
+ * buffer, rather than through an Arrow builder, which grows and copies its buffers as it goes.
+ * `Buffer#write` replaces a lone surrogate with U+FFFD, as TextEncoder does.
+ */
+function utf8Data(records: readonly BatchRecord[], text: (record: BatchRecord) => string): Data<Utf8> {
+  let sizeBytes = 0;
+  for (const record of records) sizeBytes += Buffer.byteLength(text(record), 'utf8');
+  const values = Buffer.allocUnsafeSlow(sizeBytes);
+  const valueOffsets = new Int32Array(records.length + 1);
+  let offset = 0;
+  records.forEach((record, row) => {
+    offset += values.write(text(record), offset, 'utf8');
+    valueOffsets[row + 1] = offset;
+  });
+  return makeData({ type: new Utf8(), length: records.length, nullCount: 0, valueOffsets, data: values });
 }
 
 /**
@@ -80,14 +98,8 @@ export function encodeBatchRecords(records: readonly BatchRecord[], info: BatchI
     ],
     schemaMetadata,
   );
-  const ids = vectorFromArray(
-    records.map((record) => record.id),
-    new Utf8(),
-  );
-  const metadata = vectorFromArray(
-    records.map((record) => record.metadataJson),
-    new Utf8(),
-  );
+  const ids = utf8Data(records, (record) => record.id);
+  const metadata = utf8Data(records, (record) => record.metadataJson);
   const values = makeData({ type: new Float32(), length: flat.length, data: flat });
   const vectors = makeData({ type: vectorType, length: records.length, nullCount: 0, child: values });
   const batch = new RecordBatch(
@@ -96,7 +108,7 @@ export function encodeBatchRecords(records: readonly BatchRecord[], info: BatchI
       type: new Struct(schema.fields),
       length: records.length,
       nullCount: 0,
-      children: [ids.data[0]!, vectors, metadata.data[0]!],
+      children: [ids, vectors, metadata],
     }),
   );
   return tableToIPC(new Table([batch]), 'file');

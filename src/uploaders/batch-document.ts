@@ -29,7 +29,15 @@ export const ID_BYTES_MAX = 256;
 export const METADATA_BYTES_MAX = 65_536;
 export const DIMENSION_MAX = 4_096;
 
-const encoder = new TextEncoder();
+/**
+ * The UTF-8 length of `text` without encoding it. A UTF-16 code unit never takes more than 3 bytes
+ * of UTF-8 (a surrogate pair, two units, takes 4; a lone surrogate becomes U+FFFD, 3), so text of at
+ * most `limitBytes / 3` units is within the limit and its exact length is not needed; the caller
+ * gets `text.length`, which is then a lower bound that is also within the limit.
+ */
+function utf8BytesUpTo(text: string, limitBytes: number): number {
+  return text.length * 3 <= limitBytes ? text.length : Buffer.byteLength(text, 'utf8');
+}
 
 function invalid(
   code: TierVecError['code'],
@@ -40,7 +48,7 @@ function invalid(
 }
 
 function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || encoder.encode(id).byteLength > ID_BYTES_MAX) {
+  if (typeof id !== 'string' || id.length === 0 || utf8BytesUpTo(id, ID_BYTES_MAX) > ID_BYTES_MAX) {
     throw invalid(
       ErrorCode.INVALID_ARGUMENT,
       `Expected document \`id\` to be a non-empty string of at most ${ID_BYTES_MAX} bytes, got ${describeValue(id)}`,
@@ -69,19 +77,29 @@ function checkVector(id: string, vector: unknown, dimension: number | undefined)
     );
   }
   const copy = new Float32Array(expected);
+  if (vector instanceof Float32Array) {
+    // Every element is already a float32: one block copy, then only the finiteness check.
+    copy.set(vector);
+    for (let i = 0; i < expected; i++) {
+      if (!Number.isFinite(copy[i] as number)) throw notFinite(id, vector[i], i);
+    }
+    return copy;
+  }
   for (let i = 0; i < expected; i++) {
     const value = (vector as ArrayLike<unknown>)[i];
     // Checked after the float32 conversion too: 1e39 is finite as a double and Infinity as a float32.
     copy[i] = typeof value === 'number' ? value : Number.NaN;
-    if (!Number.isFinite(copy[i])) {
-      throw invalid(
-        ErrorCode.INVALID_VECTOR,
-        `Expected the \`vector\` of document ${describeValue(id)} to hold finite float32 numbers, got ${describeValue(value)} at index ${i}`,
-        { id, index: i },
-      );
-    }
+    if (!Number.isFinite(copy[i] as number)) throw notFinite(id, value, i);
   }
   return copy;
+}
+
+function notFinite(id: string, value: unknown, index: number): TierVecError {
+  return invalid(
+    ErrorCode.INVALID_VECTOR,
+    `Expected the \`vector\` of document ${describeValue(id)} to hold finite float32 numbers, got ${describeValue(value)} at index ${index}`,
+    { id, index },
+  );
 }
 
 function checkMetadata(id: string, metadata: unknown): string {
@@ -103,7 +121,7 @@ function checkMetadata(id: string, metadata: unknown): string {
       { cause: error, details: { id } },
     );
   }
-  const sizeBytes = encoder.encode(json).byteLength;
+  const sizeBytes = utf8BytesUpTo(json, METADATA_BYTES_MAX);
   if (sizeBytes > METADATA_BYTES_MAX) {
     throw invalid(
       ErrorCode.METADATA_TOO_LARGE,

@@ -122,8 +122,10 @@ interface CollectionState {
   name: string;
   dimension: number | undefined;
   open: OpenBatch | undefined;
-  /** Assigns sequence numbers in seal order; each link waits for the previous one. */
+  /** Assigns sequence numbers in seal order when one must be waited for; each link waits for the previous one. */
   sequencer: Promise<void>;
+  /** Links of `sequencer` not yet ended; while any is, a new number waits its turn. */
+  seqTurns: number;
   nextSeq: number | undefined;
   inFlight: Set<Promise<BatchOutcome>>;
 }
@@ -162,6 +164,14 @@ function checkCollection(name: unknown): string {
     );
   }
   return name;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 function checkDimension(record: BatchRecord, dimension: number | undefined): void {
@@ -368,6 +378,7 @@ export class BatchUploader {
         dimension: undefined,
         open: undefined,
         sequencer: Promise.resolve(),
+        seqTurns: 0,
         nextSeq: undefined,
         inFlight: new Set(),
       };
@@ -402,10 +413,13 @@ export class BatchUploader {
     let key: string | undefined;
     let outcome: BatchOutcome;
     try {
-      const seq = await this.#nextSeq(state);
+      // No await before the upload when the number is known, so a free slot starts it in this turn.
+      const next = this.#nextSeq(state);
+      const seq = typeof next === 'number' ? next : await next;
       key = this.#objectKey(state.name, seq);
-      const body = encodeBatchRecords(batch.records, { collection: state.name, seq });
-      const result = await this.uploader.upload(key, body, { ifNoneMatch: '*', bypassQueueLimit: true });
+      // Encoded once the upload has its slot, so encoding overlaps the uploads already in flight.
+      const encode = () => encodeBatchRecords(batch.records, { collection: state.name, seq });
+      const result = await this.uploader.upload(key, encode, { ifNoneMatch: '*', bypassQueueLimit: true });
       outcome = this.#settleBatch(state.name, seq, docs, result);
       if (result.state === 'uploaded') {
         for (const waiter of batch.waiters)
@@ -464,25 +478,54 @@ export class BatchUploader {
     );
   }
 
-  /** The next sequence number of `state`, in seal order; found once per collection, again after a failure. */
-  #nextSeq(state: CollectionState): Promise<number> {
+  /**
+   * The next sequence number of `state`, in seal order: at once when it is known and no earlier
+   * batch waits for its own, else through the sequencer. Found once per collection, again after a
+   * failure to find it.
+   */
+  #nextSeq(state: CollectionState): number | Promise<number> {
+    if (state.seqTurns > 0) return this.#queueSeq(state, undefined);
+    if (state.nextSeq === undefined) {
+      let first: number | Promise<number>;
+      try {
+        first = this.#discoverFirstSeq(state.name);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (typeof first !== 'number') return this.#queueSeq(state, first);
+      state.nextSeq = first;
+    }
+    return state.nextSeq++;
+  }
+
+  #queueSeq(state: CollectionState, first: Promise<number> | undefined): Promise<number> {
+    state.seqTurns++;
     const turn = state.sequencer.then(async () => {
-      state.nextSeq ??= await this.#discoverFirstSeq(state.name);
+      state.nextSeq ??= await (first ?? this.#discoverFirstSeq(state.name));
       return state.nextSeq++;
     });
     // The next batch waits for this one's number, whether or not finding it failed.
     state.sequencer = turn.then(
-      () => undefined,
-      () => undefined,
+      () => {
+        state.seqTurns--;
+      },
+      () => {
+        state.seqTurns--;
+      },
     );
     return turn;
   }
 
-  async #discoverFirstSeq(collection: string): Promise<number> {
-    if (this.#firstSeq !== undefined) {
-      const first = await this.#firstSeq(collection);
-      return checkInteger('firstSeq()', first, 0, Number.MAX_SAFE_INTEGER);
-    }
+  /** The first sequence number of `collection`: from `firstSeq` (at once when it returns a number), else from the store. */
+  #discoverFirstSeq(collection: string): number | Promise<number> {
+    const firstSeq = this.#firstSeq;
+    if (firstSeq === undefined) return this.#listFirstSeq(collection);
+    const check = (first: unknown) => checkInteger('firstSeq()', first, 0, Number.MAX_SAFE_INTEGER);
+    const first = firstSeq(collection);
+    return isPromiseLike(first) ? Promise.resolve(first).then(check) : check(first);
+  }
+
+  async #listFirstSeq(collection: string): Promise<number> {
     const prefix = `${this.keyPrefix}${collection}/`;
     let next = 0;
     const consider = (key: string) => {

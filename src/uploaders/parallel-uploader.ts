@@ -82,6 +82,14 @@ export interface UploadOptions {
   bypassQueueLimit?: boolean;
 }
 
+/**
+ * The bytes of an upload, or a function that makes them. A function is called once, when the upload
+ * is granted its slot, so the work of making the bytes (the BatchUploader encodes a batch) runs
+ * while other uploads wait on the network instead of ahead of them; if it throws, the upload rejects
+ * with that error and nothing is sent. The bytes it returns are the ones retried and dead-lettered.
+ */
+export type UploadBody = Uint8Array | (() => Uint8Array);
+
 export type UploadResult =
   | { state: 'uploaded'; key: string; attempts: number }
   | { state: 'dead-lettered'; key: string; attempts: number; error: unknown; deadLetterId: string };
@@ -177,7 +185,7 @@ function checkOptions(options: unknown): ParallelUploaderOptions {
 }
 
 /** Checks an upload's key (the store checks its own rules too) and body. */
-function checkUpload(key: unknown, body: unknown): void {
+function checkUpload(key: unknown, body: unknown, bodyFunctionAllowed = false): void {
   if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key, 'utf8') > 1024) {
     throw new TierVecError(
       ErrorCode.INVALID_KEY,
@@ -185,7 +193,12 @@ function checkUpload(key: unknown, body: unknown): void {
       { details: { key } },
     );
   }
-  if (!(body instanceof Uint8Array)) throw invalidOption('body', 'a Uint8Array', body);
+  if (body instanceof Uint8Array || (bodyFunctionAllowed && typeof body === 'function')) return;
+  throw invalidOption(
+    'body',
+    bodyFunctionAllowed ? 'a Uint8Array or a function returning one' : 'a Uint8Array',
+    body,
+  );
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -255,11 +268,12 @@ export class ParallelUploader {
    * resolves `uploaded` or `dead-lettered`. Rejects with INVALID_KEY / INVALID_ARGUMENT for bad
    * input, RATE_LIMITED when the queue is full, CLOSED after `close()`, the signal's reason when
    * aborted, DEAD_LETTER_FULL (or the disk's error) when a failed upload cannot be kept. `body` is
-   * sent again on each retry: it must not change until the upload has ended.
+   * sent again on each retry: it must not change until the upload has ended. When `body` is a
+   * function (see UploadBody), it is called once the upload has its slot.
    */
-  upload(key: string, body: Uint8Array, options: UploadOptions = {}): Promise<UploadResult> {
+  upload(key: string, body: UploadBody, options: UploadOptions = {}): Promise<UploadResult> {
     try {
-      checkUpload(key, body);
+      checkUpload(key, body, true);
       this.#checkOpen();
     } catch (error) {
       return Promise.reject(error);
@@ -350,12 +364,17 @@ export class ParallelUploader {
     }
   }
 
-  async #upload(key: string, body: Uint8Array, options: UploadOptions): Promise<UploadResult> {
+  async #upload(key: string, source: UploadBody, options: UploadOptions): Promise<UploadResult> {
     const { signal } = options;
     let outcome: RetryOutcome<void>;
+    let body: Uint8Array;
     try {
-      const release = await this.#semaphore.acquire(signal, options.bypassQueueLimit !== true);
+      // A free slot is taken at once, so the first attempt starts in this turn of the event loop.
+      const release =
+        this.#semaphore.tryAcquire(signal) ??
+        (await this.#semaphore.acquire(signal, options.bypassQueueLimit !== true));
       try {
+        body = typeof source === 'function' ? source() : source;
         outcome = await this.#send(key, body, options);
       } finally {
         release();
@@ -470,38 +489,50 @@ export class ParallelUploader {
    * Runs `call` with a signal that aborts when the caller's does or when `attemptTimeoutMs` passes on
    * the clock; a timed-out call becomes a retryable RequestTimeout even if the store ignores signals.
    */
-  async #withTimeout<T>(
-    call: (signal: AbortSignal) => Promise<T>,
-    signal: AbortSignal | undefined,
-  ): Promise<T> {
+  #withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    let timer: TimerHandle | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = this.#clock.setTimeout(() => {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        this.#clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const timer: TimerHandle = this.#clock.setTimeout(() => {
         const reason = new AttemptTimeout(`the attempt timed out after ${this.attemptTimeoutMs} ms`);
         controller.abort(reason);
-        reject(reason);
+        if (settle()) reject(this.#attemptError(reason, controller.signal, signal));
       }, this.attemptTimeoutMs);
-    });
-    const running = call(controller.signal);
-    // The loser of the race below must not become an unhandled rejection.
-    running.catch(() => undefined);
-    timedOut.catch(() => undefined);
-    try {
-      return await Promise.race([running, timedOut]);
-    } catch (error) {
-      if (signal?.aborted) throw abortError(signal, 'object-store request');
-      const reason: unknown = controller.signal.reason;
-      if (reason instanceof AttemptTimeout) {
-        throw new ObjectStoreError('RequestTimeout', reason.message, { cause: error });
+      let running: Promise<T>;
+      try {
+        running = call(controller.signal);
+      } catch (error) {
+        running = Promise.reject(error);
       }
-      throw error;
-    } finally {
-      if (timer !== undefined) this.#clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      // The call ending after the timer (it ignored the signal) settles nothing: its result is dropped.
+      running.then(
+        (value) => {
+          if (settle()) resolve(value);
+        },
+        (error: unknown) => {
+          if (settle()) reject(this.#attemptError(error, controller.signal, signal));
+        },
+      );
+    });
+  }
+
+  /** What a failed attempt rejects with: the caller's abort, a RequestTimeout, or the store's error. */
+  #attemptError(error: unknown, attemptSignal: AbortSignal, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return abortError(signal, 'object-store request');
+    const reason: unknown = attemptSignal.reason;
+    if (reason instanceof AttemptTimeout) {
+      return new ObjectStoreError('RequestTimeout', reason.message, { cause: error });
     }
+    return error;
   }
 
   async #replayAll(signal: AbortSignal | undefined): Promise<ReplayOutcome[]> {

@@ -130,7 +130,8 @@ export class RetryPolicy {
     options: RetryRunOptions,
   ): Promise<RetryOutcome<T>> {
     const { signal } = options;
-    const nextDelayMs = backoffDelays(this.options, this.#rng.fork(options.label));
+    // Made at the first retry: most uploads succeed at once, and the fork reads no shared state.
+    let nextDelayMs: (() => number) | undefined;
     for (let attemptNo = 1; ; attemptNo++) {
       if (signal?.aborted) throw abortError(signal, `upload of ${describeValue(options.label)}`);
       let error: unknown;
@@ -144,6 +145,7 @@ export class RetryPolicy {
       if (!retryable || attemptNo >= this.options.attemptsMax) {
         return { state: 'failed', error, attempts: attemptNo, retryable };
       }
+      nextDelayMs ??= backoffDelays(this.options, this.#rng.fork(options.label));
       const delayMs = nextDelayMs();
       options.onRetry?.({ label: options.label, attempt: attemptNo, error, delayMs });
       await this.#clock.sleep(delayMs, signal);

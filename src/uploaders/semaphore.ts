@@ -40,6 +40,17 @@ export class Semaphore {
   }
 
   /**
+   * A permit now, without waiting, or undefined when none is free (or `signal` is aborted): the
+   * caller then queues with `acquire`. A free permit means nobody waits, since a released permit
+   * passes straight to the oldest waiter, so taking it never jumps the queue.
+   */
+  tryAcquire(signal?: AbortSignal): ReleasePermit | undefined {
+    if (signal?.aborted || this.#inUse >= this.permitsMax) return undefined;
+    this.#inUse++;
+    return this.#releaser();
+  }
+
+  /**
    * Resolves with a release function once a permit is free, in arrival order. Rejects with
    * RATE_LIMITED when `queuedMax` callers already wait (unless the caller bounds itself and passes
    * `countsTowardQueueLimit = false`), and with the signal's reason when aborted while waiting (the
