@@ -17,6 +17,7 @@ import {
   type TargetSpec,
   type TenantSpec,
   type TieringSpec,
+  type UploadsSpec,
 } from './scenario-types.ts';
 import type { TableReader } from './table-reader.ts';
 
@@ -35,6 +36,7 @@ export function readTarget(table: TableReader | undefined): TargetSpec {
     shortTiering: readTiering(table?.table('short_tiering')),
     mockS3: readMockS3(table?.table('mock_s3')),
     s3: readS3(table?.table('s3')),
+    uploads: readUploads(table?.table('uploads')),
     faults: (table?.tables('fault') ?? []).map(readFault),
     tenants: readTenants(table),
     background: readBackground(table?.table('background')),
@@ -112,6 +114,21 @@ function readErrorCode(table: TableReader, fallback: string): string {
     );
   }
   return code;
+}
+
+function readUploads(table: TableReader | undefined): UploadsSpec {
+  const count = { integer: true, min: 1, max: 1_000_000 } as const;
+  const ms = { min: 0, max: 3_600_000 } as const;
+  const spec: UploadsSpec = {
+    concurrencyMax: table?.number('concurrency_max', count, undefined),
+    attemptsMax: table?.number('attempts_max', { integer: true, min: 1, max: 100 }, undefined),
+    delayMsBase: table?.number('delay_ms_base', ms, undefined),
+    delayMsMax: table?.number('delay_ms_max', ms, undefined),
+    breakerFailuresMax: table?.number('breaker_failures_max', count, undefined),
+    breakerCooldownMs: table?.number('breaker_cooldown_ms', { min: 0, max: 86_400_000 }, undefined),
+  };
+  table?.done();
+  return spec;
 }
 
 function readFault(table: TableReader): FaultSpec {

@@ -170,6 +170,16 @@ export interface BackgroundSpec {
   tierCycleEveryPct: number | undefined;
 }
 
+/** The store's uploader (retries, circuit breaker, concurrency); absent fields keep the store's defaults. */
+export interface UploadsSpec {
+  concurrencyMax: number | undefined;
+  attemptsMax: number | undefined;
+  delayMsBase: number | undefined;
+  delayMsMax: number | undefined;
+  breakerFailuresMax: number | undefined;
+  breakerCooldownMs: number | undefined;
+}
+
 export type ObjectStoreKind = 'mock' | 'local' | 's3rver' | 's3';
 export const OBJECT_STORE_KINDS: readonly ObjectStoreKind[] = Object.freeze([
   'mock',
@@ -188,6 +198,7 @@ export interface TargetSpec {
   shortTiering: TieringSpec | undefined;
   mockS3: MockS3Spec;
   s3: S3Spec;
+  uploads: UploadsSpec;
   faults: FaultSpec[];
   tenants: TenantSpec[];
   background: BackgroundSpec | undefined;

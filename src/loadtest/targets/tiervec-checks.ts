@@ -36,7 +36,7 @@ const MEASURES: Record<TargetCriterionKey, { kind: 'max' | 'min'; measure: Measu
         : {
             actual: v.lost,
             description:
-              `acknowledged writes lost after reopening the store (${v.checked} written ids and ` +
+              `acknowledged writes lost after reopening the store from its ${v.reopenedFrom} (${v.checked} written ids and ` +
               `${v.preloadSampled} preloaded read back, ${v.uncertain} with a failed last write left out` +
               `${v.examples.length > 0 ? `; e.g. ${v.examples.join('; ')}` : ''})`,
           },

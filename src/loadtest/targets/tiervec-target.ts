@@ -250,6 +250,8 @@ export class TiervecTarget implements LoadTarget {
     };
     if (target.segmentVectorsMax !== undefined) options.segmentVectorsMax = target.segmentVectorsMax;
     if (target.tiering !== undefined) options.tiering = definedOnly(target.tiering);
+    const uploads = storeUploads(target.uploads);
+    if (uploads !== undefined) options.uploads = uploads;
     const quotas = target.tenants.filter((t) => t.vectorsMax !== undefined || t.bytesMax !== undefined);
     if (quotas.length > 0) {
       options.tenants = Object.fromEntries(
@@ -349,6 +351,21 @@ export class TiervecTarget implements LoadTarget {
       vectorsPerS: durationS > 0 ? Math.round(done / durationS) : 0,
     };
   }
+}
+
+/** The scenario's `[target.uploads]` as the store's `uploads` option; undefined when it sets nothing. */
+function storeUploads(spec: ResolvedScenario['target']['uploads']): StoreOptions['uploads'] {
+  const retry = definedOnly({
+    attemptsMax: spec.attemptsMax,
+    delayMsBase: spec.delayMsBase,
+    delayMsMax: spec.delayMsMax,
+  });
+  const breaker = definedOnly({ failuresMax: spec.breakerFailuresMax, cooldownMs: spec.breakerCooldownMs });
+  const uploads: NonNullable<StoreOptions['uploads']> = {};
+  if (spec.concurrencyMax !== undefined) uploads.concurrencyMax = spec.concurrencyMax;
+  if (Object.keys(retry).length > 0) uploads.retry = retry;
+  if (Object.keys(breaker).length > 0) uploads.circuitBreaker = breaker;
+  return Object.keys(uploads).length > 0 ? uploads : undefined;
 }
 
 /** A copy without the keys whose value is undefined (store options reject explicit undefined). */

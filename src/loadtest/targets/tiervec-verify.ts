@@ -1,6 +1,8 @@
 /**
  * The check that no acknowledged write was lost. After the load, the store is closed (letting
- * accepted writes finish) and opened again from its directory and object store, as after a restart;
+ * accepted writes finish) and opened again from its directory and object store, as after a restart
+ * (with object-store durability: on an empty directory, from the object store alone, as after the
+ * loss of the disk);
  * then every id written during the run is read back and compared with its last acknowledged state
  * (present at that version with that vector, or absent), and so is an even sample of the preloaded
  * documents nobody touched. Ids whose last write failed without a clear outcome are left out and
@@ -21,6 +23,8 @@ const EXAMPLES_MAX = 5;
 const SIMILARITY_MIN = 0.9999;
 
 export interface WriteVerification {
+  /** What the store was reopened from: its own directory, or (object-store durability) the object store alone. */
+  reopenedFrom: 'local directory' | 'object store';
   /** Ids written during the run, read back. */
   checked: number;
   /** Untouched preloaded documents read back. */
@@ -45,13 +49,20 @@ export async function verifyAcknowledgedWrites(
   options: VerifyOptions,
 ): Promise<{ store: Store; verification: WriteVerification }> {
   await options.store.close();
-  const store = await openStore(options.storeOptions);
+  // With object-store durability an acknowledged write must survive the loss of the local disk, so
+  // the store is opened again on an empty directory, from the object store alone.
+  const fromObjectStore = options.storeOptions.durability === 'object-store';
+  const storeOptions = fromObjectStore
+    ? { ...options.storeOptions, dir: `${options.storeOptions.dir}-from-object-store` }
+    : options.storeOptions;
+  const store = await openStore(storeOptions);
   const byName = new Map<string, TenantRuntime>();
   for (const tenant of options.tenants) {
     tenant.collection = store.collection(options.collection, { tenant: tenant.name });
     byName.set(tenant.name, tenant);
   }
   const verification: WriteVerification = {
+    reopenedFrom: fromObjectStore ? 'object store' : 'local directory',
     checked: 0,
     preloadSampled: 0,
     lost: 0,

@@ -264,6 +264,19 @@ describe('resolveScenario', () => {
     });
   });
 
+  it('reads the uploader settings a scenario gives the store', async () => {
+    const failures = await loadScenario('failure_injection');
+    expect(failures.target.uploads).toEqual({
+      concurrencyMax: undefined,
+      attemptsMax: 4,
+      delayMsBase: undefined,
+      delayMsMax: undefined,
+      breakerFailuresMax: undefined,
+      breakerCooldownMs: 2000,
+    });
+    expect(failures.target.durability).toBe('object-store');
+  });
+
   it('places random partitions by the seed: same seed, same windows', async () => {
     const a = await loadScenario('chaos', { mode: 'full' });
     const b = await loadScenario('chaos', { mode: 'full' });
