@@ -173,6 +173,8 @@ export interface CollectionStats {
   transitions: TransitionStats;
   /** Pinning, failed promotions, publishing to the object store, and the store's uploader. */
   tiering: TieringStats;
+  /** The store's uploader (shared by every collection): queue, in flight, dead letters, breaker. */
+  uploads: TieringStats['uploads'];
 }
 
 /** Lifecycle hooks for the store only (not exported from the package). */
@@ -1158,6 +1160,7 @@ export class Collection {
       seals: { ...this.#sealCounts, queued: this.#sealQueue.length },
       transitions: this.#tiering.transitions(),
       tiering: this.#tiering.stats(),
+      uploads: this.#tiering.stats().uploads,
     };
   }
 

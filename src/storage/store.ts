@@ -37,6 +37,7 @@ import { initialManifest } from './manifest.ts';
 import { LocalObjectStore } from './object-store/local.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
 import {
+  deleteRemoteCollection,
   downloadTombstoneFiles,
   findRemoteCollections,
   localManifestOf,
@@ -354,7 +355,25 @@ export class Store {
       await writeCatalog(this.#options.dir, catalog);
       this.#catalog = catalog;
       await rm(this.#collectionDir(tenant, name), { recursive: true, force: true });
+      await this.#dropRemote(tenant, name);
     });
+  }
+
+  /** Removes a dropped collection from the object store, so no new machine opens it again. */
+  async #dropRemote(tenant: string, name: string): Promise<void> {
+    const { objectStore, uploader } = this.#objectTier;
+    try {
+      const failed = await deleteRemoteCollection(objectStore, uploader, tenant, name);
+      if (failed.length === 0) return;
+      throw new Error(`${failed.length} object(s) could not be deleted (${failed[0]}, …)`);
+    } catch (error) {
+      this.#warn({
+        code: 'CLEANUP_FAILED',
+        message: `Collection ${describeValue(name)} was dropped, but deleting it from the object store failed: ${(error as Error).message}. A store opened on an empty directory may find it there`,
+        tenant,
+        collection: name,
+      });
+    }
   }
 
   /** A handle that sees and touches only this tenant's collections. */

@@ -22,13 +22,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import { crc32 } from '../crc32.ts';
-import { readFileIfExists, writeFileDurable } from '../durable-file.ts';
+import { readFileIfExists, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
 import type { Manifest } from '../manifest.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import { isObjectStoreError } from '../object-store/object-store-error.ts';
@@ -453,9 +453,14 @@ export class CollectionRemote {
 
   /**
    * Downloads a cold segment's two files into `segments/`, checked against the descriptor; on any
-   * failure nothing of it is left on disk. Resolves with the bytes downloaded.
+   * failure nothing of it is left on disk. Resolves with the bytes downloaded and the Arrow file's
+   * bytes (so loading need not read them back). The files are a cache of the object store, written
+   * atomically but not fsynced: after a crash a damaged one fails its check and is downloaded again.
    */
-  async download(descriptor: SegmentDescriptor, signal?: AbortSignal): Promise<number> {
+  async download(
+    descriptor: SegmentDescriptor,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: number; arrow: Uint8Array }> {
     const dir = join(this.#options.dir, 'segments');
     const refs: [FileRef, 'arrow' | 'hnsw'][] = [
       [descriptor.arrow, 'arrow'],
@@ -480,13 +485,13 @@ export class CollectionRemote {
           return body;
         }),
       );
-      for (let i = 0; i < refs.length; i++) {
-        await writeFileDurable(join(dir, (refs[i] as [FileRef, string])[0].name), bodies[i] as Uint8Array);
-      }
+      await Promise.all(
+        refs.map(([ref], i) => writeFileAtomic(join(dir, ref.name), bodies[i] as Uint8Array)),
+      );
       const bytes = bodies.reduce((sum, body) => sum + body.byteLength, 0);
       this.#stats.downloads++;
       this.#stats.bytesDownloaded += bytes;
-      return bytes;
+      return { bytes, arrow: bodies[0] as Uint8Array };
     } catch (error) {
       await Promise.all(refs.map(([ref]) => rm(join(dir, ref.name), { force: true })));
       throw error;
@@ -528,6 +533,13 @@ export class CollectionRemote {
       throw objectStoreFailure(what, error);
     }
   }
+}
+
+/** Temporary file, then rename: a reader never sees a partial file (no fsync: see `download`). */
+async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}${TEMP_SUFFIX}`;
+  await writeFile(temp, bytes);
+  await rename(temp, path);
 }
 
 async function readVerified(dir: string, ref: FileRef): Promise<Uint8Array> {

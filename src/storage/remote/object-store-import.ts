@@ -91,3 +91,34 @@ async function request<T>(
     throw objectStoreFailure(what, error);
   }
 }
+
+/**
+ * Deletes a dropped collection from the object store: its manifests first (from then on no store
+ * opens it), then every other object under its prefix. Resolves with the keys it could not delete.
+ */
+export async function deleteRemoteCollection(
+  objectStore: ObjectStore,
+  uploader: ParallelUploader,
+  tenant: string,
+  collection: string,
+): Promise<string[]> {
+  const layout = new RemoteLayout(tenant, collection);
+  const keys = await request(uploader, `Listing ${layout.prefix}`, async (signal) => {
+    const found: string[] = [];
+    for await (const key of objectStore.list(layout.prefix, { signal })) found.push(key);
+    return found;
+  });
+  const manifests = keys.filter((key) => layout.manifestVersionOf(key) !== undefined);
+  const rest = keys.filter((key) => layout.manifestVersionOf(key) === undefined);
+  const failed: string[] = [];
+  for (const batch of [manifests, rest]) {
+    const results = await Promise.allSettled(
+      batch.map((key) => uploader.request(`delete ${key}`, (signal) => objectStore.delete(key, { signal }))),
+    );
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') failed.push(batch[i] as string);
+    });
+    if (failed.length > 0) break;
+  }
+  return failed;
+}

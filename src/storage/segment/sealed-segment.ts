@@ -11,7 +11,7 @@
  * never writes its own files after sealing.
  */
 
-import { readSegmentFiles, type SegmentDescriptor } from './segment-file.ts';
+import { readSegmentFiles, type SegmentDescriptor, type VerifiedSegmentFiles } from './segment-file.ts';
 import type { SegmentBytes, SegmentMemory } from './segment-memory.ts';
 
 export type SealedState = 'sealing' | 'sealed';
@@ -153,20 +153,23 @@ export class SealedSegment {
     return this.#memory;
   }
 
-  /** The in-memory form, reading the files when the segment is not loaded. */
-  load(): Promise<SegmentMemory> {
+  /**
+   * The in-memory form, reading the files when the segment is not loaded (`verified`: the files were
+   * just downloaded and checked, and the Arrow file's bytes are at hand).
+   */
+  load(verified?: VerifiedSegmentFiles): Promise<SegmentMemory> {
     if (this.#memory !== undefined) return Promise.resolve(this.#memory);
-    this.#loading ??= this.#readFiles().finally(() => {
+    this.#loading ??= this.#readFiles(verified).finally(() => {
       this.#loading = undefined;
     });
     return this.#loading;
   }
 
-  async #readFiles(): Promise<SegmentMemory> {
+  async #readFiles(verified: VerifiedSegmentFiles | undefined): Promise<SegmentMemory> {
     const descriptor = this.#descriptor;
     if (descriptor === undefined) throw new Error(`SealedSegment ${this.id}: no descriptor to load from`);
     if (!this.#local) throw new Error(`SealedSegment ${this.id}: cold; download its files before loading`);
-    const memory = await readSegmentFiles(this.dir, descriptor);
+    const memory = await readSegmentFiles(this.dir, descriptor, verified);
     // Tombstones made while unloaded live in the resident flags; replay them onto the fresh copy.
     for (const row of this.#tombstones) memory.markDeleted(row);
     const resident = memory.residentState();

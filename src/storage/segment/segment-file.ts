@@ -204,9 +204,30 @@ async function readChecked(dir: string, ref: FileRef): Promise<Buffer> {
   return bytes;
 }
 
-/** Reads and verifies a sealed segment's files and builds its in-memory form (no tombstones applied). */
-export async function readSegmentFiles(dir: string, descriptor: SegmentDescriptor): Promise<SegmentMemory> {
-  const arrowBytes = await readChecked(dir, descriptor.arrow);
+/**
+ * A segment's files just downloaded and checked against the descriptor's sizes and CRC-32s: the
+ * Arrow file's bytes are still in memory, and the index file on disk is the checked bytes.
+ */
+export interface VerifiedSegmentFiles {
+  readonly arrow: Uint8Array;
+}
+
+/**
+ * Reads and verifies a sealed segment's files and builds its in-memory form (no tombstones applied).
+ * The index file is checked before hnswlib reads it (native code must never parse unchecked bytes),
+ * and hnswlib reads it on its own thread while the Arrow file is decoded here. `verified` skips what
+ * a download already did: reading the Arrow file back and checking both files again.
+ */
+export async function readSegmentFiles(
+  dir: string,
+  descriptor: SegmentDescriptor,
+  verified?: VerifiedSegmentFiles,
+): Promise<SegmentMemory> {
+  if (verified === undefined) await readChecked(dir, descriptor.hnsw);
+  const indexRead = HnswIndex.read(join(dir, descriptor.hnsw.name), descriptor.metric, descriptor.dimension);
+  // Awaited below; a failure of the Arrow side first must not leave it unhandled.
+  indexRead.catch(() => undefined);
+  const arrowBytes = verified?.arrow ?? (await readChecked(dir, descriptor.arrow));
   const { info, columns } = decodeSegmentArrow(arrowBytes, descriptor.arrow.name);
   if (
     info.id !== descriptor.id ||
@@ -215,12 +236,7 @@ export async function readSegmentFiles(dir: string, descriptor: SegmentDescripto
   ) {
     throw corrupt(`${descriptor.arrow.name} describes a different segment than the manifest`);
   }
-  await readChecked(dir, descriptor.hnsw);
-  const index = await HnswIndex.read(
-    join(dir, descriptor.hnsw.name),
-    descriptor.metric,
-    descriptor.dimension,
-  );
+  const index = await indexRead;
   if (index.count !== descriptor.rows) {
     throw corrupt(`${descriptor.hnsw.name} holds ${index.count} rows; expected ${descriptor.rows}`);
   }

@@ -24,6 +24,7 @@ import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { CollectionRemote } from '../remote/collection-remote.ts';
 import type { SealedSegment } from '../segment/sealed-segment.ts';
+import type { VerifiedSegmentFiles } from '../segment/segment-file.ts';
 import type { SegmentMemory } from '../segment/segment-memory.ts';
 import type { TierAccounting, TierReason } from './tier-accounting.ts';
 import type { ResolvedTieringOptions, TierName } from './tiering-options.ts';
@@ -268,9 +269,9 @@ export class TierManager {
     const startedMs = this.#clock.now();
     const from = segment.tier;
     try {
-      if (segment.tier === 'cold') await this.#runDownload(entry, reason);
+      const downloaded = segment.tier === 'cold' ? await this.#runDownload(entry, reason) : undefined;
       const loadStartedMs = this.#clock.now();
-      const memory = await segment.load();
+      const memory = await segment.load(downloaded);
       const nowMs = this.#clock.now();
       owner.accounting.transition(
         segment.id,
@@ -301,16 +302,17 @@ export class TierManager {
     });
   }
 
-  async #runDownload(entry: Entry, reason: TierReason): Promise<void> {
+  async #runDownload(entry: Entry, reason: TierReason): Promise<VerifiedSegmentFiles> {
     const { segment, owner } = entry;
     const descriptor = segment.descriptor;
     if (descriptor === undefined)
       throw new Error(`TierManager: cold segment ${segment.id} has no descriptor`);
     const startedMs = this.#clock.now();
-    const bytes = await owner.remote.download(descriptor);
+    const { bytes, arrow } = await owner.remote.download(descriptor);
     segment.markLocal();
     const nowMs = this.#clock.now();
     owner.accounting.transition(segment.id, 'cold', 'warm', reason, bytes, nowMs - startedMs, nowMs);
+    return { arrow };
   }
 
   // ---------------------------------------------------------------- demotion

@@ -70,6 +70,20 @@ describe('Opening a store from the object store', () => {
     await again.store.close();
   });
 
+  it('deletes a dropped collection from the object store, so a new machine does not open it again', async () => {
+    const first = await stores.open();
+    await first.docs.insert(range(0, 20));
+    await first.docs.flush();
+    await first.docs.publish();
+    expect(first.mock.keys().length).toBeGreaterThan(4);
+    await first.store.dropCollection('docs');
+    expect(first.mock.keys().filter((key) => key.startsWith('tenants/default/collections/docs/'))).toEqual([]);
+    await first.store.close();
+    const other = await stores.open({ objectStore: first.mock, clock: first.clock, create: 'skip' });
+    expect(await other.store.listCollections()).toEqual([]);
+    await other.store.close();
+  });
+
   it('refuses to open an empty dir while the object store cannot be listed, with OBJECT_STORE', async () => {
     const first = await stores.open();
     await first.store.close();
