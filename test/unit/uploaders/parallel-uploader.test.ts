@@ -416,3 +416,90 @@ describe('ParallelUploader.close', () => {
     expect([...store.objects.keys()].sort()).toEqual(['pending', 'slow']);
   });
 });
+
+describe('ParallelUploader with a body function', () => {
+  it('calls the function once, only when the upload is granted its slot', async () => {
+    const store = new FakeObjectStore();
+    const gate = deferred();
+    store.behaviour = (key) => (key === 'first' ? { until: gate.promise } : 'ok');
+    const { uploader } = make(store, { concurrencyMax: 1 });
+    const calls: string[] = [];
+    const first = uploader.upload('first', () => {
+      calls.push('first');
+      return body(1);
+    });
+    const second = uploader.upload('second', () => {
+      calls.push('second');
+      return body(2);
+    });
+    await yieldToEventLoop();
+    expect(calls).toEqual(['first']);
+    gate.resolve();
+    expect(await first).toMatchObject({ state: 'uploaded', key: 'first' });
+    expect(await second).toMatchObject({ state: 'uploaded', key: 'second' });
+    expect(calls).toEqual(['first', 'second']);
+    expect(store.objects.get('second')).toEqual(body(2));
+  });
+
+  it('sends the same bytes on every retry without calling the function again', async () => {
+    const store = new FakeObjectStore();
+    store.behaviour = (_key, attempt) => (attempt <= 2 ? { fail: 'SlowDown' } : 'ok');
+    const { uploader, clock } = make(store);
+    let calls = 0;
+    const result = uploader.upload('k', () => {
+      calls++;
+      return body(calls);
+    });
+    await clock.runAll();
+    expect(await result).toMatchObject({ state: 'uploaded', attempts: 3 });
+    expect(calls).toBe(1);
+    expect(store.puts.map((put) => put.key)).toEqual(['k', 'k', 'k']);
+    expect(store.objects.get('k')).toEqual(body(1));
+  });
+
+  it('rejects with the error the function threw, counts it as failed and puts nothing', async () => {
+    const store = new FakeObjectStore();
+    const { uploader } = make(store);
+    const thrown = new Error('encoding failed');
+    const error = await errorOf(() =>
+      uploader.upload('k', () => {
+        throw thrown;
+      }),
+    );
+    expect(error).toBe(thrown);
+    expect(uploader.stats().failed).toBe(1);
+    expect(store.puts).toEqual([]);
+  });
+
+  it('never calls the function of a queued upload whose signal aborts before it gets a slot', async () => {
+    const store = new FakeObjectStore();
+    const gate = deferred();
+    store.behaviour = () => ({ until: gate.promise });
+    const { uploader } = make(store, { concurrencyMax: 1 });
+    const running = uploader.upload('running', body(1));
+    const controller = new AbortController();
+    let called = false;
+    const queued = uploader.upload(
+      'queued',
+      () => {
+        called = true;
+        return body(2);
+      },
+      { signal: controller.signal },
+    );
+    await yieldToEventLoop();
+    controller.abort();
+    expect(await errorOf(() => queued)).toBe(controller.signal.reason);
+    gate.resolve();
+    await running;
+    expect(called).toBe(false);
+    expect(store.puts.map((put) => put.key)).toEqual(['running']);
+  });
+
+  it('rejects a body that is neither bytes nor a function with INVALID_ARGUMENT', async () => {
+    const store = new FakeObjectStore();
+    const { uploader } = make(store);
+    const error = await errorOf(() => uploader.upload('k', 'text' as unknown as Uint8Array));
+    expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT)).toBe(true);
+  });
+});

@@ -65,3 +65,34 @@ describe('Semaphore', () => {
     expect(semaphore.inUse).toBe(0);
   });
 });
+
+describe('Semaphore.tryAcquire', () => {
+  it('takes a free permit at once and returns undefined when none is free', () => {
+    const semaphore = new Semaphore(1, 10);
+    const release = semaphore.tryAcquire();
+    expect(release).toBeTypeOf('function');
+    expect(semaphore.inUse).toBe(1);
+    expect(semaphore.tryAcquire()).toBeUndefined();
+    expect(semaphore.inUse).toBe(1);
+    release?.();
+    expect(semaphore.inUse).toBe(0);
+  });
+
+  it('returns undefined for an aborted signal and takes nothing', () => {
+    const semaphore = new Semaphore(2, 10);
+    const controller = new AbortController();
+    controller.abort();
+    expect(semaphore.tryAcquire(controller.signal)).toBeUndefined();
+    expect(semaphore.inUse).toBe(0);
+  });
+
+  it('never jumps the queue: a permit released to a waiter is not free for tryAcquire', async () => {
+    const semaphore = new Semaphore(1, 10);
+    const first = semaphore.tryAcquire();
+    const waiter = semaphore.acquire();
+    first?.();
+    expect(semaphore.tryAcquire()).toBeUndefined();
+    (await waiter)();
+    expect(semaphore.inUse).toBe(0);
+  });
+});
