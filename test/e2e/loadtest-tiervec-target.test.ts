@@ -167,7 +167,8 @@ describe('tiervec target', () => {
       expect(sealed().every((segment) => segment.tier === 'warm')).toBe(true);
       await target.operations.tier?.(context('a', 'tier', 1));
       expect(sealed().every((segment) => segment.tier === 'hot')).toBe(true);
-      expect(target.collections().get('beta')?.stats().segments.every((segment) => segment.tier === 'hot')).toBe(true);
+      const beta = target.collections().get('beta')?.stats();
+      expect(beta?.segments.every((segment) => segment.tier === 'hot')).toBe(true);
       expect(target.gauges().tier_transitions).toBeGreaterThanOrEqual(2 * sealed().length);
     } finally {
       await target.teardown();
