@@ -7,7 +7,9 @@ import { ErrorCode } from '../../src/errors.ts';
 import type { OperationContext } from '../../src/loadtest/load-target.ts';
 import { runScenario } from '../../src/loadtest/scenario/run-scenario.ts';
 import { loadScenario, type ResolvedScenario } from '../../src/loadtest/scenario.ts';
+import { IdPool, WriteLedger } from '../../src/loadtest/targets/tiervec-ledger.ts';
 import { TiervecTarget } from '../../src/loadtest/targets/tiervec-target.ts';
+import { splitByWeight } from '../../src/loadtest/targets/tiervec-workload.ts';
 import { Rng } from '../../src/random.ts';
 
 const TENANTS = `name = "tenants"
@@ -191,5 +193,49 @@ describe('tiervec target', () => {
     expect(report.target.info).toMatchObject({
       objectStore: expect.stringContaining('partition ServiceUnavailable at 1.0 s for 0.4 s'),
     });
+  });
+});
+
+describe("the target's bookkeeping", () => {
+  it('IdPool: a taken id is out of play until given back, and picks stay within the live ids', () => {
+    const pool = new IdPool();
+    for (const id of ['a', 'b', 'c', 'd']) pool.add(id);
+    const rng = new Rng(7);
+    const taken = pool.take(rng) as string;
+    expect(pool.size).toBe(3);
+    expect(pool.has(taken)).toBe(false);
+    for (let i = 0; i < 50; i++) expect(pool.peek(rng)).not.toBe(taken);
+    pool.add(taken);
+    pool.add(taken);
+    expect(pool.size).toBe(4);
+    pool.remove('a');
+    pool.remove('a');
+    expect(pool.size).toBe(3);
+    const drained = new Set<string>();
+    for (let id = pool.take(rng); id !== undefined; id = pool.take(rng)) drained.add(id);
+    expect([...drained].sort()).toEqual(['b', 'c', 'd']);
+    expect(pool.peek(rng)).toBeUndefined();
+  });
+
+  it('WriteLedger: the last acknowledged state wins, and a failed write leaves the id out of the check', () => {
+    const ledger = new WriteLedger();
+    ledger.acknowledgedWrite('x', 0);
+    ledger.acknowledgedWrite('x', 3);
+    ledger.acknowledgedDelete('y');
+    ledger.acknowledgedWrite('z', 1);
+    ledger.failedWrite('z');
+    ledger.acknowledgedWrite('z', 2);
+    expect(ledger.expected('x')).toEqual({ state: 'present', version: 3 });
+    expect(ledger.expected('y')).toEqual({ state: 'absent' });
+    expect(ledger.expected('z')).toEqual({ state: 'uncertain' });
+    expect([...ledger.checkable()].map(([id]) => id)).toEqual(['x', 'y']);
+    expect(ledger.summary()).toEqual({ checkable: 2, uncertain: 1 });
+  });
+
+  it('splitByWeight: shares add up exactly and follow the weights', () => {
+    expect(splitByWeight(10, [1, 1, 1])).toEqual([4, 3, 3]);
+    expect(splitByWeight(3000, [1, 1, 1, 1])).toEqual([750, 750, 750, 750]);
+    expect(splitByWeight(7, [0, 2, 5])).toEqual([0, 2, 5]);
+    expect(splitByWeight(5, [0, 0])).toEqual([5, 0]);
   });
 });
