@@ -453,14 +453,16 @@ export class CollectionRemote {
 
   /**
    * Downloads a cold segment's two files into `segments/`, checked against the descriptor; on any
-   * failure nothing of it is left on disk. Resolves with the bytes downloaded and the Arrow file's
-   * bytes (so loading need not read them back). The files are a cache of the object store, written
-   * atomically but not fsynced: after a crash a damaged one fails its check and is downloaded again.
+   * failure nothing of it is left on disk. Resolves once the index file is on disk, with the bytes
+   * downloaded, the Arrow file's bytes (so loading need not read them back) and the write of the
+   * Arrow file, still running (loading does not need it; the segment is warm only once it ends). The
+   * files are a cache of the object store, written atomically but not fsynced: after a crash a
+   * damaged one fails its check and is downloaded again.
    */
   async download(
     descriptor: SegmentDescriptor,
     signal?: AbortSignal,
-  ): Promise<{ bytes: number; arrow: Uint8Array }> {
+  ): Promise<{ bytes: number; arrow: Uint8Array; arrowWritten: Promise<void> }> {
     const dir = join(this.#options.dir, 'segments');
     const refs: [FileRef, 'arrow' | 'hnsw'][] = [
       [descriptor.arrow, 'arrow'],
@@ -485,17 +487,27 @@ export class CollectionRemote {
           return body;
         }),
       );
-      await Promise.all(
-        refs.map(([ref], i) => writeFileAtomic(join(dir, ref.name), bodies[i] as Uint8Array)),
-      );
-      const bytes = bodies.reduce((sum, body) => sum + body.byteLength, 0);
+      const [arrow, hnsw] = bodies as [Uint8Array, Uint8Array];
+      await writeFileAtomic(join(dir, descriptor.hnsw.name), hnsw);
+      const arrowWritten = writeFileAtomic(join(dir, descriptor.arrow.name), arrow);
+      // Awaited by the caller; it must not be an unhandled rejection meanwhile.
+      arrowWritten.catch(() => undefined);
+      const bytes = arrow.byteLength + hnsw.byteLength;
       this.#stats.downloads++;
       this.#stats.bytesDownloaded += bytes;
-      return { bytes, arrow: bodies[0] as Uint8Array };
+      return { bytes, arrow, arrowWritten };
     } catch (error) {
-      await Promise.all(refs.map(([ref]) => rm(join(dir, ref.name), { force: true })));
+      await this.removeLocalFiles(descriptor);
       throw error;
     }
+  }
+
+  /** Removes a segment's files from local disk (a download that could not be completed). */
+  async removeLocalFiles(descriptor: SegmentDescriptor): Promise<void> {
+    const dir = join(this.#options.dir, 'segments');
+    await Promise.all(
+      [descriptor.arrow.name, descriptor.hnsw.name].map((name) => rm(join(dir, name), { force: true })),
+    );
   }
 
   /** The id companion of a segment: from the local cache, else downloaded (and cached). */

@@ -24,7 +24,7 @@ import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { CollectionRemote } from '../remote/collection-remote.ts';
 import type { SealedSegment } from '../segment/sealed-segment.ts';
-import type { VerifiedSegmentFiles } from '../segment/segment-file.ts';
+import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { SegmentMemory } from '../segment/segment-memory.ts';
 import type { TierAccounting, TierReason } from './tier-accounting.ts';
 import type { ResolvedTieringOptions, TierName } from './tiering-options.ts';
@@ -269,9 +269,9 @@ export class TierManager {
     const startedMs = this.#clock.now();
     const from = segment.tier;
     try {
-      const downloaded = segment.tier === 'cold' ? await this.#runDownload(entry, reason) : undefined;
+      if (segment.tier === 'cold') return await this.#promoteCold(entry, reason, startedMs);
       const loadStartedMs = this.#clock.now();
-      const memory = await segment.load(downloaded);
+      const memory = await segment.load();
       const nowMs = this.#clock.now();
       owner.accounting.transition(
         segment.id,
@@ -295,6 +295,49 @@ export class TierManager {
     }
   }
 
+  /**
+   * cold → warm → hot with the Arrow file's bytes in hand: the index file is on disk, so loading
+   * starts while the Arrow file is still being written. If either fails the segment goes back to
+   * cold, its files removed.
+   */
+  async #promoteCold(entry: Entry, reason: TierReason, startedMs: number): Promise<SegmentMemory> {
+    const { segment, owner } = entry;
+    const descriptor = segment.descriptor as SegmentDescriptor;
+    const { bytes, arrow, arrowWritten } = await owner.remote.download(descriptor);
+    const downloadedMs = this.#clock.now();
+    segment.markLocal();
+    let memory: SegmentMemory;
+    try {
+      [, memory] = await Promise.all([arrowWritten, segment.load({ arrow })]);
+    } catch (error) {
+      segment.unload();
+      segment.markCold();
+      await owner.remote.removeLocalFiles(descriptor);
+      throw error;
+    }
+    const nowMs = this.#clock.now();
+    owner.accounting.transition(
+      segment.id,
+      'cold',
+      'warm',
+      reason,
+      bytes,
+      downloadedMs - startedMs,
+      downloadedMs,
+    );
+    owner.accounting.transition(
+      segment.id,
+      'warm',
+      'hot',
+      reason,
+      memoryBytes(segment),
+      nowMs - downloadedMs,
+      nowMs,
+    );
+    owner.accounting.promoted(nowMs - startedMs);
+    return memory;
+  }
+
   /** cold → warm, as a transition of its own (setTier('warm')). */
   #download(entry: Entry, reason: TierReason): Promise<void> {
     return this.#serial(entry, async () => {
@@ -302,17 +345,22 @@ export class TierManager {
     });
   }
 
-  async #runDownload(entry: Entry, reason: TierReason): Promise<VerifiedSegmentFiles> {
+  async #runDownload(entry: Entry, reason: TierReason): Promise<void> {
     const { segment, owner } = entry;
     const descriptor = segment.descriptor;
     if (descriptor === undefined)
       throw new Error(`TierManager: cold segment ${segment.id} has no descriptor`);
     const startedMs = this.#clock.now();
-    const { bytes, arrow } = await owner.remote.download(descriptor);
+    const { bytes, arrowWritten } = await owner.remote.download(descriptor);
+    try {
+      await arrowWritten;
+    } catch (error) {
+      await owner.remote.removeLocalFiles(descriptor);
+      throw error;
+    }
     segment.markLocal();
     const nowMs = this.#clock.now();
     owner.accounting.transition(segment.id, 'cold', 'warm', reason, bytes, nowMs - startedMs, nowMs);
-    return { arrow };
   }
 
   // ---------------------------------------------------------------- demotion
