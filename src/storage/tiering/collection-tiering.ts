@@ -242,7 +242,8 @@ async function filesExist(dir: string, descriptor: SegmentDescriptor): Promise<b
     await access(join(dir, descriptor.arrow.name));
     await access(join(dir, descriptor.hnsw.name));
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
   }
 }
