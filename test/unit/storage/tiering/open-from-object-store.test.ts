@@ -77,7 +77,9 @@ describe('Opening a store from the object store', () => {
     await first.docs.publish();
     expect(first.mock.keys().length).toBeGreaterThan(4);
     await first.store.dropCollection('docs');
-    expect(first.mock.keys().filter((key) => key.startsWith('tenants/default/collections/docs/'))).toEqual([]);
+    expect(first.mock.keys().filter((key) => key.startsWith('tenants/default/collections/docs/'))).toEqual(
+      [],
+    );
     await first.store.close();
     const other = await stores.open({ objectStore: first.mock, clock: first.clock, create: 'skip' });
     expect(await other.store.listCollections()).toEqual([]);
