@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../clock.ts';
-import { isTierVecError } from '../../errors.ts';
 import type { Collection, CollectionStats } from '../../storage/collection.ts';
 import { openStore, type Store } from '../../storage/store.ts';
 import type { StoreOptions } from '../../storage/store-options.ts';
@@ -261,18 +260,8 @@ export class TiervecTarget implements LoadTarget {
         ]),
       );
     }
-    try {
-      this.#storeOptions = options;
-      return await openStore(options);
-    } catch (error) {
-      if (!(options.durability === 'object-store' && isTierVecError(error, 'INVALID_ARGUMENT'))) throw error;
-      // Until the object-store tier lands the store refuses this mode; the run says so and goes on.
-      const warning = `durability 'object-store' is not available in this store (${error.message}); the run uses 'fsync'`;
-      this.#warnings.push(warning);
-      this.#options.onEvent?.(`warning: ${warning}`);
-      this.#storeOptions = { ...options, durability: 'fsync' };
-      return openStore(this.#storeOptions);
-    }
+    this.#storeOptions = options;
+    return openStore(options);
   }
 
   async #createCollections(): Promise<void> {

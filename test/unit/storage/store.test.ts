@@ -41,14 +41,6 @@ describe('openStore options', () => {
     await store.close();
   });
 
-  it('refuses object-store durability for now with INVALID_ARGUMENT saying why', async () => {
-    await expectTierVecError(
-      async () => openStore({ dir: await temp.make(), durability: 'object-store' }),
-      ErrorCode.INVALID_ARGUMENT,
-      "'object-store' is not available yet",
-    );
-  });
-
   it.each([
     ['a missing dir', { dir: '' }, '`dir`'],
     ['an unknown option', { segmentSize: 5 }, '`segmentSize`'],
