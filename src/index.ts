@@ -105,6 +105,7 @@ export {
   type SearchHit,
   type SearchOptions,
   type SegmentStats,
+  type SetTierOptions,
   type StoredDocument,
   type TierStats,
 } from './storage/collection.ts';

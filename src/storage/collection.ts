@@ -142,6 +142,11 @@ export interface SegmentStats {
   bytes: number;
 }
 
+export interface SetTierOptions {
+  /** Ids of the sealed segments to move; when absent, every sealed segment moves. */
+  segments?: readonly string[];
+}
+
 export interface TierStats {
   segments: number;
   vectors: number;
@@ -1167,14 +1172,16 @@ export class Collection {
   // ---------------------------------------------------------------- tiers
 
   /**
-   * Moves every sealed segment to `tier`: 'hot' loads them into memory, 'warm' keeps only their files
-   * on local disk, 'cold' leaves them only in the object store. A pinned collection's segments,
+   * Moves every sealed segment to `tier`, or only the sealed segments named in `options.segments`
+   * (ids as `stats().segments` lists them): 'hot' loads them into memory, 'warm' keeps only their
+   * files on local disk, 'cold' leaves them only in the object store. A pinned collection's segments,
    * segments in use or being sealed, and (for 'cold') segments not yet durable in the object store
-   * stay where they are and are counted in `held`. The budgets apply again afterwards.
+   * stay where they are and are counted in `held`. The budgets apply again afterwards. An unknown
+   * tier, option or segment id (the active segment included) throws INVALID_ARGUMENT and moves nothing.
    */
-  async setTier(tier: 'hot' | 'warm' | 'cold'): Promise<SetTierResult> {
+  async setTier(tier: 'hot' | 'warm' | 'cold', options?: SetTierOptions): Promise<SetTierResult> {
     this.#checkUsable();
-    return this.#tiering.setTier(tier);
+    return this.#tiering.setTier(tier, options);
   }
 
   /** Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. */

@@ -8,6 +8,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
+import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { Manifest } from '../manifest.ts';
 import { CollectionRemote, type PublishOutcome, type RemoteStats } from '../remote/collection-remote.ts';
 import { RemoteLayout } from '../remote/remote-layout.ts';
@@ -17,6 +18,7 @@ import { SealedSegment } from '../segment/sealed-segment.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { SegmentMemory } from '../segment/segment-memory.ts';
 import type { StoreWarning } from '../store-warning.ts';
+import { checkOptionsObject } from '../validation.ts';
 import type { ObjectTier, UploadsStats } from './object-tier.ts';
 import {
   TierAccounting,
@@ -191,8 +193,11 @@ export class CollectionTiering {
     return this.#objectTier.tiers.forEachLoaded(segments, reason, use);
   }
 
-  setTier(tier: unknown): Promise<SetTierResult> {
-    return this.#objectTier.tiers.setTier(this.#owner, checkTier(tier));
+  /** Validates before anything moves: a bad tier or options, or an unknown segment id, throw INVALID_ARGUMENT. */
+  async setTier(tier: unknown, options?: unknown): Promise<SetTierResult> {
+    const checked = checkTier(tier);
+    const segmentIds = checkSetTierOptions(options);
+    return this.#objectTier.tiers.setTier(this.#owner, checked, segmentIds);
   }
 
   pin(): Promise<void> {
@@ -235,6 +240,21 @@ export class CollectionTiering {
     await this.remoteWal?.close();
     await this.remote.close();
   }
+}
+
+/** The segment ids of `setTier`'s options, or undefined for the whole collection. */
+function checkSetTierOptions(options: unknown): readonly string[] | undefined {
+  if (options === undefined) return undefined;
+  const { segments } = checkOptionsObject('setTier options', options, ['segments']);
+  if (segments === undefined) return undefined;
+  if (!Array.isArray(segments) || segments.length === 0 || segments.some((id) => typeof id !== 'string')) {
+    throw new TierVecError(
+      ErrorCode.INVALID_ARGUMENT,
+      `Expected \`segments\` to be a non-empty array of segment ids, got ${describeValue(segments)}`,
+      { details: { option: 'segments', value: segments } },
+    );
+  }
+  return [...new Set(segments as string[])];
 }
 
 async function filesExist(dir: string, descriptor: SegmentDescriptor): Promise<boolean> {

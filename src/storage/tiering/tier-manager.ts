@@ -178,9 +178,13 @@ export class TierManager {
     this.kick();
   }
 
-  /** Moves every sealed segment of `owner` to `tier` (see SetTierResult for what stays). */
-  async setTier(owner: TierOwner, tier: TierName): Promise<SetTierResult> {
-    const entries = this.#entriesOf(owner);
+  /**
+   * Moves every sealed segment of `owner` to `tier`, or only those whose ids are in `segmentIds`
+   * (see SetTierResult for what stays). Every id must name a sealed segment of `owner`; otherwise
+   * it throws INVALID_ARGUMENT before moving anything.
+   */
+  async setTier(owner: TierOwner, tier: TierName, segmentIds?: readonly string[]): Promise<SetTierResult> {
+    const entries = segmentIds === undefined ? this.#entriesOf(owner) : this.#entriesById(owner, segmentIds);
     const before = entries.map((entry) => entry.segment.tier);
     if (tier === 'hot') {
       await this.#limited(entries, async (entry) => {
@@ -513,6 +517,20 @@ export class TierManager {
 
   #entriesOf(owner: TierOwner): Entry[] {
     return [...this.#entries.values()].filter((entry) => entry.owner === owner);
+  }
+
+  /** The entries of `owner`'s segments named by `ids`, in that order; unknown ids throw INVALID_ARGUMENT. */
+  #entriesById(owner: TierOwner, ids: readonly string[]): Entry[] {
+    const byId = new Map(this.#entriesOf(owner).map((entry) => [entry.segment.id, entry]));
+    return ids.map((id) => {
+      const entry = byId.get(id);
+      if (entry !== undefined) return entry;
+      throw new TierVecError(
+        ErrorCode.INVALID_ARGUMENT,
+        `Expected \`segments\` to name sealed segments of collection ${describeValue(owner.name)}, got unknown segment ${describeValue(id)}`,
+        { details: { option: 'segments', segmentId: id } },
+      );
+    });
   }
 
   #touch(entry: Entry): void {
