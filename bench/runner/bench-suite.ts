@@ -19,7 +19,10 @@ export interface TargetSpec {
   readonly ratioMin: number;
 }
 
-/** A theoretical best for a rate (e.g. concurrency × batch size ÷ latency), in the task's unit. */
+/**
+ * A theoretical best for a rate (e.g. concurrency × batch size ÷ latency), or a limit for a
+ * lower-is-better figure (e.g. a 1,000 ms latency budget), in the task's unit.
+ */
 export interface BoundSpec {
   readonly value: number;
   readonly description: string;

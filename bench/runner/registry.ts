@@ -10,10 +10,12 @@ import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
 import { searchIngestSuite } from './search-ingest-suite.ts';
+import { tiersSuite } from './tiers-suite.ts';
 
 export const SUITES: readonly RegisteredSuite[] = [
   uploadsSuite,
   objectStoreSuite({ extra: [s3rverTarget] }),
   searchIngestSuite,
+  tiersSuite,
   loadHarnessSuite,
 ];

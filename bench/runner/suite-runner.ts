@@ -183,8 +183,9 @@ export function measuredFigure(figure: Figure): MeasuredItem {
 }
 
 /**
- * Measured items → entries with their baseline ratio (value ÷ baseline value, inverted when lower
- * is better) and bound ratio, and the targets evaluated on those ratios. A baseline that did not
+ * Measured items → entries with their baseline ratio (value ÷ baseline value) and bound ratio
+ * (value ÷ bound), both inverted when lower is better so that > 1 always means better, and the
+ * targets evaluated on those ratios. A baseline that did not
  * run (it failed) leaves the ratio null and its targets unmet.
  */
 export function linkEntries(
@@ -215,7 +216,7 @@ export function linkEntries(
         : {
             value: item.bound.value,
             description: item.bound.description,
-            ratio: item.value / item.bound.value,
+            ratio: item.higherIsBetter ? item.value / item.bound.value : item.bound.value / item.value,
           };
     const id = `${suite}/${item.name}`;
     entries.push({
