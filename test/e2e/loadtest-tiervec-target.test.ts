@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/errors.ts';
 import type { OperationContext } from '../../src/loadtest/load-target.ts';
+import { readScenario } from '../../src/loadtest/scenario/read-scenario.ts';
 import { runScenario } from '../../src/loadtest/scenario/run-scenario.ts';
 import { loadScenario, type ResolvedScenario } from '../../src/loadtest/scenario.ts';
 import { IdPool, WriteLedger } from '../../src/loadtest/targets/tiervec-ledger.ts';
@@ -155,12 +156,70 @@ describe('tiervec target', () => {
     }
   });
 
-  it("moves the group's collection one tier-cycle step per tier operation, and counts the transitions", async () => {
+  it('moves one sealed segment per tier operation: a seeded-random hot one down, then the same one back to hot', async () => {
     const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
     try {
       await setUp(target);
       const alpha = target.collections().get('alpha');
-      // Preload inserted 100 documents in one call: seal them before moving tiers.
+      // Preload inserted 100 documents in one call: seal them, then add a second sealed segment.
+      await target.operations.flush?.(context('a', 'flush'));
+      await target.operations.insert?.(context('a', 'insert'));
+      await target.operations.flush?.(context('a', 'flush', 1));
+      const sealed = () => alpha?.stats().segments.filter((segment) => segment.state === 'sealed') ?? [];
+      const tiers = () => sealed().map((segment) => segment.tier);
+      expect(tiers()).toEqual(['hot', 'hot']);
+      await target.operations.tier?.(context('a', 'tier'));
+      // Exactly one segment moved down to warm (the first demotion), the other stayed hot.
+      expect([...tiers()].sort()).toEqual(['hot', 'warm']);
+      await target.operations.tier?.(context('a', 'tier', 1));
+      expect(tiers()).toEqual(['hot', 'hot']);
+      // The second demotion goes to cold (once the object store holds the segment).
+      await alpha?.publish();
+      await target.operations.tier?.(context('a', 'tier', 2));
+      expect([...tiers()].sort()).toEqual(['cold', 'hot']);
+      await target.operations.tier?.(context('a', 'tier', 3));
+      expect(tiers()).toEqual(['hot', 'hot']);
+      const beta = target.collections().get('beta')?.stats();
+      expect(beta?.segments.every((segment) => segment.tier === 'hot')).toBe(true);
+      expect(alpha?.stats().transitions).toMatchObject({
+        hotToWarm: 2,
+        warmToCold: 1,
+        coldToWarm: 1,
+        warmToHot: 2,
+      });
+      expect(target.gauges().tier_transitions).toBeGreaterThanOrEqual(6);
+    } finally {
+      await target.teardown();
+    }
+  });
+
+  it('reads tier_scope from [target], "segment" by default, and rejects other values with file, line and key', () => {
+    expect(readScenario(TENANTS, 'tenants.toml').target.tierScope).toBe('segment');
+    const withScope = (value: string) =>
+      TENANTS.replace(
+        'verify_acknowledged_writes = true',
+        `verify_acknowledged_writes = true\ntier_scope = ${value}`,
+      );
+    expect(readScenario(withScope('"collection"'), 'tenants.toml').target.tierScope).toBe('collection');
+    let caught: unknown;
+    try {
+      readScenario(withScope('"tenant"'), 'tenants.toml');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: ErrorCode.SCENARIO_INVALID });
+    expect((caught as Error).message).toContain(
+      'tenants.toml:31: target.tier_scope: expected one of "segment", "collection"',
+    );
+  });
+
+  it('moves the whole collection one tier-cycle step per tier operation with tier_scope "collection"', async () => {
+    const collectionScope = structuredClone(scenario);
+    collectionScope.target.tierScope = 'collection';
+    const target = new TiervecTarget({ scenario: collectionScope, dataDir: dir });
+    try {
+      await setUp(target);
+      const alpha = target.collections().get('alpha');
       await target.operations.flush?.(context('a', 'flush'));
       const sealed = () => alpha?.stats().segments.filter((segment) => segment.state === 'sealed') ?? [];
       expect(sealed().length).toBeGreaterThanOrEqual(1);
@@ -169,8 +228,6 @@ describe('tiervec target', () => {
       expect(sealed().every((segment) => segment.tier === 'warm')).toBe(true);
       await target.operations.tier?.(context('a', 'tier', 1));
       expect(sealed().every((segment) => segment.tier === 'hot')).toBe(true);
-      const beta = target.collections().get('beta')?.stats();
-      expect(beta?.segments.every((segment) => segment.tier === 'hot')).toBe(true);
       expect(target.gauges().tier_transitions).toBeGreaterThanOrEqual(2 * sealed().length);
     } finally {
       await target.teardown();

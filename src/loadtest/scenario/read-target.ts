@@ -16,6 +16,7 @@ import {
   type S3Spec,
   type TargetSpec,
   type TenantSpec,
+  TIER_SCOPES,
   type TieringSpec,
   type UploadsSpec,
 } from './scenario-types.ts';
@@ -41,6 +42,7 @@ export function readTarget(table: TableReader | undefined): TargetSpec {
     tenants: readTenants(table),
     background: readBackground(table?.table('background')),
     verifyAcknowledgedWrites: table?.boolean('verify_acknowledged_writes', false) ?? false,
+    tierScope: table?.choice('tier_scope', TIER_SCOPES, 'segment') ?? 'segment',
   };
   table?.done();
   return target;

@@ -188,6 +188,9 @@ export const OBJECT_STORE_KINDS: readonly ObjectStoreKind[] = Object.freeze([
   's3',
 ]);
 
+export type TierScope = 'segment' | 'collection';
+export const TIER_SCOPES: readonly TierScope[] = Object.freeze(['segment', 'collection']);
+
 export interface TargetSpec {
   objectStore: ObjectStoreKind;
   durability: 'fsync' | 'buffered' | 'object-store';
@@ -204,6 +207,8 @@ export interface TargetSpec {
   background: BackgroundSpec | undefined;
   /** At teardown, read back every acknowledged write and count the ones missing. */
   verifyAcknowledgedWrites: boolean;
+  /** What one `tier` operation moves: one sealed segment (default) or the whole collection. */
+  tierScope: TierScope;
 }
 
 export interface DurationSpec {

@@ -1,7 +1,8 @@
 /**
  * The operations of the tiervec load target, each one call (or two, for `tier`) of the store's own
  * API on the collection of the calling group's tenant: `search`, `insert`, `update` (upsert of a live
- * id), `delete`, `metadata` (get by id), `tier` (tier control) and `flush` (seal the active segment).
+ * id), `delete`, `metadata` (get by id), `tier` (tier control of one segment or the collection) and
+ * `flush` (seal the active segment).
  * Random choices are drawn from the operation's seeded generator before the first await, so a run
  * replays. Errors are the store's, rethrown unchanged so the engine counts them by code; nothing is
  * skipped or simulated (a search with a wrong dimension fails, as it should).
@@ -9,9 +10,12 @@
 
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
+import type { Rng } from '../../random.ts';
 import type { Collection } from '../../storage/collection.ts';
+import type { SetTierResult } from '../../storage/tiering/tier-manager.ts';
+import type { TierName } from '../../storage/tiering/tiering-options.ts';
 import type { LoadOperation, OperationContext } from '../load-target.ts';
-import type { OperationName } from '../scenario/scenario-types.ts';
+import type { OperationName, TierScope } from '../scenario/scenario-types.ts';
 import type { IdPool, WriteLedger } from './tiervec-ledger.ts';
 import type { Phase, TargetMeasurements } from './tiervec-measure.ts';
 import { TiervecWorkload } from './tiervec-workload.ts';
@@ -35,6 +39,9 @@ export function isUnwrittenRejection(error: unknown): boolean {
 /** Tier control cycles each collection through these tiers, one step per `tier` operation. */
 export const TIER_CYCLE = Object.freeze(['warm', 'hot', 'cold', 'hot'] as const);
 
+/** Segment-scope tier control demotes to these tiers in turn, promoting back to hot in between. */
+export const SEGMENT_DEMOTIONS = Object.freeze(['warm', 'cold'] as const);
+
 /** Vector indexes: each tenant owns a block; updates draw from the upper half of it. */
 export const TENANT_VECTOR_BLOCK = 2 ** 26;
 export const UPDATE_VECTOR_OFFSET = 2 ** 25;
@@ -48,7 +55,10 @@ export interface TenantRuntime {
   preloaded: number;
   inserted: number;
   updated: number;
+  /** Tier operations so far: the step along TIER_CYCLE, or the demotions (segment scope). */
   tierStep: number;
+  /** Segment scope: the segment the last tier operation demoted, which the next one promotes. */
+  demotedSegment: string | undefined;
 }
 
 export interface OperationsContext {
@@ -56,6 +66,8 @@ export interface OperationsContext {
   readonly measurements: TargetMeasurements;
   /** Present when the scenario verifies acknowledged writes. */
   readonly ledger: WriteLedger | undefined;
+  /** What a `tier` operation moves (the scenario's `tier_scope`). */
+  readonly tierScope: TierScope;
   tenantOf(group: string): TenantRuntime;
   phase(): Phase;
 }
@@ -86,7 +98,7 @@ export function createOperations(run: OperationsContext): Record<OperationName, 
     update: measured((tenant, { rng }) => update(run, tenant, tenant.pool.take(rng))),
     delete: measured((tenant, { rng }) => remove(run, tenant, tenant.pool.take(rng))),
     metadata: measured((tenant, { rng }) => metadata(run, tenant, tenant.pool.peek(rng))),
-    tier: measured((tenant) => tier(tenant)),
+    tier: measured((tenant, { rng }) => tier(run, tenant, rng)),
     flush: measured((tenant) => tenant.collection.flush()),
   };
 }
@@ -187,15 +199,35 @@ async function metadata(
   if (doc.metadata.tenant !== tenant.name) run.measurements.isolationViolations++;
 }
 
-/** Moves the tenant's collection one step along the tier cycle (setTier lands with tiering). */
-async function tier(tenant: TenantRuntime): Promise<void> {
-  const collection = tenant.collection as Collection & { setTier?: (tier: string) => Promise<unknown> };
-  if (typeof collection.setTier !== 'function') {
-    throw new TierVecError(
-      ErrorCode.INVALID_ARGUMENT,
-      'Tier control is not available: this store has no collection.setTier (it lands with tiering)',
-    );
+/**
+ * Tier control. With `tier_scope = "collection"` the tenant's whole collection moves one step along
+ * TIER_CYCLE. With `"segment"` (the default) one sealed segment moves per call, alternating: a
+ * seeded-random hot segment goes down (to warm, then to cold on the next demotion), and the next call
+ * brings that segment back to hot, so the promotion is mostly the tier operation's own cost and a
+ * search pays at most one segment's promotion (a cold read, in the tail).
+ */
+async function tier(
+  run: OperationsContext,
+  tenant: TenantRuntime,
+  rng: Rng,
+): Promise<SetTierResult | undefined> {
+  const collection = tenant.collection;
+  if (run.tierScope === 'collection') {
+    const next = TIER_CYCLE[tenant.tierStep++ % TIER_CYCLE.length] as TierName;
+    return collection.setTier(next);
   }
-  const next = TIER_CYCLE[tenant.tierStep++ % TIER_CYCLE.length] as string;
-  await collection.setTier(next);
+  const sealed = collection.sealedSegments().filter((segment) => segment.state === 'sealed');
+  const demoted = tenant.demotedSegment;
+  tenant.demotedSegment = undefined;
+  // Compaction may have replaced the demoted segment meanwhile; then this call demotes instead.
+  if (demoted !== undefined && sealed.some((segment) => segment.id === demoted)) {
+    return collection.setTier('hot', { segments: [demoted] });
+  }
+  const hot = sealed.filter((segment) => segment.tier === 'hot');
+  // Nothing hot to demote (no sealed segment yet, or the budgets moved them all): nothing to do.
+  if (hot.length === 0) return undefined;
+  const segment = hot[rng.nextInt(hot.length)] as (typeof hot)[number];
+  const down = SEGMENT_DEMOTIONS[tenant.tierStep++ % SEGMENT_DEMOTIONS.length] as TierName;
+  tenant.demotedSegment = segment.id;
+  return collection.setTier(down, { segments: [segment.id] });
 }

@@ -97,6 +97,7 @@ export class TiervecTarget implements LoadTarget {
       workload: this.#workload,
       measurements: this.measurements,
       ledger: this.#ledger,
+      tierScope: options.scenario.target.tierScope,
       tenantOf: (group) => this.#tenantOf(group),
       phase: () => this.#background?.phase() ?? 'before',
     };
@@ -290,6 +291,7 @@ export class TiervecTarget implements LoadTarget {
         inserted: 0,
         updated: 0,
         tierStep: 0,
+        demotedSegment: undefined,
       };
       this.#tenants.set(spec.name, tenant);
     }
