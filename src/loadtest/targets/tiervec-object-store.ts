@@ -29,7 +29,10 @@ export interface TargetObjectStore {
   readonly description: string;
   /** Starts the scenario's partition schedule; call when the load starts. */
   startFaults(): void;
-  /** Ends any partition now (before verification reads the store back). */
+  /**
+   * Ends every injected fault now (the partition schedule and the flaky rules) before verification
+   * reads the store back, so that check measures loss, not availability under faults.
+   */
   heal(): void;
   close(): Promise<void>;
 }
@@ -148,7 +151,7 @@ function openMock(options: TargetObjectStoreOptions): TargetObjectStore {
     heal() {
       for (const timer of timers.splice(0)) clock.clearTimeout(timer);
       open = 0;
-      mock.heal();
+      mock.clearFailures();
     },
     async close() {
       for (const timer of timers.splice(0)) clock.clearTimeout(timer);

@@ -193,6 +193,7 @@ function matches(
 export class MockS3Faults {
   readonly #rules: CompiledRule[];
   #healed = false;
+  #cleared = false;
   #partition: (Pick<CompiledRule, 'operations' | 'keyPrefix'> & { code: S3ErrorCode }) | undefined;
 
   /** `failures` is the user's option, validated here; flaky rules draw from forks of `rng`. */
@@ -218,6 +219,12 @@ export class MockS3Faults {
     this.#healed = true;
   }
 
+  /** Ends the partition and turns every configured rule off for good: no request fails from here on. */
+  clear(): void {
+    this.heal();
+    this.#cleared = true;
+  }
+
   get partitioned(): boolean {
     return this.#partition !== undefined;
   }
@@ -228,6 +235,7 @@ export class MockS3Faults {
     if (this.#partition !== undefined && matches(this.#partition, operation, key)) {
       fault = { code: this.#partition.code, source: 'partition' };
     }
+    if (this.#cleared) return fault;
     for (const rule of this.#rules) {
       if (!matches(rule, operation, key)) continue;
       const code = rule.decide();

@@ -320,6 +320,15 @@ export class MockS3ObjectStore implements ObjectStore {
     this.#faults.heal();
   }
 
+  /**
+   * Ends the partition and turns every configured failure rule off (patterns, flaky, always), so
+   * the mock answers like a healthy S3 from here on; a later `partition()` still works. Latency
+   * and rate limits stay.
+   */
+  clearFailures(): void {
+    this.#faults.clear();
+  }
+
   get partitioned(): boolean {
     return this.#faults.partitioned;
   }

@@ -319,3 +319,34 @@ describeObjectStoreContract(
   async () => ({ store: new MockS3ObjectStore({ seed: 3, latency: { fixedMs: 0, jitterMs: 2 } }) }),
   { largeBodyBytes: 1024 * 1024 },
 );
+
+describe('MockS3ObjectStore.clearFailures', () => {
+  it('turns flaky, pattern and always rules off for good, while a later partition still fails requests', async () => {
+    const mock = new MockS3ObjectStore({
+      seed: 3,
+      rateLimit: false,
+      failures: [
+        { rate: 1, code: 'InternalError' },
+        { pattern: ['SlowDown'], operations: ['get'] },
+        { always: 'AccessDenied', operations: ['delete'] },
+      ],
+    });
+    await expect(mock.put('a/1', new Uint8Array([1]))).rejects.toMatchObject({ code: 'InternalError' });
+    mock.clearFailures();
+    await mock.put('a/1', new Uint8Array([1]));
+    expect(await mock.get('a/1')).toEqual(new Uint8Array([1]));
+    await mock.delete('a/1');
+    mock.partition('NetworkError');
+    await expect(mock.put('a/2', new Uint8Array([2]))).rejects.toMatchObject({ code: 'NetworkError' });
+    mock.heal();
+    await mock.put('a/2', new Uint8Array([2]));
+    expect(mock.calls.map((call) => call.outcome)).toEqual([
+      'InternalError',
+      'ok',
+      'ok',
+      'ok',
+      'NetworkError',
+      'ok',
+    ]);
+  });
+});
