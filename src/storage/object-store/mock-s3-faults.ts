@@ -191,16 +191,33 @@ function matches(
 
 /** The runtime state of a mock's faults: the configured rules and the switchable partition. */
 export class MockS3Faults {
-  readonly #rules: CompiledRule[];
+  #rules: CompiledRule[];
+  readonly #rng: Rng;
   #healed = false;
   #cleared = false;
   #partition: (Pick<CompiledRule, 'operations' | 'keyPrefix'> & { code: S3ErrorCode }) | undefined;
 
   /** `failures` is the user's option, validated here; flaky rules draw from forks of `rng`. */
   constructor(failures: unknown, rng: Rng) {
+    this.#rng = rng;
+    this.#rules = this.#compile(failures, rng);
+  }
+
+  /**
+   * Replaces the configured rules (validated first: a bad rule changes nothing) and switches them
+   * on, as if the mock had been built with them; the partition is left as it is. Flaky rules draw
+   * from a stream forked by `label`, so the same sequence of calls replays the same faults.
+   */
+  setRules(failures: unknown, label: string): void {
+    this.#rules = this.#compile(failures, this.#rng.fork(label));
+    this.#healed = false;
+    this.#cleared = false;
+  }
+
+  #compile(failures: unknown, rng: Rng): CompiledRule[] {
     const list = failures === undefined ? [] : Array.isArray(failures) ? failures : [failures];
     const name = (index: number) => (Array.isArray(failures) ? `failures[${index}]` : 'failures');
-    this.#rules = list.map((rule, index) => compileRule(name(index), rule, rng, () => this.#healed));
+    return list.map((rule, index) => compileRule(name(index), rule, rng, () => this.#healed));
   }
 
   /** Fails every matching request with `code` until `heal()`. */

@@ -185,6 +185,7 @@ export class MockS3ObjectStore implements ObjectStore {
   readonly #jitterMs: number;
   readonly #jitterRng: Rng;
   readonly #faults: MockS3Faults;
+  #failureSets = 0;
   readonly #rateLimiter: PrefixRateLimiter | undefined;
   readonly #listPageSizeMax: number;
   readonly #callHistoryMax: number;
@@ -327,6 +328,16 @@ export class MockS3ObjectStore implements ObjectStore {
    */
   clearFailures(): void {
     this.#faults.clear();
+  }
+
+  /**
+   * Replaces the failure rules at run time (same shapes as the `failures` option; validated first,
+   * INVALID_ARGUMENT changes nothing), e.g. to start faults only once a load begins. The n-th call
+   * draws its flaky failures from its own seeded stream, so runs replay.
+   */
+  setFailures(failures: MockFailureRule | readonly MockFailureRule[]): void {
+    this.#failureSets++;
+    this.#faults.setRules(failures, `failures-${this.#failureSets}`);
   }
 
   get partitioned(): boolean {

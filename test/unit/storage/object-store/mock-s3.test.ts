@@ -350,3 +350,32 @@ describe('MockS3ObjectStore.clearFailures', () => {
     ]);
   });
 });
+
+describe('MockS3ObjectStore.setFailures', () => {
+  it('switches rules on at run time and replays the same faults for the same seed and calls', async () => {
+    const outcomes = async () => {
+      const mock = new MockS3ObjectStore({ seed: 9, rateLimit: false });
+      for (let i = 0; i < 5; i++) await mock.put(`before/${i}`, new Uint8Array([i]));
+      mock.setFailures({ rate: 0.5, code: 'InternalError' });
+      for (let i = 0; i < 40; i++) await mock.put(`after/${i}`, new Uint8Array([i])).catch(() => undefined);
+      return mock.calls.map((call) => call.outcome);
+    };
+    const first = await outcomes();
+    expect(first.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(first.slice(5)).toContain('InternalError');
+    expect(first.slice(5)).toContain('ok');
+    expect(await outcomes()).toEqual(first);
+  });
+
+  it('rejects a bad rule with INVALID_ARGUMENT and keeps the rules it had', async () => {
+    const mock = new MockS3ObjectStore({ seed: 1, rateLimit: false, failures: { always: 'AccessDenied' } });
+    let error: unknown;
+    try {
+      mock.setFailures({ rate: 2, code: 'InternalError' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT)).toBe(true);
+    await expect(mock.put('k', new Uint8Array([1]))).rejects.toMatchObject({ code: 'AccessDenied' });
+  });
+});
