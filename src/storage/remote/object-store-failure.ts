@@ -5,6 +5,7 @@
  */
 
 import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
+import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import { isObjectStoreError } from '../object-store/object-store-error.ts';
 
 export function objectStoreFailure(what: string, error: unknown): TierVecError {
@@ -23,4 +24,17 @@ export function objectStoreFailure(what: string, error: unknown): TierVecError {
   }
   const reason = error instanceof Error ? error.message : String(error);
   return new TierVecError(ErrorCode.OBJECT_STORE, `${what}: ${reason}`, { cause: error, details });
+}
+
+/** Runs `call` through the uploader's retry and breaker; what finally fails becomes `objectStoreFailure`. */
+export async function requestOrFail<T>(
+  uploader: ParallelUploader,
+  what: string,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  try {
+    return await uploader.request(what, call);
+  } catch (error) {
+    throw objectStoreFailure(what, error);
+  }
 }

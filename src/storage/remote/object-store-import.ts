@@ -16,7 +16,7 @@ import { crc32 } from '../crc32.ts';
 import { writeFileDurable } from '../durable-file.ts';
 import type { Manifest } from '../manifest.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
-import { objectStoreFailure } from './object-store-failure.ts';
+import { requestOrFail as request } from './object-store-failure.ts';
 import { parseManifestKey, RemoteLayout } from './remote-layout.ts';
 import { decodeRemoteManifest, type RemoteManifest } from './remote-manifest.ts';
 
@@ -77,18 +77,6 @@ export async function downloadTombstoneFiles(
       );
     }
     await writeFileDurable(join(dir, 'tombstones', file.name), bytes);
-  }
-}
-
-async function request<T>(
-  uploader: ParallelUploader,
-  what: string,
-  call: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  try {
-    return await uploader.request(what, call);
-  } catch (error) {
-    throw objectStoreFailure(what, error);
   }
 }
 

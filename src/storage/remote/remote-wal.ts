@@ -24,7 +24,7 @@ import { BatchUploader } from '../../uploaders/batch-uploader.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import type { WalOperation } from '../wal/wal-record.ts';
-import { objectStoreFailure } from './object-store-failure.ts';
+import { requestOrFail as request } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
 import { type RemoteWalEntry, walEntriesOf, walRecordRows } from './wal-batch-rows.ts';
 
@@ -216,17 +216,5 @@ export class RemoteWal {
       `Write ${lsn} of collection ${describeValue(this.#options.layout.collection)} is not durable in the object store (durability 'object-store'): ${reason}. It is in the local WAL and applied here, and reaches the object store when the dead letters are replayed`,
       { cause: error, details: { lsn } },
     );
-  }
-}
-
-async function request<T>(
-  uploader: ParallelUploader,
-  what: string,
-  call: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  try {
-    return await uploader.request(what, call);
-  } catch (error) {
-    throw objectStoreFailure(what, error);
   }
 }
