@@ -16,6 +16,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { Serial } from '../serial.ts';
 import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
 import { type CatalogEntry, readCatalog, writeCatalog } from './catalog.ts';
 import {
@@ -111,7 +112,8 @@ export class Store {
   readonly #objectTier: ObjectTier;
   readonly #collections = new Map<string, Collection>();
   #catalog: CatalogEntry[] = [];
-  #exclusiveChain: Promise<unknown> = Promise.resolve();
+  /** Catalog changes run one at a time, in call order. */
+  readonly #catalogChanges = new Serial();
   #closed = false;
   #opened = false;
   #warnings = 0;
@@ -249,13 +251,6 @@ export class Store {
     if (this.#closed) throw new TierVecError(ErrorCode.CLOSED, `Store ${this.#options.dir} is closed`);
   }
 
-  /** Runs catalog changes one at a time, in call order. */
-  #exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#exclusiveChain.then(operation);
-    this.#exclusiveChain = result.catch(() => undefined);
-    return result;
-  }
-
   #tenantOf(options: TenantOption | undefined): string {
     const checked = checkOptionsObject('options', options ?? {}, ['tenant']);
     return validateName('tenant name', checked.tenant ?? COLLECTION_DEFAULTS.tenant);
@@ -265,7 +260,7 @@ export class Store {
   createCollection(input: CollectionSpecInput): Promise<Collection> {
     this.#checkOpen();
     const spec = validateCollectionSpec(input);
-    return this.#exclusive(async () => {
+    return this.#catalogChanges.run(async () => {
       this.#checkOpen();
       const key = keyOf(spec.tenant, spec.name);
       if (this.#collections.has(key)) {
@@ -337,7 +332,7 @@ export class Store {
     this.#checkOpen();
     const tenant = this.#tenantOf(options);
     const collection = this.collection(name, { tenant });
-    await this.#exclusive(async () => {
+    await this.#catalogChanges.run(async () => {
       if (this.#collections.get(keyOf(tenant, name)) !== collection) {
         throw new TierVecError(
           ErrorCode.COLLECTION_NOT_FOUND,
@@ -415,7 +410,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#exclusiveChain;
+    await this.#catalogChanges.idle();
     for (const collection of this.#collections.values()) await collection[closeCollection]();
     await this.#objectTier.close();
     await this.#lock.release();

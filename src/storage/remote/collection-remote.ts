@@ -26,6 +26,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { Serial } from '../../serial.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import { crc32 } from '../crc32.ts';
 import { readFileIfExists, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
@@ -102,7 +103,8 @@ export class CollectionRemote {
   #remote: RemoteView | undefined;
   #conflict: TierVecError | undefined;
   #newest: Manifest | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** Publishes run one at a time, each for the newest manifest requested when it starts. */
+  readonly #publishes = new Serial();
   #retryTimer: TimerHandle | undefined;
   #lastError: TierVecError | undefined;
   #closed = false;
@@ -165,9 +167,7 @@ export class CollectionRemote {
    */
   publish(manifest: Manifest): Promise<PublishOutcome> {
     if (this.#newest === undefined || manifest.version >= this.#newest.version) this.#newest = manifest;
-    const run = this.#chain.then(() => this.#attempt());
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return this.#publishes.run(() => this.#attempt());
   }
 
   stats(): RemoteStats {
@@ -186,7 +186,7 @@ export class CollectionRemote {
   async close(): Promise<void> {
     this.#closed = true;
     this.#clearRetry();
-    await this.#chain;
+    await this.#publishes.idle();
   }
 
   // ---------------------------------------------------------------- publishing
