@@ -98,17 +98,7 @@ export {
   type TiervecTargetOptions,
 } from './loadtest/targets/tiervec-target.ts';
 export { Rng, randomSeed } from './random.ts';
-export {
-  Collection,
-  type CollectionStats,
-  SEARCH_DEFAULTS,
-  type SearchHit,
-  type SearchOptions,
-  type SegmentStats,
-  type SetTierOptions,
-  type StoredDocument,
-  type TierStats,
-} from './storage/collection.ts';
+export { Collection, type SetTierOptions } from './storage/collection.ts';
 export {
   COLLECTION_DEFAULTS,
   type CollectionQuota,
@@ -117,6 +107,7 @@ export {
   type HnswParams,
   type Metric,
 } from './storage/collection-spec.ts';
+export type { CollectionStats, SegmentStats, TierStats } from './storage/collection-stats.ts';
 export {
   COMPACTION_DEFAULTS,
   type CompactionOptions,
@@ -177,6 +168,12 @@ export {
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';
+export {
+  SEARCH_DEFAULTS,
+  type SearchHit,
+  type SearchOptions,
+  type StoredDocument,
+} from './storage/search-path.ts';
 export {
   type CollectionInfo,
   openStore,

@@ -19,13 +19,9 @@ import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { Serial } from '../serial.ts';
 import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
 import { type CatalogEntry, readCatalog, writeCatalog } from './catalog.ts';
-import {
-  Collection,
-  type CollectionContext,
-  closeCollection,
-  collectionUsage,
-  dropCollection,
-} from './collection.ts';
+import { Collection, closeCollection, collectionUsage, dropCollection } from './collection.ts';
+import type { CollectionContext } from './collection-context.ts';
+import { createCollectionFiles } from './collection-dirs.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionSpec,
@@ -163,7 +159,7 @@ export class Store {
     for (const manifest of manifests) {
       const dir = this.#collectionDir(manifest.tenant, manifest.collection);
       await rm(dir, { recursive: true, force: true });
-      await Collection.create(dir, localManifestOf(manifest));
+      await createCollectionFiles(dir, localManifestOf(manifest));
       await downloadTombstoneFiles(dir, manifest, objectStore, uploader);
       catalog.push({ spec: manifest.spec, createdAtMs: manifest.collectionCreatedAtMs });
       imported.set(keyOf(manifest.tenant, manifest.collection), manifest);
@@ -283,7 +279,7 @@ export class Store {
       const dir = this.#collectionDir(spec.tenant, spec.name);
       const createdAtMs = this.#options.clock.now();
       await rm(dir, { recursive: true, force: true });
-      await Collection.create(dir, initialManifest(spec, createdAtMs));
+      await createCollectionFiles(dir, initialManifest(spec, createdAtMs));
       const catalog = [...this.#catalog, { spec, createdAtMs }];
       await writeCatalog(this.#options.dir, catalog);
       this.#catalog = catalog;
