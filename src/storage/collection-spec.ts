@@ -6,10 +6,8 @@
 
 import { checkInteger, describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { LIMITS } from './limits.ts';
+import { METRICS, type Metric } from './metric.ts';
 import { checkOptionsObject, validateName } from './validation.ts';
-
-export type Metric = 'cosine' | 'l2' | 'ip';
-export const METRICS: readonly Metric[] = Object.freeze(['cosine', 'l2', 'ip']);
 
 export interface HnswParams {
   /** Links per node on the upper layers (twice that on the bottom layer). @default 16 */

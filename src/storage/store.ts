@@ -18,16 +18,11 @@ import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { Serial } from '../serial.ts';
 import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
-import { type CatalogEntry, readCatalog, writeCatalog } from './catalog.ts';
+import { type CatalogEntry, type CollectionInfo, readCatalog, writeCatalog } from './catalog.ts';
 import { Collection, closeCollection, collectionUsage, dropCollection } from './collection.ts';
 import type { CollectionContext } from './collection-context.ts';
 import { createCollectionFiles } from './collection-dirs.ts';
-import {
-  COLLECTION_DEFAULTS,
-  type CollectionSpec,
-  type CollectionSpecInput,
-  validateCollectionSpec,
-} from './collection-spec.ts';
+import { COLLECTION_DEFAULTS, type CollectionSpecInput, validateCollectionSpec } from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { readFileIfExists } from './durable-file.ts';
 import { initialManifest } from './manifest.ts';
@@ -47,24 +42,9 @@ import {
   type StoreOptions,
 } from './store-options.ts';
 import type { StoreWarning } from './store-warning.ts';
-import { Tenant } from './tenant.ts';
+import { Tenant, type TenantOption } from './tenant.ts';
 import { ObjectTier } from './tiering/object-tier.ts';
 import { checkOptionsObject, validateName } from './validation.ts';
-
-export interface CollectionInfo {
-  tenant: string;
-  name: string;
-  dimension: number;
-  metric: CollectionSpec['metric'];
-  hnsw: CollectionSpec['hnsw'];
-  quota: CollectionSpec['quota'];
-  createdAtMs: number;
-}
-
-export interface TenantOption {
-  /** @default 'default' */
-  tenant?: string;
-}
 
 export interface StoreStats {
   dir: string;

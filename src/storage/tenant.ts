@@ -2,19 +2,35 @@
  * A tenant handle: `store.tenant('acme')`. Every call is scoped to that tenant, so code holding the
  * handle cannot name, list, read, search or drop another tenant's collections (each tenant has its
  * own namespace of collection names, its own directory, and its own quota).
+ *
+ * The handle reaches its store through `TenantStore`, the few calls it makes, so the store may
+ * import this module without this module importing the store.
  */
 
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import type { CollectionInfo } from './catalog.ts';
 import type { Collection } from './collection.ts';
 import type { CollectionSpecInput } from './collection-spec.ts';
-import type { CollectionInfo, Store } from './store.ts';
 import { isPlainObject } from './validation.ts';
 
+export interface TenantOption {
+  /** @default 'default' */
+  tenant?: string;
+}
+
+/** The store's calls a tenant handle makes, each scoped with `{ tenant }`. */
+export interface TenantStore {
+  createCollection(spec: CollectionSpecInput): Promise<Collection>;
+  collection(name: string, options?: TenantOption): Collection;
+  listCollections(options?: TenantOption): Promise<CollectionInfo[]>;
+  dropCollection(name: string, options?: TenantOption): Promise<void>;
+}
+
 export class Tenant {
-  readonly #store: Store;
+  readonly #store: TenantStore;
   readonly name: string;
 
-  constructor(store: Store, name: string) {
+  constructor(store: TenantStore, name: string) {
     this.#store = store;
     this.name = name;
   }
