@@ -429,12 +429,15 @@ export class Collection {
     return { ...this.#logical };
   }
 
-  /** Stops accepting calls, lets accepted writes and a running seal finish, and closes the WAL. */
+  /** Stops accepting calls, lets accepted writes finish, seals a large active segment, closes the WAL. */
   async [closeCollection](state: 'closed' | 'dropped' = 'closed'): Promise<void> {
     if (this.#state !== 'open') return;
     this.#state = state;
-    this.#seals.stop();
+    if (state === 'dropped') this.#seals.stop();
     await Promise.allSettled([...this.#inFlight]);
+    // A reopen then loads the active rows' index instead of rebuilding it (see SEAL_DEFAULTS).
+    if (state === 'closed') await this.#seals.sealOnClose(this.#lastAppliedLsn);
+    this.#seals.stop();
     await this.#seals.settled();
     await this.#wal.close();
     await this.#tiering.close();
