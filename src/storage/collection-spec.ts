@@ -114,3 +114,25 @@ export function validateCollectionQuota(input: unknown): Readonly<CollectionQuot
 export function sameSpec(a: CollectionSpec, b: CollectionSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/** How two specs differ: each field (`dimension`, `metric`, `hnsw.m`, `quota.bytesMax`, …) with both values. */
+export function specDifferences(
+  existing: CollectionSpec,
+  requested: CollectionSpec,
+): { field: string; existing: unknown; requested: unknown }[] {
+  const fields: [string, unknown, unknown][] = [
+    ['dimension', existing.dimension, requested.dimension],
+    ['metric', existing.metric, requested.metric],
+    ...HNSW_KEYS.map((key): [string, unknown, unknown] => [
+      `hnsw.${key}`,
+      existing.hnsw[key as keyof HnswParams],
+      requested.hnsw[key as keyof HnswParams],
+    ]),
+    ...QUOTA_KEYS.map((key): [string, unknown, unknown] => [
+      `quota.${key}`,
+      existing.quota[key as keyof CollectionQuota],
+      requested.quota[key as keyof CollectionQuota],
+    ]),
+  ];
+  return fields.filter(([, a, b]) => a !== b).map(([field, a, b]) => ({ field, existing: a, requested: b }));
+}

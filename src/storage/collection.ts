@@ -126,8 +126,7 @@ export class Collection {
   /** Builds the parts that share the segment table: seal pipeline, compactor and search path. */
   #assemble(tiering: CollectionTiering, table: SegmentTable, wal: Wal): void {
     const { clock, warn, segmentVectorsMax } = this.#ctx;
-    const manifestWrites = this.#manifestWrites;
-    const shared = { table, tiering, dirs: this.#dirs, clock, warn, manifestWrites };
+    const shared = { table, tiering, dirs: this.#dirs, clock, warn, manifestWrites: this.#manifestWrites };
     this.#tiering = tiering;
     this.#table = table;
     this.#wal = wal;
@@ -237,11 +236,7 @@ export class Collection {
   /** Bytes of the id's document once every accepted write is applied; undefined when absent. */
   #logicalBytesOf(id: string): number | undefined {
     const pending = this.#overlay.get(id);
-    if (pending !== undefined) return pending.bytes;
-    const ref = this.#table.refOf(id);
-    if (ref === undefined) return undefined;
-    const { segment, row } = this.#table.resolve(ref);
-    return segment.docBytes(row);
+    return pending !== undefined ? pending.bytes : this.#table.docBytesOf(id);
   }
 
   #checkQuota(vectors: number, bytes: number): void {
@@ -268,12 +263,16 @@ export class Collection {
     this.#logical.vectors += vectors;
     this.#logical.bytes += bytes;
     this.#unapplied.push({ lsn, op });
-    const done = this.#appendDurably(lsn, body, op);
-    this.#inFlight.add(done);
+    await this.#tracked(this.#appendDurably(lsn, body, op));
+  }
+
+  /** Settles as `work` does; close and flush wait for it meanwhile. */
+  async #tracked<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
     try {
-      await done;
+      return await work;
     } finally {
-      this.#inFlight.delete(done);
+      this.#inFlight.delete(work);
     }
   }
 
@@ -342,13 +341,7 @@ export class Collection {
     this.#checkWritable();
     const resolved = resolveCompactionOptions(options);
     await this.flush();
-    const run = this.#compactor.run(resolved);
-    this.#inFlight.add(run);
-    try {
-      return await run;
-    } finally {
-      this.#inFlight.delete(run);
-    }
+    return this.#tracked(this.#compactor.run(resolved));
   }
 
   /** The document with this id, or undefined. The vector and metadata are copies. */
@@ -362,6 +355,12 @@ export class Collection {
   async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkUsable();
     return this.#search.search(vector, options);
+  }
+
+  /** Live documents: those whose writes are acknowledged, as `get` and `search` see them. */
+  count(): number {
+    this.#checkUsable();
+    return this.#table.committed.vectors;
   }
 
   stats(): CollectionStats {

@@ -107,6 +107,14 @@ export class SegmentTable {
     return this.#ids.get(id);
   }
 
+  /** Bytes of the id's live document (id + vector + metadata JSON), or undefined when it has none. */
+  docBytesOf(id: string): number | undefined {
+    const ref = this.#ids.get(id);
+    if (ref === undefined) return undefined;
+    const { segment, row } = this.resolve(ref);
+    return segment.docBytes(row);
+  }
+
   resolve(ref: number): { segment: Segment; row: number } {
     const seq = Math.floor(ref / TWO_POW_32);
     const segment = this.#bySeq.get(seq);

@@ -22,7 +22,13 @@ import { type CatalogEntry, type CollectionInfo, readCatalog, writeCatalog } fro
 import { Collection, closeCollection, collectionUsage, dropCollection } from './collection.ts';
 import type { CollectionContext } from './collection-context.ts';
 import { createCollectionFiles } from './collection-dirs.ts';
-import { COLLECTION_DEFAULTS, type CollectionSpecInput, validateCollectionSpec } from './collection-spec.ts';
+import {
+  COLLECTION_DEFAULTS,
+  type CollectionSpec,
+  type CollectionSpecInput,
+  specDifferences,
+  validateCollectionSpec,
+} from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { readFileIfExists } from './durable-file.ts';
 import { initialManifest } from './manifest.ts';
@@ -236,37 +242,62 @@ export class Store {
   createCollection(input: CollectionSpecInput): Promise<Collection> {
     this.#checkOpen();
     const spec = validateCollectionSpec(input);
+    return this.#catalogChanges.run(() => this.#create(spec));
+  }
+
+  /**
+   * The collection `input` names, created with that spec when the tenant has none by that name. An
+   * existing collection must have the same spec once defaults are filled in (dimension, metric, hnsw
+   * and quota), else COLLECTION_SPEC_MISMATCH names the fields that differ and nothing changes.
+   */
+  getOrCreateCollection(input: CollectionSpecInput): Promise<Collection> {
+    this.#checkOpen();
+    const spec = validateCollectionSpec(input);
     return this.#catalogChanges.run(async () => {
       this.#checkOpen();
-      const key = keyOf(spec.tenant, spec.name);
-      if (this.#collections.has(key)) {
+      const existing = this.#collections.get(keyOf(spec.tenant, spec.name));
+      if (existing === undefined) return this.#create(spec);
+      const differences = specDifferences(existing.spec, spec);
+      if (differences.length > 0) {
+        const listed = differences.map(
+          (d) =>
+            `\`${d.field}\` is ${describeValue(d.existing)} there, ${describeValue(d.requested)} requested`,
+        );
         throw new TierVecError(
-          ErrorCode.COLLECTION_EXISTS,
-          `Collection ${describeValue(spec.name)} already exists in tenant ${describeValue(spec.tenant)}`,
-          { details: { tenant: spec.tenant, name: spec.name } },
+          ErrorCode.COLLECTION_SPEC_MISMATCH,
+          `Collection ${describeValue(spec.name)} of tenant ${describeValue(spec.tenant)} exists with another spec: ${listed.join('; ')}`,
+          { details: { tenant: spec.tenant, name: spec.name, differences } },
         );
       }
-      const usage = this.#tenantUsage(spec.tenant);
-      const limit = this.#tenantQuota(spec.tenant).collectionsMax;
-      checkLimit(
-        `tenant ${describeValue(spec.tenant)}`,
-        'collectionsMax',
-        limit,
-        usage.collections,
-        1,
-        'collections',
-      );
-      const dir = this.#collectionDir(spec.tenant, spec.name);
-      const createdAtMs = this.#options.clock.now();
-      await rm(dir, { recursive: true, force: true });
-      await createCollectionFiles(dir, initialManifest(spec, createdAtMs));
-      const catalog = [...this.#catalog, { spec, createdAtMs }];
-      await writeCatalog(this.#options.dir, catalog);
-      this.#catalog = catalog;
-      const collection = await Collection.open(this.#contextFor({ spec, createdAtMs }), spec);
-      this.#collections.set(key, collection);
-      return collection;
+      return existing;
     });
+  }
+
+  /** Creates a collection (a catalog change: runs in its turn). */
+  async #create(spec: CollectionSpec): Promise<Collection> {
+    this.#checkOpen();
+    const key = keyOf(spec.tenant, spec.name);
+    if (this.#collections.has(key)) {
+      throw new TierVecError(
+        ErrorCode.COLLECTION_EXISTS,
+        `Collection ${describeValue(spec.name)} already exists in tenant ${describeValue(spec.tenant)}`,
+        { details: { tenant: spec.tenant, name: spec.name } },
+      );
+    }
+    const usage = this.#tenantUsage(spec.tenant);
+    const limit = this.#tenantQuota(spec.tenant).collectionsMax;
+    const scope = `tenant ${describeValue(spec.tenant)}`;
+    checkLimit(scope, 'collectionsMax', limit, usage.collections, 1, 'collections');
+    const dir = this.#collectionDir(spec.tenant, spec.name);
+    const createdAtMs = this.#options.clock.now();
+    await rm(dir, { recursive: true, force: true });
+    await createCollectionFiles(dir, initialManifest(spec, createdAtMs));
+    const catalog = [...this.#catalog, { spec, createdAtMs }];
+    await writeCatalog(this.#options.dir, catalog);
+    this.#catalog = catalog;
+    const collection = await Collection.open(this.#contextFor({ spec, createdAtMs }), spec);
+    this.#collections.set(key, collection);
+    return collection;
   }
 
   /** The collection's handle; COLLECTION_NOT_FOUND when the tenant has no such collection. */

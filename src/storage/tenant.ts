@@ -21,6 +21,7 @@ export interface TenantOption {
 /** The store's calls a tenant handle makes, each scoped with `{ tenant }`. */
 export interface TenantStore {
   createCollection(spec: CollectionSpecInput): Promise<Collection>;
+  getOrCreateCollection(spec: CollectionSpecInput): Promise<Collection>;
   collection(name: string, options?: TenantOption): Collection;
   listCollections(options?: TenantOption): Promise<CollectionInfo[]>;
   dropCollection(name: string, options?: TenantOption): Promise<void>;
@@ -37,6 +38,19 @@ export class Tenant {
 
   /** Creates a collection in this tenant; a spec naming another tenant is refused. */
   createCollection(spec: CollectionSpecInput): Promise<Collection> {
+    return this.#scoped(spec, (scoped) => this.#store.createCollection(scoped));
+  }
+
+  /** The collection in this tenant, created when missing (see `Store.getOrCreateCollection`). */
+  getOrCreateCollection(spec: CollectionSpecInput): Promise<Collection> {
+    return this.#scoped(spec, (scoped) => this.#store.getOrCreateCollection(scoped));
+  }
+
+  /** Runs `call` with the spec set to this tenant; INVALID_ARGUMENT when it names another one. */
+  #scoped(
+    spec: CollectionSpecInput,
+    call: (scoped: CollectionSpecInput) => Promise<Collection>,
+  ): Promise<Collection> {
     if (isPlainObject(spec) && spec.tenant !== undefined && spec.tenant !== this.name) {
       return Promise.reject(
         new TierVecError(
@@ -46,7 +60,7 @@ export class Tenant {
         ),
       );
     }
-    return this.#store.createCollection(isPlainObject(spec) ? { ...spec, tenant: this.name } : spec);
+    return call(isPlainObject(spec) ? { ...spec, tenant: this.name } : spec);
   }
 
   collection(name: string): Collection {
