@@ -169,6 +169,7 @@ export {
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';
+export { SEAL_DEFAULTS } from './storage/seal-pipeline.ts';
 export {
   SEARCH_DEFAULTS,
   type SearchHit,
