@@ -16,7 +16,6 @@ import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import type { CollectionContext } from './collection-context.ts';
 import type { CollectionDirs } from './collection-dirs.ts';
 import { type CollectionSpec, sameSpec } from './collection-spec.ts';
-import type { RecoveryStats } from './collection-stats.ts';
 import { removeDurable } from './durable-file.ts';
 import { LIMITS } from './limits.ts';
 import { type Manifest, readLatestManifest, readTombstoneFile, versionFileName } from './manifest.ts';
@@ -28,6 +27,14 @@ import { Wal, type WalReplay } from './wal/wal.ts';
 import { decodeOperation, encodeOperation, type WalOperation } from './wal/wal-record.ts';
 
 type Warn = (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
+
+/** What the last open replayed from the WAL, and what a torn or corrupt tail cost (`stats().recovery`). */
+export interface RecoveryStats {
+  replayedRecords: number;
+  truncatedRecords: number;
+  truncatedBytes: number;
+  truncatedFiles: number;
+}
 
 /** Creates the directories, reads the newest manifest, and removes files no manifest names. */
 export async function openManifest(

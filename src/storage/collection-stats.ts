@@ -4,6 +4,7 @@
  * otherwise), summed per tier. It only reads; it must never load, move or change a segment.
  */
 
+import type { RecoveryStats } from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
 import type { Usage } from './quota.ts';
 import type { SealStats } from './seal-pipeline.ts';
@@ -33,13 +34,6 @@ export interface TierStats {
   segments: number;
   vectors: number;
   bytes: number;
-}
-
-export interface RecoveryStats {
-  replayedRecords: number;
-  truncatedRecords: number;
-  truncatedBytes: number;
-  truncatedFiles: number;
 }
 
 export interface CollectionStats {

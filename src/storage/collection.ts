@@ -21,9 +21,9 @@ import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { Serial } from '../serial.ts';
 import type { CollectionContext } from './collection-context.ts';
 import { type CollectionDirs, collectionDirs } from './collection-dirs.ts';
-import { loadSealedSegments, openManifest, openTiering, openWal, replayWal } from './collection-recovery.ts';
+import * as recovery from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
-import { type CollectionStats, collectionStats, type RecoveryStats } from './collection-stats.ts';
+import { type CollectionStats, collectionStats } from './collection-stats.ts';
 import {
   type CompactionOptions,
   type CompactionResult,
@@ -74,7 +74,7 @@ export class Collection {
   readonly #logical: Usage = { vectors: 0, bytes: 0 };
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: 'open' | 'closed' | 'dropped' = 'open';
-  #recovery!: RecoveryStats;
+  #recovery!: recovery.RecoveryStats;
 
   private constructor(ctx: CollectionContext, spec: CollectionSpec) {
     this.#ctx = ctx;
@@ -105,16 +105,16 @@ export class Collection {
     const ctx = this.#ctx;
     const spec = this.#spec;
     const dirs = this.#dirs;
-    const manifest = await openManifest(dirs, spec, ctx.warn);
-    const tiering = await openTiering(ctx, spec);
+    const manifest = await recovery.openManifest(dirs, spec, ctx.warn);
+    const tiering = await recovery.openTiering(ctx, spec);
     const table = new SegmentTable({ ...ctx, spec, manifest, segmentsDir: dirs.segments });
-    await loadSealedSegments(table, tiering, dirs);
-    const { wal, replay } = await openWal(ctx, dirs.wal, manifest.sealedLsn);
+    await recovery.loadSealedSegments(table, tiering, dirs);
+    const { wal, replay } = await recovery.openWal(ctx, dirs.wal, manifest.sealedLsn);
     this.#assemble(tiering, table, wal);
     this.#lastAppliedLsn = manifest.sealedLsn;
     const apply = (lsn: number, op: WalOperation) => this.#applyOp(lsn, op);
     const { remoteWal } = tiering;
-    const replayed = await replayWal({ wal, replay, table, spec, remoteWal, apply, warn: ctx.warn });
+    const replayed = await recovery.replayWal({ wal, replay, table, spec, remoteWal, apply, warn: ctx.warn });
     this.#nextLsn = replayed.nextLsn;
     this.#recovery = replayed.stats;
     this.#logical.vectors = table.committed.vectors;
