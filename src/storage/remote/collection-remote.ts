@@ -21,13 +21,11 @@
  * still names, and never report a segment durable before the manifest naming it is.
  */
 
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import { Serial } from '../../serial.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
-import { readFileIfExists, writeFileDurable } from '../durable-file.ts';
 import type { Manifest } from '../manifest.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import { isObjectStoreError } from '../object-store/object-store-error.ts';
@@ -35,6 +33,7 @@ import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { StoreWarning } from '../store-warning.ts';
 import { objectStoreFailure } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
+import { readOrCreateLineage } from './remote-lineage.ts';
 import {
   decodeRemoteManifest,
   encodeRemoteManifest,
@@ -44,9 +43,6 @@ import {
 } from './remote-manifest.ts';
 import { RemoteSegmentFiles, readVerified } from './remote-segment-files.ts';
 import type { SegmentIds } from './segment-ids.ts';
-
-const STATE_FILE = 'object-store.json';
-const STATE_FORMAT = 'tiervec.object-store-state';
 
 export interface CollectionRemoteOptions {
   readonly layout: RemoteLayout;
@@ -126,15 +122,7 @@ export class CollectionRemote {
    * one, or `uid` when given, is written durably the first time).
    */
   static async open(options: CollectionRemoteOptions, uid?: string): Promise<CollectionRemote> {
-    const path = join(options.dir, STATE_FILE);
-    const bytes = await readFileIfExists(path);
-    if (bytes !== undefined) {
-      const state = parseState(bytes, path);
-      return new CollectionRemote(options, state.uid);
-    }
-    const fresh = uid ?? randomUUID();
-    await writeFileDurable(path, Buffer.from(JSON.stringify({ format: STATE_FORMAT, uid: fresh })));
-    return new CollectionRemote(options, fresh);
+    return new CollectionRemote(options, await readOrCreateLineage(options.dir, uid));
   }
 
   get layout(): RemoteLayout {
@@ -477,16 +465,4 @@ export class CollectionRemote {
       throw objectStoreFailure(what, error);
     }
   }
-}
-
-function parseState(bytes: Buffer, path: string): { uid: string } {
-  try {
-    const state = JSON.parse(String(bytes)) as { format?: unknown; uid?: unknown };
-    if (state.format === STATE_FORMAT && typeof state.uid === 'string' && state.uid.length > 0) {
-      return { uid: state.uid };
-    }
-  } catch (error) {
-    throw new TierVecError(ErrorCode.CORRUPT_DATA, `${path} is not valid JSON`, { cause: error });
-  }
-  throw new TierVecError(ErrorCode.CORRUPT_DATA, `${path} is not a tiervec object-store state file`);
 }
