@@ -98,25 +98,16 @@ export {
   type TiervecTargetOptions,
 } from './loadtest/targets/tiervec-target.ts';
 export { Rng, randomSeed } from './random.ts';
-export {
-  Collection,
-  type CollectionStats,
-  SEARCH_DEFAULTS,
-  type SearchHit,
-  type SearchOptions,
-  type SegmentStats,
-  type SetTierOptions,
-  type StoredDocument,
-  type TierStats,
-} from './storage/collection.ts';
+export type { CollectionInfo } from './storage/catalog.ts';
+export { Collection, type SetTierOptions } from './storage/collection.ts';
 export {
   COLLECTION_DEFAULTS,
   type CollectionQuota,
   type CollectionSpec,
   type CollectionSpecInput,
   type HnswParams,
-  type Metric,
 } from './storage/collection-spec.ts';
+export type { CollectionStats, SegmentStats, TierStats } from './storage/collection-stats.ts';
 export {
   COMPACTION_DEFAULTS,
   type CompactionOptions,
@@ -124,6 +115,7 @@ export {
 } from './storage/compaction.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export { LIMITS } from './storage/limits.ts';
+export type { Metric } from './storage/metric.ts';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './storage/object-store/local.ts';
 export {
   MOCK_S3_DEFAULTS,
@@ -177,13 +169,14 @@ export {
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';
+export { SEAL_DEFAULTS } from './storage/seal-pipeline.ts';
 export {
-  type CollectionInfo,
-  openStore,
-  Store,
-  type StoreStats,
-  type TenantOption,
-} from './storage/store.ts';
+  SEARCH_DEFAULTS,
+  type SearchHit,
+  type SearchOptions,
+  type StoredDocument,
+} from './storage/search-path.ts';
+export { openStore, Store, type StoreStats } from './storage/store.ts';
 export {
   type Durability,
   STORE_DEFAULTS,
@@ -191,7 +184,7 @@ export {
   type TieringOptions,
 } from './storage/store-options.ts';
 export type { StoreWarning, StoreWarningCode } from './storage/store-warning.ts';
-export { Tenant } from './storage/tenant.ts';
+export { Tenant, type TenantOption } from './storage/tenant.ts';
 export type { TieringStats } from './storage/tiering/collection-tiering.ts';
 export type { StoreUploadsOptions, UploadsStats } from './storage/tiering/object-tier.ts';
 export type {
