@@ -153,6 +153,13 @@ export function pickOptions<O extends object, K extends keyof O>(options: O, key
   return Object.fromEntries(keys.map((key) => [key, options[key]])) as Pick<O, K>;
 }
 
+/** Every entry but those of `keys`: the rules a component takes over from another, less what it sets itself. */
+export function omitOptions<O extends object, K extends keyof O>(options: O, keys: readonly K[]): Omit<O, K> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([key]) => !(keys as readonly PropertyKey[]).includes(key)),
+  ) as Omit<O, K>;
+}
+
 /** Checks one value against one rule (an argument rather than an option: `setTier(tier)`). */
 export function checkOption<T>(path: string, value: unknown, rule: OptionRule<T>): T {
   return rule.check(value, path, {});
