@@ -50,24 +50,23 @@ function resolveBound(bound: Bound, checked: CheckedSoFar): number {
   return typeof bound === 'number' ? bound : bound(checked);
 }
 
-/** An integer from `min` to `max`, both included. */
-export function integer(min: Bound, max: Bound): OptionRule<number> {
+function range(checkRange: typeof checkInteger, min: Bound, max: Bound): OptionRule<number> {
   return {
     min,
     max,
     check: (value, path, checked) =>
-      checkInteger(path, value, resolveBound(min, checked), resolveBound(max, checked)),
+      checkRange(path, value, resolveBound(min, checked), resolveBound(max, checked)),
   };
+}
+
+/** An integer from `min` to `max`, both included. */
+export function integer(min: Bound, max: Bound): OptionRule<number> {
+  return range(checkInteger, min, max);
 }
 
 /** A finite number from `min` to `max`, both included. */
 export function number(min: Bound, max: Bound): OptionRule<number> {
-  return {
-    min,
-    max,
-    check: (value, path, checked) =>
-      checkNumber(path, value, resolveBound(min, checked), resolveBound(max, checked)),
-  };
+  return range(checkNumber, min, max);
 }
 
 /** `'a', 'b' or 'c'`: how messages list the accepted values. */
