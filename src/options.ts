@@ -7,8 +7,10 @@
  * checks the options in the order of the limits object, and returns the checked values, frozen.
  *
  * Every rejection is a TierVecError INVALID_ARGUMENT that names the option by its path
- * (`retry.attemptsMax`) and says what was expected: "Expected `x` to be …, got …". This module holds
- * no component's limits or defaults, and it only reads the objects it is given.
+ * (`retry.attemptsMax`; a top-level option bare, `concurrencyMax`) and says what was expected:
+ * "Expected `x` to be …, got …"; an unknown key reads "Unknown option `options.x`: `x` is not one of
+ * …". `null` is a value like any other: only a `nullable` rule accepts it. This module holds no
+ * component's limits or defaults, and it only reads the objects it is given.
  */
 
 import { checkInteger, checkNumber, describeValue, ErrorCode, TierVecError } from './errors.ts';

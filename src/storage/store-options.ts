@@ -1,6 +1,6 @@
 /**
  * `openStore` options: their defaults (one frozen object, which the README's table is tested against)
- * and their validation. The tier options (`objectStore`, `tiering`, `uploads`, `onTierEvent`) are
+ * and their limits (`STORE_LIMITS`, checked by `options.ts`). The tier options (`objectStore`, `tiering`, `uploads`, `onTierEvent`) are
  * resolved with the tiering layer's own defaults (`TIERING_DEFAULTS`, the uploaders' defaults).
  */
 
