@@ -5,8 +5,7 @@
  * binary unit ("64MiB", "2GiB").
  */
 
-// The fault codes a scenario may inject are the object-store layer's S3 codes (a constant list).
-import { isS3ErrorCode, S3_ERRORS } from '../../storage/object-store/object-store-error.ts';
+import { FAULT_CODES, isFaultCode } from '../targets/tiervec-object-store.ts';
 import {
   type BackgroundSpec,
   type FaultSpec,
@@ -109,11 +108,8 @@ function readS3(table: TableReader | undefined): S3Spec {
 /** An S3 error code the mock can inject (`InternalError`, `SlowDown`, `NetworkError`, …). */
 function readErrorCode(table: TableReader, fallback: string): string {
   const code = table.string('code', fallback);
-  if (!isS3ErrorCode(code)) {
-    throw table.error(
-      'code',
-      `expected an S3 error code (${Object.keys(S3_ERRORS).join(', ')}), got "${code}"`,
-    );
+  if (!isFaultCode(code)) {
+    throw table.error('code', `expected an S3 error code (${FAULT_CODES.join(', ')}), got "${code}"`);
   }
   return code;
 }

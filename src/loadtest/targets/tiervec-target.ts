@@ -24,7 +24,11 @@ import { targetChecks } from './tiervec-checks.ts';
 import { readGauges } from './tiervec-gauges.ts';
 import { IdPool, WriteLedger } from './tiervec-ledger.ts';
 import { TargetMeasurements, WARNINGS_SHOWN_PER_CODE } from './tiervec-measure.ts';
-import { openTargetObjectStore, type TargetObjectStore } from './tiervec-object-store.ts';
+import {
+  classifyObjectStoreError,
+  openTargetObjectStore,
+  type TargetObjectStore,
+} from './tiervec-object-store.ts';
 import {
   createOperations,
   type OperationsContext,
@@ -162,6 +166,10 @@ export class TiervecTarget implements LoadTarget {
       warnings: this.#warnings,
     };
     return info as unknown as Record<string, unknown>;
+  }
+
+  classifyError(error: unknown): string | undefined {
+    return classifyObjectStoreError(error);
   }
 
   gauges(): Record<string, number> {
