@@ -8,11 +8,11 @@
 import { ErrorCode, TierVecError } from '../errors.ts';
 import {
   enumField,
+  fieldError,
   numberField,
   objectField,
   optionalNumberField,
   rejectUnknownKeys,
-  scenarioError,
   stringField,
   timeField,
 } from './field-check.ts';
@@ -216,7 +216,7 @@ export function resolveCriteria(
   if (raw.operations !== undefined) {
     const ops = objectField(`${field}.operations`, raw.operations);
     if (Object.keys(ops).length > CRITERIA_BLOCKS_MAX) {
-      throw scenarioError(
+      throw fieldError(
         `${field}.operations`,
         `at most ${CRITERIA_BLOCKS_MAX} operations`,
         Object.keys(ops).length,
@@ -233,7 +233,7 @@ export function resolveCriteria(
   let recovery: ResolvedCriteria['recovery'] = null;
   if (limits.recoveryFactorMax !== undefined) {
     if (context.spike === undefined) {
-      throw scenarioError(
+      throw fieldError(
         `${field}.recoveryFactorMax`,
         'set only when a load group has a `spike` profile',
         limits.recoveryFactorMax,
@@ -290,7 +290,7 @@ function resolveWindows(
 ): ResolvedCriteria['windows'] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.length > CRITERIA_BLOCKS_MAX) {
-    throw scenarioError(field, `a list of at most ${CRITERIA_BLOCKS_MAX} windows`, value);
+    throw fieldError(field, `a list of at most ${CRITERIA_BLOCKS_MAX} windows`, value);
   }
   const names = new Set<string>();
   return value.map((item, i) => {
@@ -302,7 +302,7 @@ function resolveWindows(
     if (raw.during !== undefined) {
       enumField(`${wField}.during`, raw.during, ['spike']);
       if (context.spike === undefined) {
-        throw scenarioError(
+        throw fieldError(
           `${wField}.during`,
           '"spike" only when a load group has a `spike` profile',
           raw.during,
@@ -314,16 +314,12 @@ function resolveWindows(
       endS = timeField(raw, 'end', wField, context.durationS);
     }
     if (!(endS > startS))
-      throw scenarioError(
-        `${wField}.end${raw.endS === undefined ? 'Fraction' : 'S'}`,
-        'after the start',
-        endS,
-      );
+      throw fieldError(`${wField}.end${raw.endS === undefined ? 'Fraction' : 'S'}`, 'after the start', endS);
     const name =
       raw.name === undefined
         ? ((raw.during as string | undefined) ?? `window ${i + 1}`)
         : stringField(`${wField}.name`, raw.name, 64);
-    if (names.has(name)) throw scenarioError(`${wField}.name`, 'a name no other window has', name);
+    if (names.has(name)) throw fieldError(`${wField}.name`, 'a name no other window has', name);
     names.add(name);
     return {
       name,

@@ -21,7 +21,7 @@ import {
 } from '../../storage/object-store/object-store-error.ts';
 import { S3ObjectStore } from '../../storage/object-store/s3.ts';
 import { type S3rverProcess, startS3rver } from '../../storage/object-store/s3rver-process.ts';
-import type { ResolvedTarget } from '../scenario/resolve-scenario.ts';
+import type { TiervecTargetConfig } from './tiervec-config.ts';
 
 /** Mock requests remembered for inspection; the load test reads stats, not the history. */
 const MOCK_CALL_HISTORY_MAX = 1_000;
@@ -61,7 +61,7 @@ export interface TargetObjectStore {
 }
 
 export interface TargetObjectStoreOptions {
-  target: ResolvedTarget;
+  target: Pick<TiervecTargetConfig, 'objectStore' | 's3' | 'mockS3' | 'faults'>;
   seed: number;
   /** The run's directory; `local` keeps its objects under `objects/`. */
   dir: string;
