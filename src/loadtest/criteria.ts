@@ -97,6 +97,8 @@ export const CRITERIA_PRESETS = Object.freeze({
   none: Object.freeze({} satisfies RunLimits),
 });
 export type CriteriaPresetName = keyof typeof CRITERIA_PRESETS;
+/** The presets' names, as a configuration or a scenario file spells them. */
+export const CRITERIA_PRESET_NAMES = Object.freeze(Object.keys(CRITERIA_PRESETS) as CriteriaPresetName[]);
 
 export const CRITERIA_DEFAULTS = Object.freeze({
   preset: 'development' as CriteriaPresetName,
@@ -206,11 +208,7 @@ export function resolveCriteria(
 ): ResolvedCriteria {
   const raw = config === undefined ? {} : objectField(field, config);
   rejectUnknownKeys(field, raw, CONFIG_KEYS);
-  const preset = enumField(`${field}.preset`, raw.preset ?? CRITERIA_DEFAULTS.preset, [
-    'production',
-    'development',
-    'none',
-  ]);
+  const preset = enumField(`${field}.preset`, raw.preset ?? CRITERIA_DEFAULTS.preset, CRITERIA_PRESET_NAMES);
   const limits: RunLimits = { ...CRITERIA_PRESETS[preset], ...readLimits(field, raw, RUN_LIMIT_KEYS) };
   const operations: Record<string, LatencyLimits> = {};
   if (raw.operations !== undefined) {

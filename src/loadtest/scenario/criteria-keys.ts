@@ -44,8 +44,6 @@ export const CRITERIA_SETTING_KEYS = Object.freeze([
   'recovery_delay_pct',
 ] as const);
 
-export const CRITERIA_PRESETS = Object.freeze(['production', 'development', 'none'] as const);
-
 /** `latency_ms_p95_max` → `latencyMsP95Max`, the engine's spelling. */
 export function camelCaseKey(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

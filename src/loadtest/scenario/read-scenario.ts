@@ -7,6 +7,7 @@
 
 import { parse, TomlError } from 'smol-toml';
 import { ErrorCode, TierVecError } from '../../errors.ts';
+import { CRITERIA_PRESET_NAMES } from '../criteria.ts';
 import { scenarioError } from '../field-check.ts';
 import {
   OPERATION_NAMES,
@@ -15,12 +16,7 @@ import {
   TARGET_CRITERIA_KEYS,
 } from '../targets/tiervec-config.ts';
 import { indexTomlLines, type TomlSource } from '../toml-lines.ts';
-import {
-  CRITERIA_PRESETS,
-  CRITERIA_SETTING_KEYS,
-  LATENCY_CRITERIA_KEYS,
-  RUN_CRITERIA_KEYS,
-} from './criteria-keys.ts';
+import { CRITERIA_SETTING_KEYS, LATENCY_CRITERIA_KEYS, RUN_CRITERIA_KEYS } from './criteria-keys.ts';
 import { readProfile } from './read-profile.ts';
 import { readTarget } from './read-target.ts';
 import type {
@@ -216,7 +212,7 @@ function readSearch(table: TableReader | undefined): SearchConfig {
 export function readCriteria(table: TableReader | undefined): CriteriaSpec {
   const criteria: CriteriaSpec = { preset: undefined, limits: {}, settings: {}, operations: {}, windows: [] };
   if (table === undefined) return criteria;
-  criteria.preset = table.has('preset') ? table.choice('preset', CRITERIA_PRESETS) : undefined;
+  criteria.preset = table.has('preset') ? table.choice('preset', CRITERIA_PRESET_NAMES) : undefined;
   const limits: readonly string[] = [...RUN_CRITERIA_KEYS, ...TARGET_CRITERIA_KEYS];
   for (const key of table.keys()) {
     if (limits.includes(key)) criteria.limits[key] = table.number(key, { min: 0 });

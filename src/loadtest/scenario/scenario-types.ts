@@ -12,6 +12,7 @@
 
 import type { ArrivalProcess } from '../arrivals.ts';
 import type { LoadModel, SaturationPolicy } from '../config.ts';
+import type { CriteriaPresetName } from '../criteria.ts';
 import type { ProfileSpec } from '../profile-spec.ts';
 import type {
   DataConfig,
@@ -47,7 +48,7 @@ export interface CriteriaWindowSpec {
 
 /** Criteria keys as written in the file (snake_case), with their limits. */
 export interface CriteriaSpec {
-  preset: 'production' | 'development' | 'none' | undefined;
+  preset: CriteriaPresetName | undefined;
   /** Whole-run thresholds, the engine's and the target's (`latency_ms_p95_max = 25`, …). */
   limits: Record<string, number>;
   /** `achieved_ratio_window_s`, `memory_growth_span_s_min`, `recovery_delay_pct`. */
