@@ -37,13 +37,14 @@ export type {
   TargetCheck,
 } from './loadtest/load-target.ts';
 export {
-  createProfile,
   PROFILE_KINDS,
   type Profile,
   type ProfileKind,
   type ProfileSpec,
+  profileBaseRate,
   scaleProfile,
-} from './loadtest/profiles.ts';
+} from './loadtest/profile-spec.ts';
+export { createProfile } from './loadtest/profiles.ts';
 export {
   type CompareOptions,
   type Comparison,
@@ -76,21 +77,24 @@ export {
   type TimelineEntry,
 } from './loadtest/report/schema.ts';
 export { type LoadTestProgress, type RunLoadTestOptions, runLoadTest } from './loadtest/run.ts';
-export { type RunScenarioOptions, runScenario } from './loadtest/scenario/run-scenario.ts';
-export { toLoadTestConfig } from './loadtest/scenario/to-load-test-config.ts';
 export {
   type LoadScenarioOptions,
   listScenarios,
   loadScenario,
-  type ResolvedScenario,
   readScenarioFile,
   type ScenarioListing,
-  type ScenarioMode,
-  type ScenarioOverrides,
-  type ScenarioSpec,
   SHIPPED_SCENARIOS_DIR,
-} from './loadtest/scenario.ts';
+} from './loadtest/scenario/load-scenario.ts';
+export {
+  resolveScenario,
+  type ScenarioOverrides,
+  type ScenarioRun,
+} from './loadtest/scenario/resolve-scenario.ts';
+export { type RunScenarioOptions, runScenario } from './loadtest/scenario/run-scenario.ts';
+export type { ScenarioMode, ScenarioSpec } from './loadtest/scenario/scenario-types.ts';
+export type { ScenarioLoadTestConfig } from './loadtest/scenario/to-load-test-config.ts';
 export { createNoopTarget, NOOP_TARGET_NAME, type NoopTargetOptions } from './loadtest/targets/noop.ts';
+export type { TiervecTargetConfig } from './loadtest/targets/tiervec-config.ts';
 export {
   createTiervecTarget,
   TIERVEC_TARGET_DEFAULTS,
