@@ -29,6 +29,7 @@ export const ErrorCode = Object.freeze({
   SCENARIO_INVALID: 'SCENARIO_INVALID',
   MANIFEST_CONFLICT: 'MANIFEST_CONFLICT',
   DEAD_LETTER_FULL: 'DEAD_LETTER_FULL',
+  WRITE_INDETERMINATE: 'WRITE_INDETERMINATE',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

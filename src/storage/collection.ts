@@ -596,14 +596,44 @@ export class Collection {
    */
   async #appendDurably(lsn: number, body: Buffer, op: WalOperation): Promise<void> {
     const remoteWal = this.#tiering.remoteWal;
-    // A new machine finds a collection by its manifest: one is published before the first write.
-    const remote = remoteWal?.append(lsn, op, this.#tiering.ensurePublished(this.#manifest));
-    // Awaited below; a failed local append must not leave it unhandled meanwhile.
-    remote?.catch(() => undefined);
+    if (remoteWal !== undefined) {
+      // The object store's verdict comes first: a write it did not take leaves no trace (not
+      // applied, not in the local WAL). A new machine finds a collection by its manifest: one is
+      // published before the first write.
+      const remote = remoteWal.append(lsn, op, this.#tiering.ensurePublished(this.#manifest));
+      remote.catch(() => undefined);
+      await remoteWal.settledThrough(lsn);
+      await remote.catch((error: unknown) => {
+        this.#rollBack(lsn);
+        throw error;
+      });
+    }
     await this.#wal.append(lsn, body);
-    if (remoteWal !== undefined) await remoteWal.settledThrough(lsn);
     this.#applyUpTo(lsn);
-    await remote;
+  }
+
+  /** Forgets a write that failed before it was applied: its pending effect on ids and usage. */
+  #rollBack(lsn: number): void {
+    const index = this.#unapplied.findIndex((entry) => entry.lsn === lsn);
+    const [entry] = index < 0 ? [] : this.#unapplied.splice(index, 1);
+    if (entry === undefined) return;
+    const idsOf = (op: WalOperation) => (op.kind === 'delete' ? op.ids : op.docs.map((doc) => doc.id));
+    for (const id of idsOf(entry.op)) {
+      if (this.#overlay.get(id)?.lsn !== lsn) continue;
+      this.#overlay.delete(id);
+      // An earlier pending write of the same id is what the id holds now.
+      const earlier = this.#unapplied.findLast((other) => idsOf(other.op).includes(id));
+      const doc = earlier?.op.kind === 'delete' ? undefined : earlier?.op.docs.find((d) => d.id === id);
+      if (earlier !== undefined) this.#overlay.set(id, { lsn: earlier.lsn, bytes: doc?.bytes });
+    }
+    this.#syncUsage();
+  }
+
+  /** With nothing pending, the usage checked by quotas is exactly what is applied. */
+  #syncUsage(): void {
+    if (this.#unapplied.length > 0) return;
+    this.#logical.vectors = this.#committed.vectors;
+    this.#logical.bytes = this.#committed.bytes;
   }
 
   #applyUpTo(lsn: number): void {
@@ -616,6 +646,7 @@ export class Collection {
       applied++;
     }
     if (applied > 0) this.#unapplied = this.#unapplied.slice(applied);
+    this.#syncUsage();
   }
 
   /** Applies one durable write to the segments (live and during replay). Never fails on valid input. */

@@ -116,6 +116,8 @@ export interface DeadLetters {
   replay(options?: { signal?: AbortSignal }): Promise<ReplayOutcome[]>;
   /** Deletes every entry; returns how many. */
   purge(): Promise<number>;
+  /** Deletes one entry (its upload is no longer wanted, e.g. its writes were rolled back). */
+  remove(id: string): Promise<void>;
 }
 
 export interface ParallelUploaderStats {
@@ -129,6 +131,8 @@ export interface ParallelUploaderStats {
   /** Uploads that ended neither uploaded nor dead-lettered (rejected to the caller). */
   failed: number;
   replayed: number;
+  /** Dead-letter entries deleted on purpose with `deadLetters.remove`. */
+  deadLettersRemoved: number;
   bytesUploaded: number;
   /** Dead-letter disk operations running now. */
   deadLetterOperationsInFlight: number;
@@ -225,7 +229,15 @@ export class ParallelUploader {
   readonly #running = new Set<Promise<unknown>>();
   readonly #replaying = new Set<string>();
   #closed = false;
-  #stats = { uploaded: 0, retried: 0, deadLettered: 0, failed: 0, replayed: 0, bytesUploaded: 0 };
+  #stats = {
+    uploaded: 0,
+    retried: 0,
+    deadLettered: 0,
+    failed: 0,
+    replayed: 0,
+    deadLettersRemoved: 0,
+    bytesUploaded: 0,
+  };
 
   constructor(options: ParallelUploaderOptions) {
     const checked = checkOptions(options);
@@ -255,6 +267,10 @@ export class ParallelUploader {
       size: () => this.#dlq.size(),
       replay: (replayOptions) => this.#track(this.#replayAll(replayOptions?.signal)),
       purge: () => this.#dlq.purge(),
+      remove: async (id) => {
+        await this.#dlq.remove(id);
+        this.#stats.deadLettersRemoved++;
+      },
     };
   }
 
