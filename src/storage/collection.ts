@@ -7,9 +7,10 @@
  *   compaction.ts           merge small segments and rewrite those with many deleted rows
  *   search-path.ts          search across segments and merge the hits
  *   collection-stats.ts     what `stats()` reports
+ *   pending-writes.ts       accepted writes not yet applied, and the usage they will bring
  *
  * Writes are validated against the collection as it will be once every accepted write is applied:
- * writes that are in the WAL queue but not yet durable are tracked in an overlay, so a duplicate id,
+ * writes that are in the WAL queue but not yet durable are tracked in an overlay (pending-writes.ts), so a duplicate id,
  * a quota or a delete count is judged correctly even under concurrency. A write is applied to the
  * in-memory segments only once the WAL reports it durable, in LSN order, and readers see only
  * applied writes: `get` and `search` never return something that a crash could take back.
@@ -30,6 +31,7 @@ import {
   Compactor,
   resolveCompactionOptions,
 } from './compaction.ts';
+import { PendingWrites } from './pending-writes.ts';
 import { checkLimit, type Usage } from './quota.ts';
 import type { PublishOutcome } from './remote/collection-remote.ts';
 import { SealPipeline } from './seal-pipeline.ts';
@@ -65,13 +67,10 @@ export class Collection {
   #seals!: SealPipeline;
   #compactor!: Compactor;
   #search!: SearchPath;
-  /** id → its bytes once accepted-but-unapplied writes are applied (undefined: deleted). */
-  readonly #overlay = new Map<string, { lsn: number; bytes: number | undefined }>();
   /** Accepted writes not yet durable, in LSN order; applied once the WAL has them. */
-  #unapplied: { readonly lsn: number; readonly op: WalOperation }[] = [];
+  readonly #pending = new PendingWrites(() => this.#table.committed);
   #nextLsn = 1;
   #lastAppliedLsn = 0;
-  readonly #logical: Usage = { vectors: 0, bytes: 0 };
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: 'open' | 'closed' | 'dropped' = 'open';
   #recovery!: recovery.RecoveryStats;
@@ -117,8 +116,7 @@ export class Collection {
     const replayed = await recovery.replayWal({ wal, replay, table, spec, remoteWal, apply, warn: ctx.warn });
     this.#nextLsn = replayed.nextLsn;
     this.#recovery = replayed.stats;
-    this.#logical.vectors = table.committed.vectors;
-    this.#logical.bytes = table.committed.bytes;
+    this.#pending.sync();
     // The object store learns of the collection (and of seals it missed) in the background.
     tiering.manifestWritten(table.manifest);
   }
@@ -235,14 +233,20 @@ export class Collection {
 
   /** Bytes of the id's document once every accepted write is applied; undefined when absent. */
   #logicalBytesOf(id: string): number | undefined {
-    const pending = this.#overlay.get(id);
-    return pending !== undefined ? pending.bytes : this.#table.docBytesOf(id);
+    return this.#pending.bytesOf(id, (applied) => this.#table.docBytesOf(applied));
   }
 
   #checkQuota(vectors: number, bytes: number): void {
     const scope = `collection ${describeValue(this.name)}`;
-    checkLimit(scope, 'vectorsMax', this.#spec.quota.vectorsMax, this.#logical.vectors, vectors, 'vectors');
-    checkLimit(scope, 'bytesMax', this.#spec.quota.bytesMax, this.#logical.bytes, bytes, 'bytes');
+    checkLimit(
+      scope,
+      'vectorsMax',
+      this.#spec.quota.vectorsMax,
+      this.#pending.usage.vectors,
+      vectors,
+      'vectors',
+    );
+    checkLimit(scope, 'bytesMax', this.#spec.quota.bytesMax, this.#pending.usage.bytes, bytes, 'bytes');
     this.#ctx.checkTenantQuota(vectors, bytes);
   }
 
@@ -259,10 +263,7 @@ export class Collection {
   ): Promise<void> {
     const lsn = this.#nextLsn++;
     const body = encodeOperation(op);
-    for (const change of changes) this.#overlay.set(change.id, { lsn, bytes: change.bytes });
-    this.#logical.vectors += vectors;
-    this.#logical.bytes += bytes;
-    this.#unapplied.push({ lsn, op });
+    this.#pending.accept(lsn, op, changes, { vectors, bytes });
     await this.#tracked(this.#appendDurably(lsn, body, op));
   }
 
@@ -283,26 +284,24 @@ export class Collection {
    */
   async #appendDurably(lsn: number, body: Buffer, op: WalOperation): Promise<void> {
     const remoteWal = this.#tiering.remoteWal;
-    // A new machine finds a collection by its manifest: one is published before the first write.
-    const remote = remoteWal?.append(lsn, op, this.#tiering.ensurePublished(this.#table.manifest));
-    // Awaited below; a failed local append must not leave it unhandled meanwhile.
-    remote?.catch(() => undefined);
+    if (remoteWal !== undefined) {
+      // The object store's verdict comes first: a write it did not take leaves no trace (not
+      // applied, not in the local WAL). A new machine finds a collection by its manifest: one is
+      // published before the first write.
+      const remote = remoteWal.append(lsn, op, this.#tiering.ensurePublished(this.#table.manifest));
+      remote.catch(() => undefined);
+      await remoteWal.settledThrough(lsn);
+      await remote.catch((error: unknown) => {
+        this.#pending.rollBack(lsn);
+        throw error;
+      });
+    }
     await this.#wal.append(lsn, body);
-    if (remoteWal !== undefined) await remoteWal.settledThrough(lsn);
     this.#applyUpTo(lsn);
-    await remote;
   }
 
   #applyUpTo(lsn: number): void {
-    let applied = 0;
-    for (const entry of this.#unapplied) {
-      if (entry.lsn > lsn) break;
-      this.#applyOp(entry.lsn, entry.op);
-      const ids = entry.op.kind === 'delete' ? entry.op.ids : entry.op.docs.map((doc) => doc.id);
-      for (const id of ids) if (this.#overlay.get(id)?.lsn === entry.lsn) this.#overlay.delete(id);
-      applied++;
-    }
-    if (applied > 0) this.#unapplied = this.#unapplied.slice(applied);
+    this.#pending.applyUpTo(lsn, (entryLsn, op) => this.#applyOp(entryLsn, op));
   }
 
   /** Applies one durable write to the segments (live and during replay). Never fails on valid input. */
@@ -368,7 +367,7 @@ export class Collection {
     return collectionStats({
       spec: this.#spec,
       table: this.#table,
-      logical: this.#logical,
+      logical: this.#pending.usage,
       wal: this.#wal.stats(),
       recovery: this.#recovery,
       searches: this.#search.counts(),
@@ -425,7 +424,7 @@ export class Collection {
 
   /** Documents and bytes this collection holds once accepted writes apply (for tenant quotas). */
   [collectionUsage](): Usage {
-    return { ...this.#logical };
+    return { ...this.#pending.usage };
   }
 
   /** Stops accepting calls, lets accepted writes finish, seals a large active segment, closes the WAL. */

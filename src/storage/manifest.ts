@@ -5,21 +5,30 @@
  * directory fsync) before any file it supersedes is removed; the highest version present is the
  * truth. The same bytes are meant to be shipped to the object store under the same name.
  *
+ * Every manifest carries a CRC-32 of its own text (format version 2; version 1 manifests, written
+ * before it, are still read) and every field is checked on read (`manifest-check.ts`): a damaged
+ * manifest is CORRUPT_DATA and refuses the open before anything acts on it, since its `sealedLsn`
+ * decides which WAL records are released. There is no fallback to an older manifest: once a new one
+ * is durable the older file is removed, and an older one would not cover what the WAL has released.
+ *
  * Tombstone files (`tombstones/{version:020d}.json`) hold deletions of sealed rows made since the
  * previous manifest, grouped by segment; they are immutable too and verified by size and CRC-32.
  */
 
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, TierVecError } from '../errors.ts';
-import { type CollectionSpec, validateCollectionSpec } from './collection-spec.ts';
+import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import type { CollectionSpec } from './collection-spec.ts';
 import { crc32 } from './crc32.ts';
 import { readFileIfExists, writeFileDurable } from './durable-file.ts';
+import { checkManifest, MANIFEST_FORMAT } from './manifest-check.ts';
 import type { FileRef, SegmentDescriptor } from './segment/segment-file.ts';
 
-export const MANIFEST_FORMAT = 'tiervec.manifest';
+export { MANIFEST_FORMAT };
 export const TOMBSTONES_FORMAT = 'tiervec.tombstones';
 const FORMAT_VERSION = 1;
+/** 2: the manifest ends with `"crc32"`, a CRC-32 of the text before it. 1: no CRC (still read). */
+const MANIFEST_FORMAT_VERSION = 2;
 const VERSION_FILE = /^(\d{20})\.json$/;
 
 export interface TombstoneFileRef extends FileRef {
@@ -50,7 +59,7 @@ export function versionFileName(version: number): string {
 export function initialManifest(spec: CollectionSpec, createdAtMs: number): Manifest {
   return {
     format: MANIFEST_FORMAT,
-    formatVersion: FORMAT_VERSION,
+    formatVersion: MANIFEST_FORMAT_VERSION,
     version: 1,
     tenant: spec.tenant,
     collection: spec.name,
@@ -64,7 +73,46 @@ export function initialManifest(spec: CollectionSpec, createdAtMs: number): Mani
 }
 
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
-  await writeFileDurable(join(dir, versionFileName(manifest.version)), Buffer.from(JSON.stringify(manifest)));
+  await writeFileDurable(join(dir, versionFileName(manifest.version)), encodeManifest(manifest));
+}
+
+const CRC_TAIL = /,"crc32":(\d{1,10})\}$/;
+
+/**
+ * A manifest's bytes: its JSON (as format version 2) with `"crc32"` as the last field, a CRC-32 of
+ * the text before `,"crc32"` plus the closing brace. The CRC covers the exact bytes written, so a
+ * reader needs no canonical re-serialisation to check it.
+ */
+export function encodeManifest<T extends Manifest>(manifest: T): Buffer {
+  const { crc32: _previous, ...fields } = manifest as T & { crc32?: number };
+  const body = JSON.stringify({ ...fields, formatVersion: MANIFEST_FORMAT_VERSION });
+  return Buffer.from(`${body.slice(0, -1)},"crc32":${crc32(Buffer.from(body))}}`);
+}
+
+/**
+ * Parses manifest bytes found at `where`, checking the CRC of a version 2 manifest; the fields are
+ * left to `checkManifest`. CORRUPT_DATA when the bytes are not a manifest or fail their CRC.
+ */
+export function decodeManifest(bytes: Uint8Array | undefined, where: string): unknown {
+  const text =
+    bytes === undefined ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(`Manifest ${where} is not valid JSON`, error);
+  }
+  const formatVersion = (parsed as { formatVersion?: unknown } | null)?.formatVersion;
+  if (formatVersion === 1) return parsed;
+  if (formatVersion !== MANIFEST_FORMAT_VERSION) {
+    throw corrupt(`Manifest ${where} has format version ${describeValue(formatVersion)}; expected 1 or 2`);
+  }
+  const tail = CRC_TAIL.exec(text);
+  const body = tail === null ? undefined : `${text.slice(0, tail.index)}}`;
+  if (tail === null || body === undefined || crc32(Buffer.from(body)) !== Number(tail[1])) {
+    throw corrupt(`Manifest ${where} does not match its CRC-32: it was damaged after it was written`);
+  }
+  return parsed;
 }
 
 function corrupt(message: string, cause?: unknown): TierVecError {
@@ -76,23 +124,10 @@ export async function readLatestManifest(dir: string): Promise<{ manifest: Manif
   const names = (await readdir(dir)).filter((name) => VERSION_FILE.test(name)).sort();
   const latest = names.at(-1);
   if (latest === undefined) throw corrupt(`No manifest in ${dir}`);
-  const bytes = await readFileIfExists(join(dir, latest));
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(String(bytes)) as Manifest;
-  } catch (error) {
-    throw corrupt(`Manifest ${join(dir, latest)} is not valid JSON`, error);
-  }
-  if (manifest.format !== MANIFEST_FORMAT || manifest.formatVersion !== FORMAT_VERSION) {
-    throw corrupt(`Manifest ${join(dir, latest)} has format ${manifest.format} v${manifest.formatVersion}`);
-  }
-  if (manifest.version !== Number((VERSION_FILE.exec(latest) as RegExpExecArray)[1])) {
-    throw corrupt(`Manifest ${join(dir, latest)} says version ${manifest.version}`);
-  }
-  return {
-    manifest: { ...manifest, spec: validateCollectionSpec(manifest.spec) },
-    older: names.slice(0, -1),
-  };
+  const path = join(dir, latest);
+  const parsed = decodeManifest(await readFileIfExists(path), path);
+  const version = Number((VERSION_FILE.exec(latest) as RegExpExecArray)[1]);
+  return { manifest: checkManifest(parsed, path, version), older: names.slice(0, -1) };
 }
 
 /** Writes a tombstone file: segment id → rows deleted. */

@@ -13,7 +13,7 @@
  * collection created before its catalog entry is durable.
  */
 
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { Serial } from '../serial.ts';
@@ -41,6 +41,7 @@ import {
   localManifestOf,
 } from './remote/object-store-import.ts';
 import type { RemoteManifest } from './remote/remote-manifest.ts';
+import { makeStoreDir } from './store-dir.ts';
 import {
   type Durability,
   type ResolvedStoreOptions,
@@ -62,7 +63,7 @@ export interface StoreStats {
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const resolved = resolveStoreOptions(options);
-  await mkdir(resolved.dir, { recursive: true });
+  await makeStoreDir(resolved.dir);
   const lock = await acquireDirLock(resolved.dir);
   let objectTier: ObjectTier | undefined;
   try {
@@ -239,7 +240,7 @@ export class Store {
   }
 
   /** Creates a collection; COLLECTION_EXISTS when the tenant already has one with that name. */
-  createCollection(input: CollectionSpecInput): Promise<Collection> {
+  async createCollection(input: CollectionSpecInput): Promise<Collection> {
     this.#checkOpen();
     const spec = validateCollectionSpec(input);
     return this.#catalogChanges.run(() => this.#create(spec));

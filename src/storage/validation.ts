@@ -174,7 +174,30 @@ function checkVector<T extends Float32Array | number[]>(
       { details: { where } },
     );
   }
+  checkNormRange(where, metric, normSquared);
   return target;
+}
+
+/**
+ * hnswlib computes in float32 and exact search in float64; outside these bounds float32 overflows
+ * (l2 distances of two vectors of norm² up to 2^126 stay below the float32 maximum 2^128) or, for
+ * cosine, loses the direction (with a norm² of at least 2^-114, squares too small to be normal
+ * float32 numbers change it by at most 2^-24 even at dimension 4096), and the two searches disagree.
+ */
+const NORM_SQUARED_MAX = 2 ** 126;
+const COSINE_NORM_SQUARED_MIN = 2 ** -114;
+
+function checkNormRange(where: string, metric: Metric, normSquared: number): void {
+  const min = metric === 'cosine' ? COSINE_NORM_SQUARED_MIN : 0;
+  if (normSquared <= NORM_SQUARED_MAX && normSquared >= min) return;
+  const norm = Math.sqrt(normSquared);
+  throw new TierVecError(
+    ErrorCode.INVALID_VECTOR,
+    `Expected ${where} to have a norm ${metric === 'cosine' ? `from ${Math.sqrt(min).toPrecision(3)} ` : ''}` +
+      `up to ${Math.sqrt(NORM_SQUARED_MAX).toPrecision(3)} (the ${metric} index computes in float32, which ` +
+      `${normSquared > NORM_SQUARED_MAX ? 'overflows' : 'loses the direction'} beyond), got a norm of ${norm.toPrecision(3)}`,
+    { details: { where, norm } },
+  );
 }
 
 function invalidComponent(where: string, index: number, component: unknown): TierVecError {

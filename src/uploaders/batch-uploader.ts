@@ -33,6 +33,7 @@ import {
   withMethods,
 } from '../options.ts';
 import type { ObjectStore } from '../storage/object-store/object-store.ts';
+import { isCredentialsError } from '../storage/object-store/object-store-error.ts';
 import { encodeBatchRecords } from './batch-codec.ts';
 import { type BatchDocument, type BatchRecord, DIMENSION_MAX, toBatchRecord } from './batch-document.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
@@ -463,7 +464,9 @@ export class BatchUploader {
     const cause = result.error;
     const code = isTierVecError(cause, ErrorCode.CIRCUIT_OPEN)
       ? ErrorCode.CIRCUIT_OPEN
-      : ErrorCode.OBJECT_STORE;
+      : isCredentialsError(cause)
+        ? ErrorCode.OBJECT_STORE_CREDENTIALS
+        : ErrorCode.OBJECT_STORE;
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new TierVecError(
       code,
@@ -479,7 +482,7 @@ export class BatchUploader {
     const reason = error instanceof Error ? error.message : String(error);
     const what = key === undefined ? 'A batch' : `The batch ${describeValue(key)}`;
     return new TierVecError(
-      ErrorCode.OBJECT_STORE,
+      isCredentialsError(error) ? ErrorCode.OBJECT_STORE_CREDENTIALS : ErrorCode.OBJECT_STORE,
       `${what} of collection ${describeValue(collection)} could not be uploaded (${reason}); its documents were not kept`,
       { cause: error, details: { collection, key } },
     );

@@ -120,6 +120,8 @@ export interface DeadLetters {
   replay(options?: { signal?: AbortSignal }): Promise<ReplayOutcome[]>;
   /** Deletes every entry; returns how many. */
   purge(): Promise<number>;
+  /** Deletes one entry (its upload is no longer wanted, e.g. its writes were rolled back). */
+  remove(id: string): Promise<void>;
 }
 
 export interface ParallelUploaderStats {
@@ -133,6 +135,8 @@ export interface ParallelUploaderStats {
   /** Uploads that ended neither uploaded nor dead-lettered (rejected to the caller). */
   failed: number;
   replayed: number;
+  /** Dead-letter entries deleted on purpose with `deadLetters.remove`. */
+  deadLettersRemoved: number;
   bytesUploaded: number;
   /** Dead-letter disk operations running now. */
   deadLetterOperationsInFlight: number;
@@ -210,7 +214,15 @@ export class ParallelUploader {
   readonly #running = new Set<Promise<unknown>>();
   readonly #replaying = new Set<string>();
   #closed = false;
-  #stats = { uploaded: 0, retried: 0, deadLettered: 0, failed: 0, replayed: 0, bytesUploaded: 0 };
+  #stats = {
+    uploaded: 0,
+    retried: 0,
+    deadLettered: 0,
+    failed: 0,
+    replayed: 0,
+    deadLettersRemoved: 0,
+    bytesUploaded: 0,
+  };
 
   constructor(options: ParallelUploaderOptions) {
     const checked = checkOptions(options, PARALLEL_UPLOADER_LIMITS, PARALLEL_UPLOADER_DEFAULTS);
@@ -236,6 +248,10 @@ export class ParallelUploader {
       size: () => this.#dlq.size(),
       replay: (replayOptions) => this.#track(this.#replayAll(replayOptions?.signal)),
       purge: () => this.#dlq.purge(),
+      remove: async (id) => {
+        await this.#dlq.remove(id);
+        this.#stats.deadLettersRemoved++;
+      },
     };
   }
 

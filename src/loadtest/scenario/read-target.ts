@@ -49,14 +49,17 @@ export function readTarget(table: TableReader | undefined): TargetSpec {
 export function readBytes(table: TableReader, key: string): number | undefined {
   const raw = table.raw(key);
   if (raw === undefined) return undefined;
-  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;
+  let bytes: number | undefined;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) bytes = raw;
   if (typeof raw === 'string') {
     const match = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)$/.exec(raw.trim());
-    if (match) return Math.round(Number(match[1]) * (BYTE_UNITS[match[2] as string] as number));
+    if (match) bytes = Math.round(Number(match[1]) * (BYTE_UNITS[match[2] as string] as number));
   }
+  // Checked here, where the file and line are known, not later by the store's own option check.
+  if (bytes !== undefined && bytes <= Number.MAX_SAFE_INTEGER) return bytes;
   throw table.error(
     key,
-    `expected a size in bytes (an integer, or a string like "64MiB"), got ${JSON.stringify(raw)}`,
+    `expected a size in bytes (an integer up to ${Number.MAX_SAFE_INTEGER}, or a string like "64MiB"), got ${JSON.stringify(raw)}`,
   );
 }
 

@@ -273,34 +273,51 @@ export class LocalObjectStore implements ObjectStore {
       .sort((a, b) => compareKeys(sortName(a), sortName(b)));
   }
 
-  /** Creates the key's directory chain and returns it, refusing a chain that goes through a link. */
+  /**
+   * Creates the key's directory chain and returns it, refusing a chain that goes through a link.
+   * One level at a time, each checked before anything is created below it: `mkdir -p` first and a
+   * check afterwards would already have created directories wherever a linked prefix pointed.
+   */
   async #prepareParent(key: string, segments: string[]): Promise<string> {
     const root = await this.#rootDir('put', key);
-    const parent = join(root, ...segments.slice(0, -1));
-    let created: string | undefined;
-    try {
-      created = await mkdir(parent, { recursive: true });
-    } catch (error) {
-      if (errnoOf(error) === 'ENOTDIR' || errnoOf(error) === 'EEXIST') throw keyConflict('put', key, error);
-      throw error;
+    let parent = root;
+    let firstCreated: string | undefined;
+    for (const segment of segments.slice(0, -1)) {
+      parent = join(parent, segment);
+      if (await this.#ensureDirectory(key, parent)) firstCreated ??= parent;
     }
-    if (!(await this.#isPlainDirectory(parent))) {
+    // New directories must be durable too, or a crash could lose the entry that leads to the object:
+    // fsync the directory that gained the first new one, and each new one down to the parent.
+    if (firstCreated !== undefined) {
+      const chain: string[] = [];
+      for (let dir = parent; dir !== dirname(firstCreated) && dir.startsWith(root); dir = dirname(dir))
+        chain.push(dir);
+      chain.push(dirname(firstCreated));
+      for (const dir of chain.reverse()) await fsyncDirectory(dir);
+    }
+    return parent;
+  }
+
+  /** Makes `path` a plain directory (true when this call created it); a link or a file there is refused. */
+  async #ensureDirectory(key: string, path: string): Promise<boolean> {
+    let created = false;
+    try {
+      await mkdir(path);
+      created = true;
+    } catch (error) {
+      if (errnoOf(error) === 'ENOTDIR') throw keyConflict('put', key, error);
+      if (errnoOf(error) !== 'EEXIST') throw error;
+    }
+    const found = await lstat(path);
+    if (found.isSymbolicLink()) {
       throw new ObjectStoreError(
         'AccessDenied',
         `put ${describeValue(key)}: the key's directory is reached through a symbolic link, which is never followed`,
         { operation: 'put', key },
       );
     }
-    // New directories must be durable too, or a crash could lose the entry that leads to the object:
-    // fsync the directory that gained the first new one, and each new one down to the parent.
-    if (created !== undefined) {
-      const chain: string[] = [];
-      for (let dir = parent; dir !== dirname(created) && dir.startsWith(root); dir = dirname(dir))
-        chain.push(dir);
-      chain.push(dirname(created));
-      for (const dir of chain.reverse()) await fsyncDirectory(dir);
-    }
-    return parent;
+    if (!found.isDirectory()) throw keyConflict('put', key, new Error(`${path} is not a directory`));
+    return created;
   }
 
   async #publish(key: string, temp: string, target: string, exclusive: boolean): Promise<void> {

@@ -22,6 +22,32 @@ export const S3_ERRORS = Object.freeze({
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;
 
+/**
+ * Codes of a credential that is missing (the SDK's provider chain found none) or that the server
+ * refused. No retry fixes them, and the store reports them as OBJECT_STORE_CREDENTIALS.
+ */
+export const CREDENTIAL_ERROR_CODES: ReadonlySet<string> = new Set([
+  'CredentialsProviderError',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+]);
+
+/** Causes followed when looking for a credentials error inside wrapping errors. */
+const CAUSE_DEPTH_MAX = 8;
+
+/** True when `error`, or an error it wraps, is an object-store error about credentials. */
+export function isCredentialsError(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < CAUSE_DEPTH_MAX && current instanceof Error; depth++) {
+    if (current instanceof ObjectStoreError && CREDENTIAL_ERROR_CODES.has(current.code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 export function isS3ErrorCode(value: unknown): value is S3ErrorCode {
   return typeof value === 'string' && Object.hasOwn(S3_ERRORS, value);
 }

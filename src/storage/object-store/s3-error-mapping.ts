@@ -6,7 +6,7 @@
 
 import { describeValue } from '../../errors.ts';
 import type { ObjectStoreOperation } from './object-store.ts';
-import { ObjectStoreError } from './object-store-error.ts';
+import { CREDENTIAL_ERROR_CODES, ObjectStoreError } from './object-store-error.ts';
 
 /** Node and undici error codes of connections that failed, broke or timed out: all retryable. */
 const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -105,6 +105,25 @@ function networkCodeOf(error: SdkErrorShape): string | undefined {
   return undefined;
 }
 
+/**
+ * A credential the SDK could not find or the server refused: permanent (no retry brings one), with
+ * the SDK's own explanation kept, since it says which provider or which key was at fault.
+ */
+function credentialsError(
+  error: unknown,
+  code: string,
+  status: number | undefined,
+  operation: ObjectStoreOperation,
+  key: string,
+): ObjectStoreError {
+  const explanation = error instanceof Error && error.message !== '' ? `: ${error.message}` : '';
+  return new ObjectStoreError(
+    code,
+    `${operation} ${describeValue(key)}: ${code}${status === undefined ? '' : ` (HTTP ${status})`}${explanation}`,
+    { operation, key, cause: error, status: status ?? 0, retryable: false },
+  );
+}
+
 /** Maps an SDK failure for `operation` on `key` to an ObjectStoreError (see the module comment). */
 export function fromS3Error(error: unknown, operation: ObjectStoreOperation, key: string): ObjectStoreError {
   if (error instanceof ObjectStoreError) return error;
@@ -121,6 +140,8 @@ export function fromS3Error(error: unknown, operation: ObjectStoreOperation, key
     });
   }
   const code = s3CodeOf(shape, status, operation);
+  if (code !== undefined && CREDENTIAL_ERROR_CODES.has(code))
+    return credentialsError(error, code, status, operation, key);
   if (code === undefined) {
     // Neither a status nor an S3 code: the request never got an answer (an SDK or socket failure
     // without a recognised code). Retrying is the safe reading, as for any network failure.

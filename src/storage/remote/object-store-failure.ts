@@ -1,12 +1,13 @@
 /**
  * Turns what an object-store request finally failed with (after the uploader's retries and circuit
  * breaker) into the TierVecError callers see: CIRCUIT_OPEN stays CIRCUIT_OPEN, a TierVecError keeps
- * its code, and anything else becomes OBJECT_STORE carrying the S3 code, status and retryability.
+ * its code, a missing or refused credential becomes OBJECT_STORE_CREDENTIALS, and anything else
+ * becomes OBJECT_STORE carrying the S3 code, status and retryability.
  */
 
 import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
-import { isObjectStoreError } from '../object-store/object-store-error.ts';
+import { isCredentialsError, isObjectStoreError } from '../object-store/object-store-error.ts';
 
 export function objectStoreFailure(what: string, error: unknown): TierVecError {
   if (isTierVecError(error) && error.code !== ErrorCode.OBJECT_STORE) {
@@ -23,7 +24,8 @@ export function objectStoreFailure(what: string, error: unknown): TierVecError {
     if (error.key !== undefined) details.key = error.key;
   }
   const reason = error instanceof Error ? error.message : String(error);
-  return new TierVecError(ErrorCode.OBJECT_STORE, `${what}: ${reason}`, { cause: error, details });
+  const code = isCredentialsError(error) ? ErrorCode.OBJECT_STORE_CREDENTIALS : ErrorCode.OBJECT_STORE;
+  return new TierVecError(code, `${what}: ${reason}`, { cause: error, details });
 }
 
 /** Runs `call` through the uploader's retry and breaker; what finally fails becomes `objectStoreFailure`. */

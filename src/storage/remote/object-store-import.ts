@@ -51,10 +51,19 @@ export async function findRemoteCollections(
   return manifests;
 }
 
-/** The local manifest of an imported collection: the published one without its object-store fields. */
+/**
+ * The local manifest of an imported collection: the published one without its object-store fields.
+ * Its local version continues after every local version its files were named with (tombstone files
+ * and compacted segment ids carry the writer's local versions, which run ahead of the published
+ * ones), so that no later seal or compaction here reuses a live file's name.
+ */
 export function localManifestOf(remote: RemoteManifest): Manifest {
   const { uid: _uid, collectionCreatedAtMs: _createdAtMs, ...manifest } = remote;
-  return manifest;
+  const namedVersions = [
+    ...manifest.tombstoneFiles.map((file) => Number(file.name.slice(0, 20))),
+    ...manifest.segments.map((segment) => Number(segment.id.split('-')[1] ?? 0)),
+  ];
+  return { ...manifest, version: Math.max(manifest.version, ...namedVersions) };
 }
 
 /** Downloads the tombstone files a published manifest names into `{dir}/tombstones/`, checked. */

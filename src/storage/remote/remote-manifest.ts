@@ -7,8 +7,8 @@
  */
 
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
-import { validateCollectionSpec } from '../collection-spec.ts';
-import { MANIFEST_FORMAT, type Manifest } from '../manifest.ts';
+import { decodeManifest, encodeManifest, type Manifest } from '../manifest.ts';
+import { checkManifest } from '../manifest-check.ts';
 import type { RemoteLayout } from './remote-layout.ts';
 
 export interface RemoteManifest extends Manifest {
@@ -18,8 +18,9 @@ export interface RemoteManifest extends Manifest {
   readonly collectionCreatedAtMs: number;
 }
 
+/** The object's bytes: the manifest with its CRC-32, as a local manifest file (see `encodeManifest`). */
 export function encodeRemoteManifest(manifest: RemoteManifest): Uint8Array {
-  return Buffer.from(JSON.stringify(manifest));
+  return encodeManifest(manifest);
 }
 
 function corrupt(key: string, what: string, cause?: unknown): TierVecError {
@@ -29,33 +30,25 @@ function corrupt(key: string, what: string, cause?: unknown): TierVecError {
   });
 }
 
-/** Parses and checks a manifest object read from `key`; CORRUPT_DATA when it is not one. */
+/**
+ * Parses and checks a manifest object read from `key`: its CRC-32 (format version 2) and every field,
+ * as for a local manifest, then its place (version, tenant, collection) and lineage. CORRUPT_DATA
+ * when it is not a sound manifest of this collection.
+ */
 export function decodeRemoteManifest(bytes: Uint8Array, key: string, layout: RemoteLayout): RemoteManifest {
-  let parsed: RemoteManifest;
-  try {
-    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  } catch (error) {
-    throw corrupt(key, 'is not valid JSON', error);
-  }
-  if (typeof parsed !== 'object' || parsed === null || parsed.format !== MANIFEST_FORMAT) {
-    throw corrupt(key, `has format ${describeValue(parsed?.format)}; expected ${MANIFEST_FORMAT}`);
-  }
+  const where = `object ${describeValue(key)}`;
   const version = layout.manifestVersionOf(key);
-  if (parsed.version !== version) throw corrupt(key, `says version ${describeValue(parsed.version)}`);
-  if (parsed.tenant !== layout.tenant || parsed.collection !== layout.collection) {
-    throw corrupt(key, `describes ${describeValue(`${parsed.tenant}/${parsed.collection}`)}`);
+  if (version === undefined) throw corrupt(key, 'is not named like a manifest');
+  const manifest = checkManifest(decodeManifest(bytes, where), where, version, true);
+  if (manifest.tenant !== layout.tenant || manifest.collection !== layout.collection) {
+    throw corrupt(key, `describes ${describeValue(`${manifest.tenant}/${manifest.collection}`)}`);
   }
-  if (typeof parsed.uid !== 'string' || parsed.uid.length === 0) throw corrupt(key, 'has no uid');
-  if (!Array.isArray(parsed.segments) || !Array.isArray(parsed.tombstoneFiles)) {
-    throw corrupt(key, 'lacks its segments or tombstone files');
+  const remote = manifest as RemoteManifest;
+  if (typeof remote.uid !== 'string' || remote.uid.length === 0) throw corrupt(key, 'has no uid');
+  if (typeof remote.collectionCreatedAtMs !== 'number' || !Number.isFinite(remote.collectionCreatedAtMs)) {
+    throw corrupt(key, `has collectionCreatedAtMs ${describeValue(remote.collectionCreatedAtMs)}`);
   }
-  let spec: Manifest['spec'];
-  try {
-    spec = validateCollectionSpec(parsed.spec);
-  } catch (error) {
-    throw corrupt(key, 'holds an invalid collection spec', error);
-  }
-  return { ...parsed, spec };
+  return remote;
 }
 
 /** Every object key a manifest names (segment files, their id companions, tombstone files). */

@@ -7,10 +7,12 @@
  * when every record up to `lsn` has its verdict, so writes are applied, and become visible, in LSN
  * order and only once the object store has answered for them.
  *
- * A batch that ends in the dead-letter queue fails its writes with a typed error (OBJECT_STORE or
- * CIRCUIT_OPEN): those writes are in the local WAL and applied locally, and reach the object store
- * when the dead letters are replayed; a new machine that opens before that does not have them. They
- * were never acknowledged, so nothing acknowledged is lost.
+ * A write whose batch fails is not applied and leaves no trace (see the collection's write path): its
+ * dead-letter entry, if the batch got one, is removed at once, so no later replay brings it back.
+ * It fails with the uploader's code (OBJECT_STORE, CIRCUIT_OPEN, DEAD_LETTER_FULL, RATE_LIMITED)
+ * when the batch object was certainly not stored, and with WRITE_INDETERMINATE when a request may
+ * have stored it with its answer lost (a network error, a timeout, a 500): then a new machine may
+ * replay it. Either way a retry as is is safe: writes are idempotent by id.
  *
  * On open, `recover` lists the batches and returns the records after a given LSN, so a new machine
  * replays what the newest manifest does not cover. After a manifest covering a batch's records is
@@ -23,6 +25,7 @@ import { decodeBatch } from '../../uploaders/batch-codec.ts';
 import { BatchUploader } from '../../uploaders/batch-uploader.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
+import { isCredentialsError, isObjectStoreError } from '../object-store/object-store-error.ts';
 import type { WalOperation } from '../wal/wal-record.ts';
 import { requestOrFail as request } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
@@ -58,6 +61,8 @@ export class RemoteWal {
   readonly #options: RemoteWalOptions;
   readonly #batches: BatchUploader;
   readonly #pending = new Set<number>();
+  /** Dead-letter entries of failed batches, removed or being removed (by entry id). */
+  readonly #forgotten = new Map<string, Promise<void>>();
   #waiters: { lsn: number; resolve: () => void }[] = [];
   /** Highest LSN in each batch object known to exist. */
   readonly #maxLsnBySeq = new Map<number, number>();
@@ -132,9 +137,13 @@ export class RemoteWal {
         this.#stats.records++;
         this.#settle(lsn);
       },
-      (error) => {
+      async (error) => {
         this.#stats.failedRecords++;
-        this.#settle(lsn);
+        try {
+          await this.#forgetDeadLetter(error);
+        } finally {
+          this.#settle(lsn);
+        }
         throw this.#failure(lsn, error);
       },
     );
@@ -208,13 +217,65 @@ export class RemoteWal {
     return lowest;
   }
 
+  /**
+   * The write is rolled back, so its batch must not reach the object store later: its dead-letter
+   * entry goes. Failing to remove it only leaves the entry (a replay would then store the write).
+   */
+  async #forgetDeadLetter(error: unknown): Promise<void> {
+    const id = isTierVecError(error) ? error.details?.deadLetterId : undefined;
+    if (typeof id !== 'string') return;
+    // Every record of the batch fails with the same entry: it is removed once.
+    let removal = this.#forgotten.get(id);
+    if (removal === undefined) {
+      removal = this.#options.uploader.deadLetters.remove(id);
+      this.#forgotten.set(id, removal);
+    }
+    await removal;
+  }
+
   #failure(lsn: number, error: unknown): TierVecError {
-    const code = isTierVecError(error) ? error.code : ErrorCode.OBJECT_STORE;
+    const collection = describeValue(this.#options.layout.collection);
     const reason = error instanceof Error ? error.message : String(error);
+    if (mayHaveStored(error)) {
+      return new TierVecError(
+        ErrorCode.WRITE_INDETERMINATE,
+        `Write ${lsn} of collection ${collection} may or may not be durable in the object store (durability 'object-store'): ${reason}. It is not visible here; retrying it as is is safe (writes are idempotent by id)`,
+        { cause: error, details: { lsn } },
+      );
+    }
+    const code = isTierVecError(error)
+      ? error.code
+      : isCredentialsError(error)
+        ? ErrorCode.OBJECT_STORE_CREDENTIALS
+        : ErrorCode.OBJECT_STORE;
     return new TierVecError(
       code,
-      `Write ${lsn} of collection ${describeValue(this.#options.layout.collection)} is not durable in the object store (durability 'object-store'): ${reason}. It is in the local WAL and applied here, and reaches the object store when the dead letters are replayed`,
+      `Write ${lsn} of collection ${collection} was rejected: it is not durable in the object store (durability 'object-store'): ${reason}. It left no trace (not visible, not kept for a later replay); retry it as is`,
       { cause: error, details: { lsn } },
     );
   }
+}
+
+/** Causes followed when looking for the object-store error under wrapping errors. */
+const CAUSE_DEPTH_MAX = 8;
+
+/**
+ * True when the request that failed may have stored the object with its answer lost: a network
+ * error or timeout (status 0 or RequestTimeout) or an internal error (500 and other 5xx but 503,
+ * which S3 sends for requests it did not process). Refusals (4xx, 503, an open breaker, a full
+ * queue) stored nothing.
+ */
+function mayHaveStored(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < CAUSE_DEPTH_MAX && current instanceof Error; depth++) {
+    if (isObjectStoreError(current)) {
+      return (
+        current.status === 0 ||
+        current.code === 'RequestTimeout' ||
+        (current.status >= 500 && current.status !== 503)
+      );
+    }
+    current = current.cause;
+  }
+  return false;
 }

@@ -90,7 +90,7 @@ export class ObjectTier {
       inFlight: stats.inFlight,
       uploaded: stats.uploaded,
       retried: stats.retried,
-      deadLetters: this.#deadLettersAtOpen + stats.deadLettered - stats.replayed,
+      deadLetters: this.#deadLettersAtOpen + stats.deadLettered - stats.replayed - stats.deadLettersRemoved,
       deadLettered: stats.deadLettered,
       replayed: stats.replayed,
       breaker: stats.circuitBreaker,

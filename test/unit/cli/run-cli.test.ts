@@ -153,6 +153,21 @@ describe('broken scenario files exit 2 naming file, line and key', () => {
     });
   }
 
+  it('rejects a byte size beyond the safe integer range before the run starts, naming file, line and key', async () => {
+    const text = `${SMOKE.trimEnd()}\n[target.tiering]\nhot_bytes_max = "99999999999TiB"\n`;
+    const file = path.join(dir, 'huge-size.toml');
+    await writeFile(file, text);
+    const line = text.split('\n').indexOf('hot_bytes_max = "99999999999TiB"') + 1;
+    const cli = io(dir);
+    expect(await runCli(['loadtest', 'run', file, '--duration-s', '1'], cli)).toBe(ExitCode.USAGE);
+    expect(cli.stderr.text, cli.stderr.text).toMatch(
+      new RegExp(`^tiervec: ${file.replaceAll('.', '\\.')}:${line}: target\\.tiering\\.hot_bytes_max: `),
+    );
+    expect(cli.stderr.text.trimEnd().split('\n')).toHaveLength(1);
+    // Nothing of the run was printed: the file was refused while it was read.
+    expect(cli.stdout.text).toBe('');
+  });
+
   it('adds the stack trace under --verbose', async () => {
     const file = path.join(dir, 'verbose.toml');
     await writeFile(file, SMOKE.replace('rate = 10', 'rate = -10'));

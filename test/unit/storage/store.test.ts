@@ -243,6 +243,79 @@ describe('Store corruption', () => {
   });
 });
 
+/** Calls `action`, which must return a promise (not throw), and returns what that promise rejected with. */
+async function rejectionOf(what: string, action: () => unknown): Promise<unknown> {
+  let result: unknown;
+  try {
+    result = action();
+  } catch (error) {
+    throw new Error(`${what} threw synchronously instead of returning a rejected promise: ${error}`);
+  }
+  expect(result, what).toBeInstanceOf(Promise);
+  return (result as Promise<unknown>).then(
+    () => new Error(`${what} resolved`),
+    (error: unknown) => error,
+  );
+}
+
+describe('Store error clarity', () => {
+  it('refuses a directory that is a regular file with IO_ERROR naming the path, not a raw EEXIST', async () => {
+    const file = join(await temp.make(), 'not-a-dir');
+    await writeFile(file, 'x');
+    const error = await expectTierVecError(() => openStore({ dir: file }), ErrorCode.IO_ERROR, file);
+    expect(error.message).toContain('not a directory');
+  });
+
+  it('returns rejected promises, never synchronous throws, from every async method of Store, Tenant and Collection', async () => {
+    const store = await openStore({ dir: await temp.make() });
+    const docs = await store.createCollection({ name: 'docs', dimension: 2 });
+    const tenant = store.tenant('t');
+    const bad = { name: 'Bad!', dimension: 2 };
+    const calls: Array<[string, () => unknown, string]> = [
+      ['store.createCollection(bad)', () => store.createCollection(bad), ErrorCode.INVALID_NAME],
+      [
+        'store.createCollection(undefined)',
+        () => store.createCollection(undefined as never),
+        ErrorCode.INVALID_ARGUMENT,
+      ],
+      ['store.listCollections(bad)', () => store.listCollections({ tenant: '' }), ErrorCode.INVALID_NAME],
+      ['store.dropCollection(bad)', () => store.dropCollection('No!'), ErrorCode.INVALID_NAME],
+      ['tenant.createCollection(bad)', () => tenant.createCollection(bad), ErrorCode.INVALID_NAME],
+      ['tenant.dropCollection(bad)', () => tenant.dropCollection('No!'), ErrorCode.INVALID_NAME],
+      ['docs.insert(bad)', () => docs.insert(undefined as never), ErrorCode.INVALID_ARGUMENT],
+      ['docs.upsert(bad)', () => docs.upsert([{ id: '', vector: [1, 2] }]), ErrorCode.INVALID_ARGUMENT],
+      ['docs.delete(bad)', () => docs.delete(undefined as never), ErrorCode.INVALID_ARGUMENT],
+      ['docs.get(bad)', () => docs.get(undefined as never), ErrorCode.INVALID_ARGUMENT],
+      ['docs.search(bad)', () => docs.search([1]), ErrorCode.DIMENSION_MISMATCH],
+      ['docs.setTier(bad)', () => docs.setTier('lukewarm' as never), ErrorCode.INVALID_ARGUMENT],
+      ['docs.compact(bad)', () => docs.compact(7 as never), ErrorCode.INVALID_ARGUMENT],
+    ];
+    for (const [what, action, code] of calls) {
+      expect(await rejectionOf(what, action), what).toMatchObject({ code });
+    }
+    await store.close();
+    const afterClose: Array<[string, () => unknown]> = [
+      ['store.createCollection', () => store.createCollection({ name: 'x', dimension: 2 })],
+      ['store.listCollections', () => store.listCollections()],
+      ['store.dropCollection', () => store.dropCollection('docs')],
+      ['store.replayDeadLetters', () => store.replayDeadLetters()],
+      ['tenant.createCollection', () => tenant.createCollection({ name: 'x', dimension: 2 })],
+      ['tenant.listCollections', () => tenant.listCollections()],
+      ['docs.insert', () => docs.insert([{ id: 'a', vector: [1, 2] }])],
+      ['docs.get', () => docs.get('a')],
+      ['docs.search', () => docs.search([1, 2])],
+      ['docs.flush', () => docs.flush()],
+      ['docs.publish', () => docs.publish()],
+      ['docs.pin', () => docs.pin()],
+    ];
+    for (const [what, action] of afterClose) {
+      expect(await rejectionOf(`${what} after close`, action), what).toMatchObject({
+        code: ErrorCode.CLOSED,
+      });
+    }
+  });
+});
+
 describe('Store directory lock', () => {
   it('refuses a second open of the same directory in this process with LOCKED until the first closes', async () => {
     const dir = await temp.make();
@@ -265,7 +338,7 @@ describe('Store directory lock', () => {
     }
     // Its owner is gone now: the lock is stale and taken over.
     const store = await openStore({ dir });
-    expect(await readFile(join(dir, 'LOCK'), 'utf8')).toBe(`${process.pid}\n`);
+    expect((await readFile(join(dir, 'LOCK'), 'utf8')).split('\n')[0]).toBe(String(process.pid));
     await store.close();
   });
 });

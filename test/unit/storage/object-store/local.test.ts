@@ -138,6 +138,16 @@ describe('LocalObjectStore path safety', () => {
     expect(listed).toEqual([]);
   });
 
+  it('creates no directory outside its root when a put goes through a symlinked prefix', async () => {
+    const dir = await freshDir();
+    const outside = await freshDir();
+    await symlink(outside, join(dir, 'link'));
+    const store = new LocalObjectStore({ dir });
+    const writeError = await errorOf(store.put('link/deep/er/new', encoder.encode('x')));
+    expect(isObjectStoreError(writeError, 'AccessDenied')).toBe(true);
+    expect(await readdir(outside)).toEqual([]);
+  });
+
   it('never follows a symbolic link at the key itself', async () => {
     const dir = await freshDir();
     const outside = await freshDir();

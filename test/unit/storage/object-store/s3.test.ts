@@ -17,6 +17,7 @@ import { ErrorCode, isTierVecError } from '../../../../src/errors.ts';
 import { isObjectStoreError } from '../../../../src/storage/object-store/object-store-error.ts';
 import { S3ObjectStore, type S3ObjectStoreOptions } from '../../../../src/storage/object-store/s3.ts';
 import { fromS3Error } from '../../../../src/storage/object-store/s3-error-mapping.ts';
+import { objectStoreFailure } from '../../../../src/storage/remote/object-store-failure.ts';
 
 const MIB = 1024 * 1024;
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -121,6 +122,43 @@ describe('S3ObjectStore error mapping', () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }));
     expect(await errorOf(store.get('k'))).toMatchObject({ code: 'NetworkError', retryable: true });
   });
+
+  it('reports a missing credential as a permanent credentials error with the SDK message, not a retryable 500', async () => {
+    const { s3, store } = mocked();
+    // What the SDK's default provider chain throws when it finds no credential at all.
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+      tryNextLink: false,
+    });
+    s3.on(PutObjectCommand).rejects(missing);
+    const error = await errorOf(store.put('k', new Uint8Array([1])));
+    expect(error).toMatchObject({ code: 'CredentialsProviderError', status: 0, retryable: false });
+    expect((error as Error).message).toContain('Could not load credentials from any providers');
+    const failure = objectStoreFailure('Publishing the manifest', error);
+    expect(failure.code).toBe(ErrorCode.OBJECT_STORE_CREDENTIALS);
+    expect(failure.message).toContain('Could not load credentials from any providers');
+  });
+
+  it.each([
+    ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+    [
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided.',
+    ],
+    ['ExpiredToken', 'The provided token has expired.'],
+  ])(
+    'reports an invalid credential (%s) as a credentials error carrying the server message',
+    async (name, text) => {
+      const { s3, store } = mocked();
+      const rejected = serviceError(name, name === 'ExpiredToken' ? 400 : 403);
+      rejected.message = text;
+      s3.on(GetObjectCommand).rejects(rejected);
+      const error = await errorOf(store.get('k'));
+      expect(error).toMatchObject({ code: name, retryable: false });
+      expect((error as Error).message).toContain(text);
+      expect(objectStoreFailure('Reading', error).code).toBe(ErrorCode.OBJECT_STORE_CREDENTIALS);
+    },
+  );
 
   it('judges by code and status, never by message text', () => {
     const misleading = serviceError('AccessDenied', 403);

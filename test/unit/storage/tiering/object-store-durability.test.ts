@@ -63,32 +63,98 @@ describe("durability: 'object-store'", () => {
     await other.store.close();
   });
 
-  it('fails a write whose batch is dead-lettered with a typed error, keeps it locally, and replays it', async () => {
-    const { store, docs, mock, clock } = await stores.open({
+  it('leaves no trace of a write the object store refused: not visible, not replayed, and a retry as is succeeds', async () => {
+    const { store, docs, mock, clock, dir } = await stores.open({
       durability: 'object-store',
       uploads: { retry: { attemptsMax: 1 } },
     });
     await docs.insert([doc(1)]);
     mock.partition('ServiceUnavailable', { operations: ['put'] });
-    const error = await expectTierVecError(
-      () => docs.insert([doc(2)]),
-      ErrorCode.OBJECT_STORE,
-      'not durable',
-    );
+    const error = await expectTierVecError(() => docs.insert([doc(2)]), ErrorCode.OBJECT_STORE, 'rejected');
     expect(error.details).toMatchObject({ lsn: 2 });
-    // Not acknowledged, but in the local WAL and applied here (like a write whose answer was lost).
-    expect(await docs.get('d2')).toMatchObject({ id: 'd2' });
-    expect(docs.stats().tiering).toMatchObject({
-      remoteWal: { failedRecords: 1 },
-      uploads: { deadLetters: 1 },
+    expect(await docs.get('d2')).toBeUndefined();
+    expect(await docs.search(doc(2).vector, { k: 5, exact: true })).not.toContainEqual(
+      expect.objectContaining({ id: 'd2' }),
+    );
+    expect(docs.stats()).toMatchObject({
+      vectors: 1,
+      tiering: { remoteWal: { failedRecords: 1 }, uploads: { deadLetters: 0 } },
     });
-    mock.heal();
-    const outcomes = await store.replayDeadLetters();
-    expect(outcomes).toMatchObject([{ state: 'uploaded', key: layout.walKey(2) }]);
-    expect(docs.stats().tiering.uploads.deadLetters).toBe(0);
+    // Not in the local WAL either: a reopen of this directory does not bring it back.
     await store.close();
+    const again = await stores.open({
+      durability: 'object-store',
+      objectStore: mock,
+      clock,
+      dir,
+      create: false,
+    });
+    expect(await again.docs.get('d2')).toBeUndefined();
+    mock.heal();
+    expect(await again.store.replayDeadLetters()).toEqual([]);
+    await again.docs.insert([doc(2)]);
+    expect(await again.docs.get('d2')).toMatchObject({ id: 'd2' });
+    await again.store.close();
     const other = await stores.open({ durability: 'object-store', objectStore: mock, clock, create: false });
-    expect(await other.docs.get('d2')).toMatchObject({ id: 'd2' });
+    expect(other.docs.stats().vectors).toBe(2);
+    await other.store.close();
+  });
+
+  it('reports a batch whose answer may have been lost (NetworkError) as WRITE_INDETERMINATE; not visible, safe to retry', async () => {
+    const { store, docs, mock } = await stores.open({
+      durability: 'object-store',
+      uploads: { retry: { attemptsMax: 1 } },
+    });
+    await docs.insert([doc(0)]);
+    mock.partition('NetworkError', { operations: ['put'] });
+    await expectTierVecError(() => docs.insert([doc(1)]), ErrorCode.WRITE_INDETERMINATE, 'may or may not');
+    expect(await docs.get('d1')).toBeUndefined();
+    mock.heal();
+    await docs.insert([doc(1)]);
+    expect(await docs.get('d1')).toMatchObject({ id: 'd1' });
+    await store.close();
+  });
+
+  it('leaves no trace of writes refused with DEAD_LETTER_FULL, and says they are in no dead-letter queue', async () => {
+    const { store, docs, mock, clock, dir } = await stores.open({
+      durability: 'object-store',
+      uploads: { retry: { attemptsMax: 1 }, deadLettersMax: 1 },
+    });
+    await docs.insert([doc(100)]);
+    mock.partition('ServiceUnavailable', { operations: ['put'] });
+    // Ten writes in ten batches (one per turn of the event loop), all failing at once.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      const write = docs.insert([doc(i)]);
+      write.catch(() => undefined);
+      writes.push(write);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const outcomes = await Promise.allSettled(writes);
+    const codes = outcomes.map((outcome) => (outcome.status === 'rejected' ? outcome.reason.code : 'ok'));
+    expect(new Set(codes)).toEqual(new Set([ErrorCode.OBJECT_STORE, ErrorCode.DEAD_LETTER_FULL]));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected' && outcome.reason.code === ErrorCode.DEAD_LETTER_FULL) {
+        expect(outcome.reason.message).not.toContain('when the dead letters are replayed');
+        expect(outcome.reason.message).toContain('rejected');
+      }
+    }
+    for (let i = 0; i < 10; i++) expect(await docs.get(`d${i}`)).toBeUndefined();
+    expect(docs.stats().vectors).toBe(1);
+    mock.heal();
+    await store.replayDeadLetters();
+    await store.close();
+    const local = await stores.open({
+      durability: 'object-store',
+      objectStore: mock,
+      clock,
+      dir,
+      create: false,
+    });
+    expect(local.docs.stats().vectors).toBe(1);
+    await local.store.close();
+    const other = await stores.open({ durability: 'object-store', objectStore: mock, clock, create: false });
+    expect(other.docs.stats().vectors).toBe(1);
     await other.store.close();
   });
 
