@@ -9,8 +9,9 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { formatBytes, formatMsValue, formatPercent, formatRate, formatValue } from './format.ts';
-import type { LatencySummaryMs, LoadTestReport, TimelineEntry } from './schema.ts';
+import { escapeHtml, renderHtmlSection } from './html-table.ts';
+import { reportTables } from './report-tables.ts';
+import type { LoadTestReport, TimelineEntry } from './schema.ts';
 
 /** The most operations that get a latency chart of their own. */
 export const HTML_OPERATION_CHARTS_MAX = 16;
@@ -42,12 +43,6 @@ function loadUplot(): { script: string; style: string } {
   return uplotAssets;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
 /** JSON or script text that cannot close the <script> element it sits in. */
 const scriptSafe = (text: string) =>
   text
@@ -55,14 +50,6 @@ const scriptSafe = (text: string) =>
     .replace(/<!--/g, '<\\!--')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
-
-function table(header: string[], rows: string[][]): string {
-  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
-    .join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
 
 function charts(timeline: TimelineEntry[], operations: string[]): ChartSpec[] {
   const per = (pick: (e: TimelineEntry) => number | null) => timeline.map(pick);
@@ -131,137 +118,13 @@ function charts(timeline: TimelineEntry[], operations: string[]): ChartSpec[] {
   return specs;
 }
 
-function latencyRow(
-  name: string,
-  count: number,
-  errors: number,
-  l: LatencySummaryMs,
-  service: LatencySummaryMs,
-): string[] {
-  return [
-    name,
-    String(count),
-    String(errors),
-    ...[l.p50, l.p90, l.p95, l.p99, l.p999, l.max].map(formatMsValue),
-    formatMsValue(service.p50),
-    formatMsValue(service.p99),
-  ];
-}
-
-function criteriaHtml(report: LoadTestReport): string {
-  if (report.criteria.length === 0) return '<p>No criteria were set.</p>';
-  return table(
-    ['', 'criterion', 'scope', 'limit', 'actual'],
-    report.criteria.map((c) => [
-      c.skipped !== undefined ? 'skipped' : c.passed ? 'pass' : 'FAIL',
-      `${c.description} (${c.name})`,
-      [c.operation, c.window].filter((x) => x !== null).join(', ') || 'run',
-      formatValue(c.limit),
-      c.skipped === undefined ? formatValue(c.actual) : c.skipped,
-    ]),
-  );
-}
-
-function summaryHtml(report: LoadTestReport): string {
-  const s = report.summary;
-  return table(
-    [
-      'operations',
-      'errors',
-      'error rate',
-      'dropped',
-      'cut off',
-      'throughput ops/s',
-      'target ops/s',
-      'achieved/target',
-    ],
-    [
-      [
-        String(s.operations),
-        String(s.errors),
-        formatPercent(s.errorRate, 3),
-        String(s.dropped),
-        String(s.cutOff),
-        formatRate(s.throughputOpsPerS),
-        formatRate(s.targetOpsPerS),
-        formatValue(s.achievedRatio),
-      ],
-    ],
-  );
-}
-
-function latencyHtml(report: LoadTestReport): string {
-  const s = report.summary;
-  return table(
-    [
-      'operation',
-      'count',
-      'errors',
-      'p50',
-      'p90',
-      'p95',
-      'p99',
-      'p99.9',
-      'max',
-      'service p50',
-      'service p99',
-    ],
-    [
-      ...Object.entries(report.operations).map(([name, op]) =>
-        latencyRow(name, op.count, op.errors, op.latencyMs, op.serviceTimeMs),
-      ),
-      latencyRow('all', s.operations, s.errors, s.latencyMs, s.serviceTimeMs),
-    ],
-  );
-}
-
-function errorsHtml(report: LoadTestReport): string {
-  const rows = Object.entries(report.operations).flatMap(([name, op]) =>
-    Object.entries(op.errorsByCode).map(([code, count]) => [name, code, String(count)]),
-  );
-  return rows.length === 0 ? '' : `<h2>Errors by code</h2>${table(['operation', 'code', 'count'], rows)}`;
-}
-
-function resourcesHtml(report: LoadTestReport): string {
-  const r = report.resources;
-  return table(
-    [
-      'RSS start',
-      'RSS end',
-      'RSS max',
-      'memory growth MB/min',
-      'CPU avg',
-      'CPU max',
-      'event-loop delay p99 ms',
-      'scheduler lateness p99 ms',
-    ],
-    [
-      [
-        formatBytes(r.rssBytesStart),
-        formatBytes(r.rssBytesEnd),
-        formatBytes(r.rssBytesMax),
-        formatValue(r.memoryGrowthMbPerMin),
-        `${r.cpuPercentAvg}%`,
-        `${r.cpuPercentMax}%`,
-        formatMsValue(r.eventLoopDelayMsP99),
-        formatMsValue(report.scheduler.latenessMs.p99),
-      ],
-    ],
-  );
-}
-
+/** Every table of the report except the condensed timeline (the charts show all of it). */
 function tables(report: LoadTestReport): string {
-  return [
-    '<h2>Criteria</h2>',
-    criteriaHtml(report),
-    '<h2>Summary</h2>',
-    summaryHtml(report),
-    "<h2>Latency (ms)</h2><p>Response time from each operation's intended start; service time from its actual start.</p>",
-    latencyHtml(report),
-    errorsHtml(report),
-    '<h2>Resources</h2>',
-    resourcesHtml(report),
-  ].join('\n');
+  return reportTables(report)
+    .filter((table) => table.id !== 'meta' && table.id !== 'timeline')
+    .map(renderHtmlSection)
+    .filter((section) => section !== '')
+    .join('\n');
 }
 
 const PAGE_STYLE = `
@@ -272,6 +135,7 @@ h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child, td:nth-child(2) { text-align: left; }
+td.status.fail, tr.failed-row td { color: #cf222e; font-weight: 600; } td.status.pass { color: #1a7f37; }
 .meta { color: #57606a; font-size: 13px; }
 .chart { margin: 16px 0; } .empty { color: #57606a; font-style: italic; }
 `;
