@@ -3,7 +3,8 @@
  * group, HDR histograms of response time (from the intended start t_i) and service time (from the
  * actual start), errors by code, drops and cut-offs; per 1-second interval, the same by operation
  * name; per criteria window, the operations intended inside it; and the scheduler's own lateness.
- * Memory is fixed once the operations are known: histograms and counters, never arrays of samples.
+ * Memory is fixed once the operations are known: histograms and counters, never arrays of samples;
+ * the only text kept is a bounded handful of error messages per operation and code.
  * Times are milliseconds since the start of the run. This module never reads a clock.
  */
 
@@ -14,6 +15,10 @@ import type { PercentilesMs } from './report/schema.ts';
 
 /** Distinct error codes kept per operation; further codes are counted under `OTHER`. */
 export const ERROR_CODES_MAX = 100;
+/** Sample error messages kept per operation and code (the first ones seen). */
+export const ERROR_SAMPLES_MAX = 3;
+/** Longest sample error message kept, in characters; longer ones are cut. */
+export const ERROR_SAMPLE_CHARS_MAX = 300;
 /** The code cut-off operations are counted under. */
 export const CUT_OFF_CODE = 'CUT_OFF';
 const CUT_OFF_ERROR = Object.assign(new Error('cut off at the end of the grace period'), {
@@ -31,6 +36,12 @@ export function errorCode(error: unknown): string {
     return typeof code === 'string' && code.length > 0 && code.length <= 64 ? code : error.name;
   }
   return typeof error;
+}
+
+/** The message of a thrown value, cut to `ERROR_SAMPLE_CHARS_MAX` characters. */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > ERROR_SAMPLE_CHARS_MAX ? `${text.slice(0, ERROR_SAMPLE_CHARS_MAX - 1)}…` : text;
 }
 
 /** Per-interval figures of one operation name, shared by every group that runs it. */
@@ -61,6 +72,8 @@ export class OperationSlot {
   readonly service = new LatencyHistogram();
   readonly errorResponse = new LatencyHistogram();
   readonly errorsByCode = new Map<string, number>();
+  /** The first `ERROR_SAMPLES_MAX` messages of each code in `errorsByCode`. */
+  readonly errorSamples = new Map<string, string[]>();
   count = 0;
   errors = 0;
   dropped = 0;
@@ -87,9 +100,18 @@ export class OperationSlot {
     });
   }
 
-  countError(code: string): void {
+  /** Counts an error under `code` and keeps its message while the code has fewer than ERROR_SAMPLES_MAX. */
+  countError(code: string, error?: unknown): void {
     const key = this.errorsByCode.has(code) || this.errorsByCode.size < ERROR_CODES_MAX ? code : 'OTHER';
     this.errorsByCode.set(key, (this.errorsByCode.get(key) ?? 0) + 1);
+    if (error !== undefined) {
+      const samples = this.errorSamples.get(key) ?? [];
+      if (samples.length < ERROR_SAMPLES_MAX) {
+        const message = errorMessage(error);
+        if (!samples.includes(message)) samples.push(message);
+        this.errorSamples.set(key, samples);
+      }
+    }
   }
 }
 
@@ -99,6 +121,8 @@ export interface IntervalSnapshot {
   dropped: number;
   latencyMs: PercentilesMs;
   operations: Record<string, { count: number; errors: number; latencyMs: PercentilesMs }>;
+  /** Errors of the interval by code, warm-up included (at most ERROR_CODES_MAX codes, then `OTHER`). */
+  errorsByCode: Record<string, number>;
 }
 
 export interface RecorderOptions {
@@ -118,6 +142,7 @@ export class Recorder {
   readonly #interval = new Map<string, IntervalOperation>();
   readonly #intervalAll = new LatencyHistogram();
   #intervalDropped = 0;
+  #intervalCodes = new Map<string, number>();
   readonly lateness = new LatencyHistogram();
   /** Totals since the start, warm-up included, for progress lines. */
   completedTotal = 0;
@@ -174,9 +199,11 @@ export class Recorder {
     const interval = slot.interval;
     interval.histogram.recordMs(responseMs);
     interval.count++;
+    const code = failed ? errorCode(error) : '';
     if (failed) {
       interval.errors++;
       this.errorsTotal++;
+      this.#countIntervalCode(code);
     }
     if (endMs >= this.#warmupMs && endMs <= this.#windowEndMs) slot.completedInWindow++;
     if (intendedMs < this.#warmupMs) {
@@ -189,7 +216,7 @@ export class Recorder {
     if (failed) {
       slot.errors++;
       slot.errorResponse.recordMs(responseMs);
-      slot.countError(errorCode(error));
+      slot.countError(code, error);
     }
     for (let w = 0; w < this.#windowStartMs.length; w++) {
       if (
@@ -202,6 +229,12 @@ export class Recorder {
         if (failed) op.errors++;
       }
     }
+  }
+
+  /** Counts an error of the interval (warm-up included) under its code; bounded like `errorsByCode`. */
+  #countIntervalCode(code: string): void {
+    const key = this.#intervalCodes.has(code) || this.#intervalCodes.size < ERROR_CODES_MAX ? code : 'OTHER';
+    this.#intervalCodes.set(key, (this.#intervalCodes.get(key) ?? 0) + 1);
   }
 
   /** Records an arrival refused at saturation. */
@@ -225,12 +258,13 @@ export class Recorder {
       slot.interval.errors++;
       slot.interval.histogram.recordMs(atMs - intendedMs);
       this.#intervalAll.recordMs(atMs - intendedMs);
+      this.#countIntervalCode(CUT_OFF_CODE);
       if (intendedMs < this.#warmupMs) return;
       slot.count++;
       slot.errors++;
       slot.response.recordMs(atMs - intendedMs);
       slot.errorResponse.recordMs(atMs - intendedMs);
-      slot.countError(CUT_OFF_CODE);
+      slot.countError(CUT_OFF_CODE, CUT_OFF_ERROR);
       return;
     }
     this.complete(slot, intendedMs, startedMs, atMs, true, CUT_OFF_ERROR);
@@ -255,7 +289,9 @@ export class Recorder {
       dropped: this.#intervalDropped,
       latencyMs: percentiles(this.#intervalAll),
       operations,
+      errorsByCode: Object.fromEntries(this.#intervalCodes),
     };
+    this.#intervalCodes = new Map();
     this.#intervalAll.reset();
     this.#intervalDropped = 0;
     return snapshot;

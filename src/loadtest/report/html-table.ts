@@ -5,7 +5,7 @@
  * this file never decides which rows a section has.
  */
 
-import type { ReportCell, ReportTable } from './report-tables.ts';
+import { type ReportCell, type ReportTable, tableCaveats } from './table-model.ts';
 
 export const escapeHtml = (text: string) =>
   text.replace(
@@ -27,7 +27,7 @@ function htmlCell(cell: ReportCell): string {
   if (cell.strong === true) html = `<strong>${html}</strong>`;
   if (cell.caveat !== undefined) {
     const caveat = escapeHtml(cell.caveat);
-    return `<td title="${caveat}">${html} <span class="caveat">⚠ ${caveat}</span></td>`;
+    return `<td class="caveat" title="${caveat}">${html}&nbsp;⚠</td>`;
   }
   return `<td>${html}</td>`;
 }
@@ -57,6 +57,7 @@ export function renderHtmlSection(table: ReportTable): string {
     table.intro === undefined ? '' : `<p>${escapeHtml(table.intro)}</p>`,
     table.rows.length === 0 ? `<p>${escapeHtml(table.empty ?? '')}</p>` : renderHtmlTable(table),
     table.note === undefined ? '' : `<p class="meta">${escapeHtml(table.note)}</p>`,
+    ...tableCaveats(table).map((caveat) => `<p class="caveat-note">⚠ ${escapeHtml(caveat)}</p>`),
   ]
     .filter((part) => part !== '')
     .join('\n');

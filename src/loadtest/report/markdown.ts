@@ -7,6 +7,7 @@
 
 import { type ReportCell, type ReportTable, reportTables, TIMELINE_ROWS_MAX } from './report-tables.ts';
 import type { LoadTestReport } from './schema.ts';
+import { tableCaveats } from './table-model.ts';
 
 /** The most timeline rows the Markdown report shows; longer runs are sampled evenly. */
 export const MARKDOWN_TIMELINE_ROWS_MAX = TIMELINE_ROWS_MAX;
@@ -30,9 +31,7 @@ export function markdownTable(header: readonly string[], rows: readonly string[]
 
 function section(table: ReportTable): string {
   if (table.rows.length === 0 && table.empty === undefined) return '';
-  const caveats = table.rows.flatMap((row) =>
-    row.flatMap((c) => (c.caveat === undefined ? [] : [`⚠ ${c.caveat}`])),
-  );
+  const caveats = tableCaveats(table).map((caveat) => `⚠ ${caveat}`);
   const body =
     table.rows.length === 0
       ? (table.empty as string)

@@ -94,6 +94,10 @@ function mergeTimelines(reports: readonly LoadTestReport[]): TimelineEntry[] {
         },
       };
     }
+    const errorsByCode: Record<string, number> = {};
+    for (const e of parts)
+      for (const [code, n] of Object.entries(e.errorsByCode ?? {}))
+        errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
     const gauges: Record<string, number> = {};
     for (const e of parts)
       for (const [g, v] of Object.entries(e.gauges)) gauges[g] = Math.max(gauges[g] ?? v, v);
@@ -118,6 +122,7 @@ function mergeTimelines(reports: readonly LoadTestReport[]): TimelineEntry[] {
       cpuPercent: max((e) => e.cpuPercent),
       eventLoopDelayMsP99: max((e) => e.eventLoopDelayMsP99),
       gauges,
+      errorsByCode,
     });
   }
   return merged;

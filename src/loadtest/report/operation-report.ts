@@ -12,11 +12,16 @@ import type { LatencySummaryMs, OperationReport } from './schema.ts';
 /** A live histogram, or one encoded as HdrHistogram compressed base64 (µs). */
 export type HistogramSource = LatencyHistogram | string;
 
+/** The most sample error messages an operation's report keeps per code (as the recorder does). */
+export const REPORT_ERROR_SAMPLES_MAX = 3;
+
 /** What one part (a slot of a run, or a run's report) contributes to an operation's report. */
 export interface OperationPart {
   count: number;
   errors: number;
   errorsByCode: Iterable<readonly [string, number]>;
+  /** The first few messages of each code. */
+  errorSamples?: Iterable<readonly [string, readonly string[]]>;
   dropped: number;
   cutOff: number;
   response: HistogramSource;
@@ -71,12 +76,29 @@ function addCodes(parts: readonly OperationPart[]): Record<string, number> {
   return errorsByCode;
 }
 
+/** The first REPORT_ERROR_SAMPLES_MAX distinct messages per code across the parts; undefined when none. */
+function joinSamples(parts: readonly OperationPart[]): Record<string, string[]> | undefined {
+  let samples: Record<string, string[]> | undefined;
+  for (const part of parts) {
+    for (const [code, messages] of part.errorSamples ?? []) {
+      samples ??= {};
+      samples[code] ??= [];
+      const kept = samples[code];
+      for (const message of messages) {
+        if (kept.length < REPORT_ERROR_SAMPLES_MAX && !kept.includes(message)) kept.push(message);
+      }
+    }
+  }
+  return samples;
+}
+
 /** A finished operation report as a part of a larger one (its histograms stay encoded). */
 export function operationPart(report: OperationReport): OperationPart {
   return {
     count: report.count,
     errors: report.errors,
     errorsByCode: Object.entries(report.errorsByCode),
+    errorSamples: Object.entries(report.errorSamples ?? {}),
     dropped: report.dropped,
     cutOff: report.cutOff,
     response: report.histogram,
@@ -90,10 +112,12 @@ export function buildOperationReport(parts: readonly OperationPart[]): Operation
   const response = sumHistograms(parts.map((p) => p.response));
   const service = sumHistograms(parts.map((p) => p.service));
   const failed = sumHistograms(parts.map((p) => p.errorResponse));
+  const errorSamples = joinSamples(parts);
   return {
     count: sumOf(parts, (p) => p.count),
     errors: sumOf(parts, (p) => p.errors),
     errorsByCode: addCodes(parts),
+    ...(errorSamples === undefined ? {} : { errorSamples }),
     dropped: sumOf(parts, (p) => p.dropped),
     cutOff: sumOf(parts, (p) => p.cutOff),
     latencyMs: response.summary,

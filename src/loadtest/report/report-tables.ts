@@ -8,45 +8,20 @@
 
 import { formatBytes, formatClock, formatMsValue, formatPercent, formatRate, formatValue } from './format.ts';
 import type { LatencySummaryMs, LoadTestReport } from './schema.ts';
+import { loadSettingsTable, targetSettingsTable } from './settings-tables.ts';
+import { cell, cells, type ReportCell, type ReportTable } from './table-model.ts';
+
+export type { ReportCell, ReportTable };
+
+/** Fewer samples than this make a p99 a caveat (about one sample above it). */
+export const P99_SAMPLES_MIN = 100;
+/** Fewer samples than this make a p99.9 a caveat. */
+export const P999_SAMPLES_MIN = 1_000;
+/** A measured window shorter than this makes throughput and rates a caveat, in seconds. */
+export const MEASURED_S_MIN = 10;
 
 /** The most timeline rows the timeline table shows; longer runs are sampled evenly. */
 export const TIMELINE_ROWS_MAX = 30;
-
-export interface ReportCell {
-  text: string;
-  /** A verdict cell: renderers colour it or show a mark instead of the text. */
-  status?: 'pass' | 'fail' | 'skipped';
-  /** A key as scenario files spell it, shown after the text in parentheses. */
-  key?: string;
-  /** The unit of a figure: renderers that inline units append it to the text. */
-  unit?: string;
-  /** A totals row's label. */
-  strong?: boolean;
-  /** Why the figure should be read with care (too short a window, …). */
-  caveat?: string;
-}
-
-export interface ReportTable {
-  /** Stable identifier of the section (`criteria`, `latency`, …). */
-  id: string;
-  /** Section heading; empty for the run-settings table that sits under the page title. */
-  title: string;
-  /** A sentence before the table. */
-  intro?: string;
-  header: string[];
-  rows: ReportCell[][];
-  /** Said instead of the table when there are no rows; without it an empty section is left out. */
-  empty?: string;
-  /** A sentence after the table. */
-  note?: string;
-  /** A column that only repeats the `unit` of other cells: renderers that inline units drop it. */
-  unitColumn?: number;
-  /** The row that fails (every criterion row that did not pass), for renderers that colour rows. */
-  failedRows?: number[];
-}
-
-const cell = (text: string, extra: Omit<ReportCell, 'text'> = {}): ReportCell => ({ text, ...extra });
-const cells = (texts: string[]): ReportCell[] => texts.map((text) => cell(text));
 
 /** The unit a criterion's limit and actual value are in, from its scenario-file name. */
 export function criterionUnit(name: string): string {
@@ -105,6 +80,15 @@ export function criteriaTable(report: LoadTestReport): ReportTable {
   };
 }
 
+/** A rate over a measured window shorter than MEASURED_S_MIN is shown with a caveat. */
+function measuredCell(report: LoadTestReport, text: string): ReportCell {
+  const measuredS = Math.max(0, report.durationS - report.warmupS);
+  if (measuredS >= MEASURED_S_MIN) return cell(text);
+  return cell(text, {
+    caveat: `measured over ${formatValue(measuredS)} s after the warm-up (less than ${MEASURED_S_MIN} s)`,
+  });
+}
+
 export function summaryTable(report: LoadTestReport): ReportTable {
   const s = report.summary;
   return {
@@ -121,18 +105,27 @@ export function summaryTable(report: LoadTestReport): ReportTable {
       'achieved/target',
     ],
     rows: [
-      cells([
-        String(s.operations),
-        String(s.errors),
-        formatPercent(s.errorRate, 3),
-        String(s.dropped),
-        String(s.cutOff),
-        formatRate(s.throughputOpsPerS),
-        formatRate(s.targetOpsPerS),
-        formatValue(s.achievedRatio),
-      ]),
+      [
+        ...cells([
+          String(s.operations),
+          String(s.errors),
+          formatPercent(s.errorRate, 3),
+          String(s.dropped),
+          String(s.cutOff),
+        ]),
+        measuredCell(report, formatRate(s.throughputOpsPerS)),
+        ...cells([formatRate(s.targetOpsPerS), formatValue(s.achievedRatio)]),
+      ],
     ],
   };
+}
+
+/** A tail percentile estimated from too few samples says so. */
+function tailCell(ms: number, count: number, samplesMin: number, label: string): ReportCell {
+  if (count === 0 || count >= samplesMin) return cell(formatMsValue(ms));
+  return cell(formatMsValue(ms), {
+    caveat: `${label} from ${count} samples (fewer than ${samplesMin}): it is close to the max, not a stable percentile`,
+  });
 }
 
 function latencyRow(
@@ -144,13 +137,11 @@ function latencyRow(
 ): ReportCell[] {
   return [
     name,
-    ...cells([
-      String(count),
-      String(errors),
-      ...[l.p50, l.p90, l.p95, l.p99, l.p999, l.max, l.mean].map(formatMsValue),
-      formatMsValue(service.p50),
-      formatMsValue(service.p99),
-    ]),
+    ...cells([String(count), String(errors), ...[l.p50, l.p90, l.p95].map(formatMsValue)]),
+    tailCell(l.p99, count, P99_SAMPLES_MIN, 'p99'),
+    tailCell(l.p999, count, P999_SAMPLES_MIN, 'p99.9'),
+    ...cells([formatMsValue(l.max), formatMsValue(l.mean), formatMsValue(service.p50)]),
+    tailCell(service.p99, count, P99_SAMPLES_MIN, 'service p99'),
   ];
 }
 
@@ -188,9 +179,11 @@ export function errorsTable(report: LoadTestReport): ReportTable {
   return {
     id: 'errors',
     title: 'Errors by code',
-    header: ['operation', 'code', 'count'],
+    header: ['operation', 'code', 'count', 'sample messages'],
     rows: Object.entries(report.operations).flatMap(([name, op]) =>
-      Object.entries(op.errorsByCode).map(([code, count]) => cells([name, code, String(count)])),
+      Object.entries(op.errorsByCode).map(([code, count]) =>
+        cells([name, code, String(count), (op.errorSamples?.[code] ?? []).join(' · ') || '–']),
+      ),
     ),
   };
 }
@@ -254,6 +247,18 @@ export function groupsTable(report: LoadTestReport): ReportTable {
   };
 }
 
+/** Memory growth fitted over a span shorter than the criteria require is shown with a caveat. */
+function memoryGrowthCell(report: LoadTestReport): ReportCell {
+  const r = report.resources;
+  if (r.memoryGrowthMbPerMin === null) return cell('–');
+  const text = `${formatValue(r.memoryGrowthMbPerMin)} (over ${r.memoryGrowthSpanS} s)`;
+  const spanSMin = report.criteriaConfig.memoryGrowthSpanSMin;
+  if (r.memoryGrowthSpanS >= spanSMin) return cell(text);
+  return cell(text, {
+    caveat: `memory growth fitted over ${r.memoryGrowthSpanS} s, less than the ${spanSMin} s needed to tell growth from start-up allocation`,
+  });
+}
+
 export function resourcesTable(report: LoadTestReport): ReportTable {
   const r = report.resources;
   return {
@@ -271,11 +276,7 @@ export function resourcesTable(report: LoadTestReport): ReportTable {
     rows: [
       [
         ...cells([formatBytes(r.rssBytesStart), formatBytes(r.rssBytesEnd), formatBytes(r.rssBytesMax)]),
-        cell(
-          r.memoryGrowthMbPerMin === null
-            ? '–'
-            : `${formatValue(r.memoryGrowthMbPerMin)} (over ${r.memoryGrowthSpanS} s)`,
-        ),
+        memoryGrowthCell(report),
         ...cells([`${r.cpuPercentAvg}%`, `${r.cpuPercentMax}%`, formatMsValue(r.eventLoopDelayMsP99)]),
       ],
     ],
@@ -348,6 +349,8 @@ export function timelineTable(report: LoadTestReport): ReportTable {
 export function reportTables(report: LoadTestReport): ReportTable[] {
   return [
     metaTable(report),
+    loadSettingsTable(report),
+    targetSettingsTable(report),
     criteriaTable(report),
     summaryTable(report),
     latencyTable(report),

@@ -4,7 +4,7 @@
  * reads the same with NO_COLOR, in a CI log and on a terminal. Pure: a table in, lines out.
  */
 
-import type { ReportCell, ReportTable } from './report-tables.ts';
+import { type ReportCell, type ReportTable, tableCaveats } from './table-model.ts';
 
 const STATUS_MARKS = { pass: '✓', fail: '✗', skipped: '–' } as const;
 
@@ -29,8 +29,6 @@ export function renderTextTable(table: ReportTable): string {
       .map((text, i) => (i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  const caveats = table.rows.flatMap((row) =>
-    row.flatMap((c) => (c.caveat === undefined ? [] : [`(!) ${c.caveat}`])),
-  );
+  const caveats = tableCaveats(table).map((caveat) => `(!) ${caveat}`);
   return [line(header), ...rows.map(line), ...caveats].join('\n');
 }
