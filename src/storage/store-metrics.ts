@@ -1,0 +1,259 @@
+/**
+ * The store's figures as OpenMetrics families (prom-client), read at scrape time from a snapshot
+ * of `stats()`: vectors, segments and bytes per tier, tier transitions and bytes moved, uploads
+ * (queued, in flight, uploaded, retried, dead-lettered, replayed), the circuit breaker's state,
+ * dead letters, the WAL (bytes, pending bytes, records, fsyncs), publishes to the object store and
+ * the object-store WAL. `Store#metrics()` renders them for services that embed the store; the load
+ * harness's metrics endpoint registers the same families. It only reads stats: it never changes
+ * the store, never starts a server and never reads a clock.
+ */
+
+import {
+  Counter,
+  Gauge,
+  type OpenMetricsContentType,
+  type PrometheusContentType,
+  Registry,
+} from 'prom-client';
+import type { CollectionStats } from './collection.ts';
+import type { StoreStats } from './store.ts';
+import type { UploadsStats } from './tiering/object-tier.ts';
+
+/** What one scrape reads: the store's and every open collection's stats, and the shared uploader's. */
+export interface StoreMetricsSnapshot {
+  store: StoreStats;
+  collections: readonly CollectionStats[];
+  uploads: UploadsStats;
+}
+
+const TIERS = ['hot', 'warm', 'cold'] as const;
+const TRANSITIONS = ['hotToWarm', 'warmToCold', 'coldToWarm', 'warmToHot'] as const;
+const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
+
+type Labels = Record<string, string>;
+type Read = (snapshot: StoreMetricsSnapshot, set: (labels: Labels, value: number) => void) => void;
+
+interface Family {
+  name: string;
+  help: string;
+  labelNames: string[];
+  read: Read;
+}
+
+const ofCollection = (c: CollectionStats): Labels => ({ tenant: c.tenant, collection: c.name });
+
+/** Per-collection values: one sample per open collection. */
+function perCollection(pick: (c: CollectionStats) => number | undefined): Read {
+  return (snapshot, set) => {
+    for (const c of snapshot.collections) {
+      const value = pick(c);
+      if (value !== undefined && Number.isFinite(value)) set(ofCollection(c), value);
+    }
+  };
+}
+
+function perTier(pick: (tier: CollectionStats['tiers']['hot']) => number): Read {
+  return (snapshot, set) => {
+    for (const c of snapshot.collections)
+      for (const tier of TIERS) set({ ...ofCollection(c), tier }, pick(c.tiers[tier]));
+  };
+}
+
+function perTransition(pick: (c: CollectionStats, kind: (typeof TRANSITIONS)[number]) => number): Read {
+  return (snapshot, set) => {
+    for (const c of snapshot.collections)
+      for (const kind of TRANSITIONS) set({ ...ofCollection(c), kind }, pick(c, kind));
+  };
+}
+
+const COLLECTION_LABELS = ['tenant', 'collection'];
+
+const GAUGES: readonly Family[] = [
+  {
+    name: 'tiervec_store_collections',
+    help: 'Open collections',
+    labelNames: [],
+    read: (s, set) => set({}, s.store.collections),
+  },
+  {
+    name: 'tiervec_store_vectors',
+    help: 'Live vectors per collection',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.vectors),
+  },
+  {
+    name: 'tiervec_store_segments',
+    help: 'Sealed segments per tier',
+    labelNames: [...COLLECTION_LABELS, 'tier'],
+    read: perTier((t) => t.segments),
+  },
+  {
+    name: 'tiervec_store_tier_bytes',
+    help: 'Bytes of sealed segments per tier',
+    labelNames: [...COLLECTION_LABELS, 'tier'],
+    read: perTier((t) => t.bytes),
+  },
+  {
+    name: 'tiervec_store_wal_bytes',
+    help: 'Bytes in WAL files not yet released by a seal',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.wal.bytes),
+  },
+  {
+    name: 'tiervec_store_wal_pending_bytes',
+    help: 'WAL bytes accepted and not yet written',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.wal.pendingBytes),
+  },
+  {
+    name: 'tiervec_store_wal_records',
+    help: 'Records in WAL files not yet released by a seal',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.wal.records),
+  },
+  {
+    name: 'tiervec_store_seals_queued',
+    help: 'Segments waiting to be sealed',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.seals.queued),
+  },
+  {
+    name: 'tiervec_store_object_wal_pending_records',
+    help: 'Records waiting for their object-store WAL batch (durability object-store)',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.tiering.remoteWal?.pendingRecords),
+  },
+  {
+    name: 'tiervec_store_uploads_queued',
+    help: 'Uploads waiting for a slot',
+    labelNames: [],
+    read: (s, set) => set({}, s.uploads.queued),
+  },
+  {
+    name: 'tiervec_store_uploads_in_flight',
+    help: 'Uploads running',
+    labelNames: [],
+    read: (s, set) => set({}, s.uploads.inFlight),
+  },
+  {
+    name: 'tiervec_store_dead_letters',
+    help: "Entries in the store's dead-letter queue",
+    labelNames: [],
+    read: (s, set) => set({}, s.uploads.deadLetters),
+  },
+  {
+    name: 'tiervec_store_circuit_breaker_state',
+    help: "The uploader's circuit breaker: 1 for its current state, 0 for the others",
+    labelNames: ['state'],
+    read: (s, set) => {
+      for (const state of BREAKER_STATES) set({ state }, s.uploads.breaker.state === state ? 1 : 0);
+    },
+  },
+];
+
+const COUNTERS: readonly Family[] = [
+  {
+    name: 'tiervec_store_tier_transitions',
+    help: 'Segments moved between tiers, by direction',
+    labelNames: [...COLLECTION_LABELS, 'kind'],
+    read: perTransition((c, kind) => c.transitions[kind]),
+  },
+  {
+    name: 'tiervec_store_tier_moved_bytes',
+    help: 'Bytes moved between tiers, by direction',
+    labelNames: [...COLLECTION_LABELS, 'kind'],
+    read: perTransition((c, kind) => c.transitions.bytesMoved[kind]),
+  },
+  {
+    name: 'tiervec_store_uploads',
+    help: 'Uploads by outcome: uploaded, retried (attempts), dead_lettered, replayed',
+    labelNames: ['outcome'],
+    read: (s, set) => {
+      set({ outcome: 'uploaded' }, s.uploads.uploaded);
+      set({ outcome: 'retried' }, s.uploads.retried);
+      set({ outcome: 'dead_lettered' }, s.uploads.deadLettered);
+      set({ outcome: 'replayed' }, s.uploads.replayed);
+    },
+  },
+  {
+    name: 'tiervec_store_circuit_breaker_opened',
+    help: 'Times the circuit breaker opened',
+    labelNames: [],
+    read: (s, set) => set({}, s.uploads.breaker.opened),
+  },
+  {
+    name: 'tiervec_store_wal_fsyncs',
+    help: 'fsync calls of the WAL',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.wal.fsyncs),
+  },
+  {
+    name: 'tiervec_store_publishes',
+    help: 'Manifests published to the object store',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.tiering.remote.publishes),
+  },
+  {
+    name: 'tiervec_store_publish_failures',
+    help: 'Manifest publishes that failed',
+    labelNames: COLLECTION_LABELS,
+    read: perCollection((c) => c.tiering.remote.publishFailures),
+  },
+  {
+    name: 'tiervec_store_warnings',
+    help: 'Warnings the store reported (onWarning)',
+    labelNames: [],
+    read: (s, set) => set({}, s.store.warnings),
+  },
+];
+
+/**
+ * Registers the store's families in `registry`; each scrape calls `snapshot()` once per family and
+ * reports nothing for a family when it returns undefined (the store is closed or not open yet).
+ */
+export function registerStoreMetrics(
+  registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>,
+  snapshot: () => StoreMetricsSnapshot | undefined,
+): void {
+  for (const family of GAUGES) {
+    new Gauge({
+      name: family.name,
+      help: family.help,
+      labelNames: family.labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const current = snapshot();
+        if (current !== undefined) family.read(current, (labels, value) => this.set(labels, value));
+      },
+    });
+  }
+  for (const family of COUNTERS) {
+    new Counter({
+      name: family.name,
+      help: family.help,
+      labelNames: family.labelNames,
+      registers: [registry],
+      // The store keeps the running totals: each scrape reports them as they stand.
+      collect() {
+        this.reset();
+        const current = snapshot();
+        if (current !== undefined) family.read(current, (labels, value) => this.inc(labels, value));
+      },
+    });
+  }
+}
+
+/** A registry that renders OpenMetrics text (prom-client's typings omit the constructor's argument). */
+export function openMetricsRegistry(): Registry<OpenMetricsContentType> {
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry;
+}
+
+/** One snapshot as OpenMetrics text (ending with `# EOF`). */
+export async function storeMetricsText(snapshot: StoreMetricsSnapshot): Promise<string> {
+  const registry = openMetricsRegistry();
+  registerStoreMetrics(registry, () => snapshot);
+  return registry.metrics();
+}
