@@ -39,6 +39,9 @@ export function liveChartContext(config: ResolvedLoadTestConfig): LiveChartConte
   };
 }
 
+/** An empty icon, so that a browser asks the server for none (it may be gone once the run is over). */
+const NO_ICON = '<link rel="icon" href="data:,">';
+
 const LIVE_SCRIPT = `
 (function () {
   var status = document.getElementById('status');
@@ -58,6 +61,7 @@ function livePage(title: string): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${NO_ICON}
 <title>${escapeHtml(`Live: ${title}`)}</title>
 <style>${scriptSafe(style)}${PAGE_STYLE}</style>
 </head>
@@ -99,6 +103,10 @@ export class Dashboard {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(livePage(title));
       },
       '/events': (_request, response) => state.follow(response),
+      // Browsers ask for an icon; answering keeps their consoles free of 404s.
+      '/favicon.ico': (_request, response) => {
+        response.writeHead(204).end();
+      },
       '/report': (_request, response) => state.sendReport(response),
     });
     return new Dashboard(server, state);
@@ -115,7 +123,7 @@ export class Dashboard {
 
   /** Serves the final report and tells open pages to load it; waits (bounded) until they have. */
   finish(report: LoadTestReport, waitMs = DASHBOARD_FINAL_WAIT_MS): Promise<void> {
-    return this.#state.finish(renderHtml(report), waitMs);
+    return this.#state.finish(renderHtml(report).replace('<head>', `<head>${NO_ICON}`), waitMs);
   }
 
   close(): Promise<void> {
