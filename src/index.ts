@@ -184,6 +184,7 @@ export {
   type StoreStats,
   type TenantOption,
 } from './storage/store.ts';
+export { registerStoreMetrics, type StoreMetricsSnapshot } from './storage/store-metrics.ts';
 export {
   type Durability,
   STORE_DEFAULTS,
