@@ -68,6 +68,15 @@ function perTransition(pick: (c: CollectionStats, kind: (typeof TRANSITIONS)[num
 
 const COLLECTION_LABELS = ['tenant', 'collection'];
 
+/** A family with one sample per open collection. */
+function collectionFamily(
+  name: string,
+  help: string,
+  pick: (c: CollectionStats) => number | undefined,
+): Family {
+  return { name, help, labelNames: COLLECTION_LABELS, read: perCollection(pick) };
+}
+
 const GAUGES: readonly Family[] = [
   {
     name: 'tiervec_store_collections',
@@ -75,12 +84,7 @@ const GAUGES: readonly Family[] = [
     labelNames: [],
     read: (s, set) => set({}, s.store.collections),
   },
-  {
-    name: 'tiervec_store_vectors',
-    help: 'Live vectors per collection',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.vectors),
-  },
+  collectionFamily('tiervec_store_vectors', 'Live vectors per collection', (c) => c.vectors),
   {
     name: 'tiervec_store_segments',
     help: 'Sealed segments per tier',
@@ -93,36 +97,27 @@ const GAUGES: readonly Family[] = [
     labelNames: [...COLLECTION_LABELS, 'tier'],
     read: perTier((t) => t.bytes),
   },
-  {
-    name: 'tiervec_store_wal_bytes',
-    help: 'Bytes in WAL files not yet released by a seal',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.wal.bytes),
-  },
-  {
-    name: 'tiervec_store_wal_pending_bytes',
-    help: 'WAL bytes accepted and not yet written',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.wal.pendingBytes),
-  },
-  {
-    name: 'tiervec_store_wal_records',
-    help: 'Records in WAL files not yet released by a seal',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.wal.records),
-  },
-  {
-    name: 'tiervec_store_seals_queued',
-    help: 'Segments waiting to be sealed',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.seals.queued),
-  },
-  {
-    name: 'tiervec_store_object_wal_pending_records',
-    help: 'Records waiting for their object-store WAL batch (durability object-store)',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.tiering.remoteWal?.pendingRecords),
-  },
+  collectionFamily(
+    'tiervec_store_wal_bytes',
+    'Bytes in WAL files not yet released by a seal',
+    (c) => c.wal.bytes,
+  ),
+  collectionFamily(
+    'tiervec_store_wal_pending_bytes',
+    'WAL bytes accepted and not yet written',
+    (c) => c.wal.pendingBytes,
+  ),
+  collectionFamily(
+    'tiervec_store_wal_records',
+    'Records in WAL files not yet released by a seal',
+    (c) => c.wal.records,
+  ),
+  collectionFamily('tiervec_store_seals_queued', 'Segments waiting to be sealed', (c) => c.seals.queued),
+  collectionFamily(
+    'tiervec_store_object_wal_pending_records',
+    'Records waiting for their object-store WAL batch (durability object-store)',
+    (c) => c.tiering.remoteWal?.pendingRecords,
+  ),
   {
     name: 'tiervec_store_uploads_queued',
     help: 'Uploads waiting for a slot',
@@ -181,24 +176,17 @@ const COUNTERS: readonly Family[] = [
     labelNames: [],
     read: (s, set) => set({}, s.uploads.breaker.opened),
   },
-  {
-    name: 'tiervec_store_wal_fsyncs',
-    help: 'fsync calls of the WAL',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.wal.fsyncs),
-  },
-  {
-    name: 'tiervec_store_publishes',
-    help: 'Manifests published to the object store',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.tiering.remote.publishes),
-  },
-  {
-    name: 'tiervec_store_publish_failures',
-    help: 'Manifest publishes that failed',
-    labelNames: COLLECTION_LABELS,
-    read: perCollection((c) => c.tiering.remote.publishFailures),
-  },
+  collectionFamily('tiervec_store_wal_fsyncs', 'fsync calls of the WAL', (c) => c.wal.fsyncs),
+  collectionFamily(
+    'tiervec_store_publishes',
+    'Manifests published to the object store',
+    (c) => c.tiering.remote.publishes,
+  ),
+  collectionFamily(
+    'tiervec_store_publish_failures',
+    'Manifest publishes that failed',
+    (c) => c.tiering.remote.publishFailures,
+  ),
   {
     name: 'tiervec_store_warnings',
     help: 'Warnings the store reported (onWarning)',
@@ -215,12 +203,15 @@ export function registerStoreMetrics(
   registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>,
   snapshot: () => StoreMetricsSnapshot | undefined,
 ): void {
+  const config = (family: Family) => ({
+    name: family.name,
+    help: family.help,
+    labelNames: family.labelNames,
+    registers: [registry],
+  });
   for (const family of GAUGES) {
     new Gauge({
-      name: family.name,
-      help: family.help,
-      labelNames: family.labelNames,
-      registers: [registry],
+      ...config(family),
       collect() {
         this.reset();
         const current = snapshot();
@@ -230,15 +221,12 @@ export function registerStoreMetrics(
   }
   for (const family of COUNTERS) {
     new Counter({
-      name: family.name,
-      help: family.help,
-      labelNames: family.labelNames,
-      registers: [registry],
+      ...config(family),
       // The store keeps the running totals: each scrape reports them as they stand.
       collect() {
         this.reset();
-        const current = snapshot();
-        if (current !== undefined) family.read(current, (labels, value) => this.inc(labels, value));
+        const now = snapshot();
+        if (now !== undefined) family.read(now, (labels, total) => this.inc(labels, total));
       },
     });
   }

@@ -188,6 +188,10 @@ export function errorsTable(report: LoadTestReport): ReportTable {
   };
 }
 
+/** p50, p95 and p99 as bare milliseconds. */
+const percentileTexts = (l: { p50: number; p95: number; p99: number }) =>
+  [l.p50, l.p95, l.p99].map(formatMsValue);
+
 export function windowsTable(report: LoadTestReport): ReportTable {
   return {
     id: 'windows',
@@ -200,9 +204,7 @@ export function windowsTable(report: LoadTestReport): ReportTable {
         formatValue(w.endS),
         String(w.count),
         String(w.errors),
-        formatMsValue(w.latencyMs.p50),
-        formatMsValue(w.latencyMs.p95),
-        formatMsValue(w.latencyMs.p99),
+        ...percentileTexts(w.latencyMs),
         formatMsValue(w.latencyMs.max),
       ]),
     ),
@@ -331,9 +333,7 @@ export function timelineTable(report: LoadTestReport): ReportTable {
           String(e.queued),
           String(e.errors),
           String(e.dropped),
-          formatMsValue(e.latencyMs.p50),
-          formatMsValue(e.latencyMs.p95),
-          formatMsValue(e.latencyMs.p99),
+          ...percentileTexts(e.latencyMs),
           formatBytes(e.rssBytes),
           `${e.cpuPercent}%`,
         ]),
