@@ -50,7 +50,7 @@ h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child, td:nth-child(2) { text-align: left; }
-#table-load td, #table-target td, #table-errors td { text-align: left; }
+#table-load td, #table-target td, #table-errors td, #table-load th, #table-target th, #table-errors th, #table-criteria th:nth-child(2) { text-align: left; }
 td.status.pass { color: #1a7f37; } td.status.skipped { color: #57606a; }
 tr.failed-row td { background: #ffebe9; color: #a40e26; } td.status.fail { font-weight: 700; }
 td.caveat { background: #fff8c5; } .caveat-note { color: #7d4e00; font-size: 13px; margin: 2px 0; }
