@@ -21,7 +21,7 @@ function htmlCell(cell: ReportCell): string {
   }
   let html = escapeHtml(cell.text);
   if (cell.unit !== undefined && cell.unit !== '' && cell.unit !== 'ratio' && cell.text !== '–') {
-    html += `&nbsp;${escapeHtml(cell.unit)}`;
+    html += cell.unit === '%' ? '%' : `&nbsp;${escapeHtml(cell.unit)}`;
   }
   if (cell.key !== undefined) html += ` (<code>${escapeHtml(cell.key)}</code>)`;
   if (cell.strong === true) html = `<strong>${html}</strong>`;

@@ -12,7 +12,7 @@ function textCell(cell: ReportCell): string {
   if (cell.status !== undefined) return STATUS_MARKS[cell.status];
   let text = cell.key === undefined ? cell.text : `${cell.text} (${cell.key})`;
   if (cell.unit !== undefined && cell.unit !== '' && cell.unit !== 'ratio' && text !== '–') {
-    text = `${text} ${cell.unit}`;
+    text = cell.unit === '%' ? `${text}%` : `${text} ${cell.unit}`;
   }
   return cell.caveat === undefined ? text : `${text} (!)`;
 }
