@@ -181,6 +181,7 @@ export {
   type StoredDocument,
 } from './storage/search-path.ts';
 export { openStore, Store, type StoreStats } from './storage/store.ts';
+export { registerStoreMetrics, type StoreMetricsSnapshot } from './storage/store-metrics.ts';
 export {
   type Durability,
   STORE_DEFAULTS,

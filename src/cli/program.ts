@@ -53,9 +53,25 @@ function scenarioOptions(command: Command): Command {
     .option('--verbose', 'print stack traces with errors');
 }
 
+/** `--dashboard` and `--metrics-port`, for `run`, `short` and `full`. */
+function liveOptions(command: Command): Command {
+  return command
+    .option('--dashboard', 'serve a live dashboard on 127.0.0.1:5665 during the run, then the report')
+    .option(
+      '--dashboard-port <n>',
+      'port of the live dashboard (implies --dashboard; 0 picks a free one)',
+      numberParser({ integer: true, min: 0, max: 65_535 }),
+    )
+    .option(
+      '--metrics-port <n>',
+      'serve OpenMetrics (harness and store) on 127.0.0.1:N/metrics during the run (0 picks a free one)',
+      numberParser({ integer: true, min: 0, max: 65_535 }),
+    );
+}
+
 function runOptions(command: Command): Command {
   return scenarioOptions(
-    command
+    liveOptions(command)
       .option('--short', 'short duration and dataset (the default)')
       .option('--full', 'full (production-length) duration and dataset')
       .option(
@@ -94,8 +110,7 @@ export function buildProgram(context: ProgramContext): Command {
 
   for (const suite of ['short', 'full'] as const) {
     scenarioOptions(
-      loadtest
-        .command(suite)
+      liveOptions(loadtest.command(suite))
         .description(`run every shipped scenario with its ${suite} duration, then write a suite summary`)
         .option('--out <dir>', 'reports root directory', 'reports')
         .option('--only <names>', 'comma-separated scenarios to run (default: all)')

@@ -28,6 +28,10 @@ export interface ScenarioFlags {
   s3Bucket?: string;
   dataDir?: string;
   keepData?: boolean;
+  /** `--dashboard`, `--dashboard-port`, `--metrics-port`. */
+  dashboard?: boolean;
+  dashboardPort?: number;
+  metricsPort?: number;
 }
 
 export interface RunFlags extends ScenarioFlags {
@@ -82,6 +86,7 @@ export async function runCommand(
     io,
     outDir,
     signal,
+    live: flags,
     ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
     ...(flags.keepData === undefined ? {} : { keepData: flags.keepData }),
   });

@@ -12,6 +12,7 @@ import type { ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
 import { runScenario } from '../loadtest/scenario/run-scenario.ts';
 import type { CliIo } from './cli-io.ts';
 import { formatDurationS } from './format.ts';
+import { type LiveFlags, startLiveViews } from './live-views.ts';
 import { shownPath } from './report-dir.ts';
 import { createStyle } from './style.ts';
 
@@ -31,6 +32,8 @@ export interface ExecuteOptions {
   keepData?: boolean;
   /** Print the run's own summary lines (the suite prints a table instead). @default true */
   summary?: boolean;
+  /** `--dashboard` and `--metrics-port`. */
+  live?: LiveFlags;
 }
 
 export async function executeScenario(
@@ -51,12 +54,35 @@ export async function executeScenario(
     live: io.isTty,
     progressIntervalS: 5,
   });
+  const live = await startLiveViews(io, scenario, options.live ?? {});
+  try {
+    return await runAndReport(scenario, options, progress, live);
+  } finally {
+    await live?.close();
+  }
+}
+
+async function runAndReport(
+  scenario: ScenarioRun,
+  options: ExecuteOptions,
+  progress: ReturnType<typeof createConsoleProgress>,
+  live: Awaited<ReturnType<typeof startLiveViews>>,
+): Promise<ScenarioExecution> {
+  const { io } = options;
+  const style = createStyle(io.color);
   const startMs = performance.now();
   let report: LoadTestReport;
   try {
     report = await runScenario(scenario, {
       signal: options.signal,
-      onProgress: progress.onProgress,
+      onProgress:
+        live === undefined
+          ? progress.onProgress
+          : (p) => {
+              progress.onProgress(p);
+              live.onProgress(p);
+            },
+      ...(live === undefined ? {} : { onTarget: live.onTarget }),
       onEvent: (message) => io.stderr.write(`  ${message}\n`),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
@@ -65,6 +91,7 @@ export async function executeScenario(
     progress.finish();
   }
   const files = await writeReportFiles(report, options.outDir);
+  await live?.finish(report);
   const wallS = (performance.now() - startMs) / 1000;
   if (options.summary !== false) {
     const summary = formatConsoleSummary(report);

@@ -79,6 +79,7 @@ export async function suiteCommand(
         io,
         outDir,
         signal,
+        live: flags,
         ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
         ...(flags.keepData === undefined ? {} : { keepData: flags.keepData }),
       });

@@ -3,7 +3,8 @@
  * group, HDR histograms of response time (from the intended start t_i) and service time (from the
  * actual start), errors by code, drops and cut-offs; per 1-second interval, the same by operation
  * name; per criteria window, the operations intended inside it; and the scheduler's own lateness.
- * Memory is fixed once the operations are known: histograms and counters, never arrays of samples.
+ * Memory is fixed once the operations are known: histograms and counters, never arrays of samples;
+ * the only text kept is a bounded handful of error messages per operation and code.
  * Times are milliseconds since the start of the run. This module never reads a clock.
  */
 
@@ -13,6 +14,10 @@ import type { PercentilesMs } from './report/schema.ts';
 
 /** Distinct error codes kept per operation; further codes are counted under `OTHER`. */
 export const ERROR_CODES_MAX = 100;
+/** Sample error messages kept per operation and code (the first ones seen). */
+export const ERROR_SAMPLES_MAX = 3;
+/** Longest sample error message kept, in characters; longer ones are cut. */
+export const ERROR_SAMPLE_CHARS_MAX = 300;
 /** The code cut-off operations are counted under. */
 export const CUT_OFF_CODE = 'CUT_OFF';
 const CUT_OFF_ERROR = Object.assign(new Error('cut off at the end of the grace period'), {
@@ -45,6 +50,12 @@ function isCode(code: unknown): code is string {
   return typeof code === 'string' && code.length > 0 && code.length <= ERROR_CODE_LENGTH_MAX;
 }
 
+/** The message of a thrown value, cut to `ERROR_SAMPLE_CHARS_MAX` characters. */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > ERROR_SAMPLE_CHARS_MAX ? `${text.slice(0, ERROR_SAMPLE_CHARS_MAX - 1)}…` : text;
+}
+
 /** Per-interval figures of one operation name, shared by every group that runs it. */
 class IntervalOperation {
   readonly histogram = new LatencyHistogram();
@@ -73,6 +84,8 @@ export class OperationSlot {
   readonly service = new LatencyHistogram();
   readonly errorResponse = new LatencyHistogram();
   readonly errorsByCode = new Map<string, number>();
+  /** The first `ERROR_SAMPLES_MAX` messages of each code in `errorsByCode`. */
+  readonly errorSamples = new Map<string, string[]>();
   count = 0;
   errors = 0;
   dropped = 0;
@@ -99,9 +112,18 @@ export class OperationSlot {
     });
   }
 
-  countError(code: string): void {
+  /** Counts an error under `code` and keeps its message while the code has fewer than ERROR_SAMPLES_MAX. */
+  countError(code: string, error?: unknown): void {
     const key = this.errorsByCode.has(code) || this.errorsByCode.size < ERROR_CODES_MAX ? code : 'OTHER';
     this.errorsByCode.set(key, (this.errorsByCode.get(key) ?? 0) + 1);
+    if (error !== undefined) {
+      const samples = this.errorSamples.get(key) ?? [];
+      if (samples.length < ERROR_SAMPLES_MAX) {
+        const message = errorMessage(error);
+        if (!samples.includes(message)) samples.push(message);
+        this.errorSamples.set(key, samples);
+      }
+    }
   }
 }
 
@@ -111,6 +133,8 @@ export interface IntervalSnapshot {
   dropped: number;
   latencyMs: PercentilesMs;
   operations: Record<string, { count: number; errors: number; latencyMs: PercentilesMs }>;
+  /** Errors of the interval by code, warm-up included (at most ERROR_CODES_MAX codes, then `OTHER`). */
+  errorsByCode: Record<string, number>;
 }
 
 export interface RecorderOptions {
@@ -133,6 +157,7 @@ export class Recorder {
   readonly #interval = new Map<string, IntervalOperation>();
   readonly #intervalAll = new LatencyHistogram();
   #intervalDropped = 0;
+  #intervalCodes = new Map<string, number>();
   readonly lateness = new LatencyHistogram();
   /** Totals since the start, warm-up included, for progress lines. */
   completedTotal = 0;
@@ -190,9 +215,11 @@ export class Recorder {
     const interval = slot.interval;
     interval.histogram.recordMs(responseMs);
     interval.count++;
+    const code = failed ? errorCode(error, this.#classifyError) : '';
     if (failed) {
       interval.errors++;
       this.errorsTotal++;
+      this.#countIntervalCode(code);
     }
     if (endMs >= this.#warmupMs && endMs <= this.#windowEndMs) slot.completedInWindow++;
     if (intendedMs < this.#warmupMs) {
@@ -205,7 +232,7 @@ export class Recorder {
     if (failed) {
       slot.errors++;
       slot.errorResponse.recordMs(responseMs);
-      slot.countError(errorCode(error, this.#classifyError));
+      slot.countError(code, error);
     }
     for (let w = 0; w < this.#windowStartMs.length; w++) {
       if (
@@ -218,6 +245,12 @@ export class Recorder {
         if (failed) op.errors++;
       }
     }
+  }
+
+  /** Counts an error of the interval (warm-up included) under its code; bounded like `errorsByCode`. */
+  #countIntervalCode(code: string): void {
+    const key = this.#intervalCodes.has(code) || this.#intervalCodes.size < ERROR_CODES_MAX ? code : 'OTHER';
+    this.#intervalCodes.set(key, (this.#intervalCodes.get(key) ?? 0) + 1);
   }
 
   /** Records an arrival refused at saturation. */
@@ -241,12 +274,13 @@ export class Recorder {
       slot.interval.errors++;
       slot.interval.histogram.recordMs(atMs - intendedMs);
       this.#intervalAll.recordMs(atMs - intendedMs);
+      this.#countIntervalCode(CUT_OFF_CODE);
       if (intendedMs < this.#warmupMs) return;
       slot.count++;
       slot.errors++;
       slot.response.recordMs(atMs - intendedMs);
       slot.errorResponse.recordMs(atMs - intendedMs);
-      slot.countError(CUT_OFF_CODE);
+      slot.countError(CUT_OFF_CODE, CUT_OFF_ERROR);
       return;
     }
     this.complete(slot, intendedMs, startedMs, atMs, true, CUT_OFF_ERROR);
@@ -271,7 +305,9 @@ export class Recorder {
       dropped: this.#intervalDropped,
       latencyMs: percentiles(this.#intervalAll),
       operations,
+      errorsByCode: Object.fromEntries(this.#intervalCodes),
     };
+    this.#intervalCodes = new Map();
     this.#intervalAll.reset();
     this.#intervalDropped = 0;
     return snapshot;

@@ -77,6 +77,7 @@ export class Timeline {
       errors: interval.errors,
       latencyMs: interval.latencyMs,
       operations: interval.operations,
+      errorsByCode: interval.errorsByCode,
       ...sampler.sample(nowS, measured),
     };
     this.entries.push(entry);

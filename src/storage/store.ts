@@ -42,6 +42,7 @@ import {
 } from './remote/object-store-import.ts';
 import type { RemoteManifest } from './remote/remote-manifest.ts';
 import { makeStoreDir } from './store-dir.ts';
+import { storeMetricsText } from './store-metrics.ts';
 import {
   type Durability,
   type ResolvedStoreOptions,
@@ -402,6 +403,16 @@ export class Store {
       tenants,
       warnings: this.#warnings,
     };
+  }
+
+  /**
+   * The store's figures as OpenMetrics text for a scrape endpoint: tiers, transitions, uploads,
+   * the circuit breaker, dead letters and the WAL of every open collection (see store-metrics.ts).
+   */
+  metrics(): Promise<string> {
+    this.#checkOpen();
+    const collections = [...this.#collections.values()].map((collection) => collection.stats());
+    return storeMetricsText({ store: this.stats(), collections, uploads: this.#objectTier.uploadsStats() });
   }
 
   /**

@@ -7,10 +7,10 @@
 import { cpus } from 'node:os';
 import type { ResolvedLoadTestConfig } from '../config.ts';
 import { evaluateCriteria } from '../evaluate-criteria.ts';
-import { LatencyHistogram } from '../histogram.ts';
 import type { TargetCheck } from '../load-target.ts';
 import type { OperationSlot, Recorder } from '../recorder.ts';
 import type { LoadGroupRuntime } from '../scheduler.ts';
+import { buildOperationReport, withHistogramSum } from './operation-report.ts';
 import {
   type CriterionResult,
   type GroupReport,
@@ -39,51 +39,13 @@ export interface BuildReportInput {
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Adds `histograms` into a new histogram, calls `use` with it, and frees it. */
-export function withSum<T>(histograms: Iterable<LatencyHistogram>, use: (sum: LatencyHistogram) => T): T {
-  const sum = new LatencyHistogram();
-  try {
-    for (const histogram of histograms) sum.add(histogram);
-    return use(sum);
-  } finally {
-    sum.destroy();
-  }
-}
-
 function operationReports(slots: readonly OperationSlot[]): Record<string, OperationReport> {
   const byName = new Map<string, OperationSlot[]>();
   for (const slot of slots) byName.set(slot.operation, [...(byName.get(slot.operation) ?? []), slot]);
   const operations: Record<string, OperationReport> = {};
   for (const [name, group] of byName) {
-    const errorsByCode: Record<string, number> = {};
-    for (const slot of group) {
-      for (const [code, count] of slot.errorsByCode) errorsByCode[code] = (errorsByCode[code] ?? 0) + count;
-    }
-    const response = withSum(
-      group.map((s) => s.response),
-      (h) => ({ summary: h.summaryMs(), encoded: h.encode() }),
-    );
-    const service = withSum(
-      group.map((s) => s.service),
-      (h) => ({ summary: h.summaryMs(), encoded: h.encode() }),
-    );
-    const failed = withSum(
-      group.map((s) => s.errorResponse),
-      (h) => ({ summary: h.summaryMs(), encoded: h.encode() }),
-    );
-    operations[name] = {
-      count: sumOf(group, (s) => s.count),
-      errors: sumOf(group, (s) => s.errors),
-      errorsByCode,
-      dropped: sumOf(group, (s) => s.dropped),
-      cutOff: sumOf(group, (s) => s.cutOff),
-      latencyMs: response.summary,
-      serviceTimeMs: service.summary,
-      errorLatencyMs: failed.summary,
-      histogram: response.encoded,
-      serviceTimeHistogram: service.encoded,
-      errorHistogram: failed.encoded,
-    };
+    // A slot is an operation part as it stands: live histograms, counts and codes.
+    operations[name] = buildOperationReport(group);
   }
   return operations;
 }
@@ -140,7 +102,7 @@ function windowReports(recorder: Recorder): WindowReport[] {
       count += op.count;
       errors += op.errors;
     }
-    const latencyMs = withSum(
+    const latencyMs = withHistogramSum(
       [...window.operations.values()].map((op) => op.histogram),
       (h) => h.summaryMs(),
     );
@@ -196,11 +158,11 @@ export function buildReport(input: BuildReportInput): LoadTestReport {
         openGroups.length === 0 || target <= 0
           ? null
           : round(sumOf(openSlots, (s) => s.completedInWindow) / target, 4),
-      latencyMs: withSum(
+      latencyMs: withHistogramSum(
         slots.map((s) => s.response),
         (h) => h.summaryMs(),
       ),
-      serviceTimeMs: withSum(
+      serviceTimeMs: withHistogramSum(
         slots.map((s) => s.service),
         (h) => h.summaryMs(),
       ),

@@ -1,37 +1,29 @@
 /**
- * `report.html`: one self-contained page — the verdict, the tables of the Markdown report, and
- * charts over time drawn with uPlot (latency percentiles per operation, target against achieved
- * rate, in-flight and queued operations, RSS and CPU, the target's gauges). uPlot's script and
- * stylesheet are inlined from node_modules and the chart data is embedded as JSON, so the file
- * opens offline, from a CI artifact, without a server. The page exposes `window.tiervecCharts`
- * (title and number of data points of every chart) for tests.
+ * `report.html`: one self-contained page — the verdict, what the run was asked to do (load groups
+ * with their profile, rates and mix; the target's settings), the report tables with failed
+ * criteria in red and caveats beside figures from too short a window, and the charts: every time
+ * chart shaded with the run's windows and crossed by the limits that apply to it, a latency
+ * distribution per operation from the HDR histograms. uPlot's script and stylesheet are inlined
+ * from node_modules and the data is embedded as JSON, so the file opens offline, from a CI
+ * artifact, without a server. The page exposes `window.tiervecCharts` for tests.
  */
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { formatBytes, formatMsValue, formatPercent, formatRate, formatValue } from './format.ts';
-import type { LatencySummaryMs, LoadTestReport, TimelineEntry } from './schema.ts';
+import { type ChartData, type TimeChartSource, timeChartData } from './chart-data.ts';
+import { CHART_SCRIPT, CHART_STYLE } from './chart-script.ts';
+import { escapeHtml, renderHtmlSection } from './html-table.ts';
+import { distributionCharts } from './latency-distribution.ts';
+import { reportTables } from './report-tables.ts';
+import type { LoadTestReport } from './schema.ts';
 
 /** The most operations that get a latency chart of their own. */
-export const HTML_OPERATION_CHARTS_MAX = 16;
-
-interface ChartSeries {
-  label: string;
-  values: Array<number | null>;
-  /** `right`: drawn against the right-hand axis. */
-  axis?: 'right';
-}
-
-interface ChartSpec {
-  title: string;
-  yLabel: string;
-  yLabelRight?: string;
-  series: ChartSeries[];
-}
+export { OPERATION_CHARTS_MAX as HTML_OPERATION_CHARTS_MAX } from './chart-data.ts';
 
 let uplotAssets: { script: string; style: string } | undefined;
 
-function loadUplot(): { script: string; style: string } {
+/** uPlot's script and stylesheet, read once from node_modules. */
+export function loadUplot(): { script: string; style: string } {
   if (uplotAssets === undefined) {
     const require = createRequire(import.meta.url);
     uplotAssets = {
@@ -42,290 +34,59 @@ function loadUplot(): { script: string; style: string } {
   return uplotAssets;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
 /** JSON or script text that cannot close the <script> element it sits in. */
-const scriptSafe = (text: string) =>
+export const scriptSafe = (text: string) =>
   text
     .replace(/<\/(script)/gi, '<\\/$1')
     .replace(/<!--/g, '<\\!--')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 
-function table(header: string[], rows: string[][]): string {
-  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
-    .join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-function charts(timeline: TimelineEntry[], operations: string[]): ChartSpec[] {
-  const per = (pick: (e: TimelineEntry) => number | null) => timeline.map(pick);
-  const specs: ChartSpec[] = [
-    {
-      title: 'Target and achieved rate',
-      yLabel: 'ops/s',
-      series: [
-        { label: 'target', values: per((e) => e.targetRate) },
-        { label: 'achieved', values: per((e) => e.achievedRate) },
-        { label: 'errors', values: per((e) => e.errors / e.intervalS) },
-        { label: 'dropped', values: per((e) => e.dropped / e.intervalS) },
-      ],
-    },
-    {
-      title: 'Latency, all operations',
-      yLabel: 'ms',
-      series: (['p50', 'p95', 'p99'] as const).map((p) => ({
-        label: p,
-        values: per((e) => (e.count > 0 ? e.latencyMs[p] : null)),
-      })),
-    },
-  ];
-  for (const op of operations.slice(0, HTML_OPERATION_CHARTS_MAX)) {
-    specs.push({
-      title: `Latency: ${op}`,
-      yLabel: 'ms',
-      series: (['p50', 'p95', 'p99'] as const).map((p) => ({
-        label: p,
-        values: per((e) => {
-          const stats = e.operations[op];
-          return stats !== undefined && stats.count > 0 ? stats.latencyMs[p] : null;
-        }),
-      })),
-    });
-  }
-  specs.push(
-    {
-      title: 'In flight and queued',
-      yLabel: 'operations',
-      series: [
-        { label: 'in flight', values: per((e) => e.inFlight) },
-        { label: 'queued', values: per((e) => e.queued) },
-      ],
-    },
-    {
-      title: 'Memory and CPU',
-      yLabel: 'MB',
-      yLabelRight: 'CPU %',
-      series: [
-        { label: 'RSS MB', values: per((e) => e.rssBytes / 1e6) },
-        { label: 'heap MB', values: per((e) => e.heapUsedBytes / 1e6) },
-        { label: 'CPU %', values: per((e) => e.cpuPercent), axis: 'right' },
-        { label: 'event-loop delay p99 ms', values: per((e) => e.eventLoopDelayMsP99), axis: 'right' },
-      ],
-    },
-  );
-  const gauges = [...new Set(timeline.flatMap((e) => Object.keys(e.gauges)))];
-  if (gauges.length > 0) {
-    specs.push({
-      title: 'Target gauges',
-      yLabel: 'value',
-      series: gauges.map((g) => ({ label: g, values: per((e) => e.gauges[g] ?? null) })),
-    });
-  }
-  return specs;
-}
-
-function latencyRow(
-  name: string,
-  count: number,
-  errors: number,
-  l: LatencySummaryMs,
-  service: LatencySummaryMs,
-): string[] {
-  return [
-    name,
-    String(count),
-    String(errors),
-    ...[l.p50, l.p90, l.p95, l.p99, l.p999, l.max].map(formatMsValue),
-    formatMsValue(service.p50),
-    formatMsValue(service.p99),
-  ];
-}
-
-function criteriaHtml(report: LoadTestReport): string {
-  if (report.criteria.length === 0) return '<p>No criteria were set.</p>';
-  return table(
-    ['', 'criterion', 'scope', 'limit', 'actual'],
-    report.criteria.map((c) => [
-      c.skipped !== undefined ? 'skipped' : c.passed ? 'pass' : 'FAIL',
-      `${c.description} (${c.name})`,
-      [c.operation, c.window].filter((x) => x !== null).join(', ') || 'run',
-      formatValue(c.limit),
-      c.skipped === undefined ? formatValue(c.actual) : c.skipped,
-    ]),
-  );
-}
-
-function summaryHtml(report: LoadTestReport): string {
-  const s = report.summary;
-  return table(
-    [
-      'operations',
-      'errors',
-      'error rate',
-      'dropped',
-      'cut off',
-      'throughput ops/s',
-      'target ops/s',
-      'achieved/target',
-    ],
-    [
-      [
-        String(s.operations),
-        String(s.errors),
-        formatPercent(s.errorRate, 3),
-        String(s.dropped),
-        String(s.cutOff),
-        formatRate(s.throughputOpsPerS),
-        formatRate(s.targetOpsPerS),
-        formatValue(s.achievedRatio),
-      ],
-    ],
-  );
-}
-
-function latencyHtml(report: LoadTestReport): string {
-  const s = report.summary;
-  return table(
-    [
-      'operation',
-      'count',
-      'errors',
-      'p50',
-      'p90',
-      'p95',
-      'p99',
-      'p99.9',
-      'max',
-      'service p50',
-      'service p99',
-    ],
-    [
-      ...Object.entries(report.operations).map(([name, op]) =>
-        latencyRow(name, op.count, op.errors, op.latencyMs, op.serviceTimeMs),
-      ),
-      latencyRow('all', s.operations, s.errors, s.latencyMs, s.serviceTimeMs),
-    ],
-  );
-}
-
-function errorsHtml(report: LoadTestReport): string {
-  const rows = Object.entries(report.operations).flatMap(([name, op]) =>
-    Object.entries(op.errorsByCode).map(([code, count]) => [name, code, String(count)]),
-  );
-  return rows.length === 0 ? '' : `<h2>Errors by code</h2>${table(['operation', 'code', 'count'], rows)}`;
-}
-
-function resourcesHtml(report: LoadTestReport): string {
-  const r = report.resources;
-  return table(
-    [
-      'RSS start',
-      'RSS end',
-      'RSS max',
-      'memory growth MB/min',
-      'CPU avg',
-      'CPU max',
-      'event-loop delay p99 ms',
-      'scheduler lateness p99 ms',
-    ],
-    [
-      [
-        formatBytes(r.rssBytesStart),
-        formatBytes(r.rssBytesEnd),
-        formatBytes(r.rssBytesMax),
-        formatValue(r.memoryGrowthMbPerMin),
-        `${r.cpuPercentAvg}%`,
-        `${r.cpuPercentMax}%`,
-        formatMsValue(r.eventLoopDelayMsP99),
-        formatMsValue(report.scheduler.latenessMs.p99),
-      ],
-    ],
-  );
-}
-
-function tables(report: LoadTestReport): string {
-  return [
-    '<h2>Criteria</h2>',
-    criteriaHtml(report),
-    '<h2>Summary</h2>',
-    summaryHtml(report),
-    "<h2>Latency (ms)</h2><p>Response time from each operation's intended start; service time from its actual start.</p>",
-    latencyHtml(report),
-    errorsHtml(report),
-    '<h2>Resources</h2>',
-    resourcesHtml(report),
-  ].join('\n');
-}
-
-const PAGE_STYLE = `
+export const PAGE_STYLE = `
 body { font-family: system-ui, sans-serif; margin: 24px; color: #1d2329; max-width: 1200px; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 4px; color: #fff; }
-.passed { background: #1a7f37; } .failed { background: #cf222e; } .stopped { background: #9a6700; }
+.passed { background: #1a7f37; } .failed { background: #cf222e; } .stopped { background: #9a6700; } .running { background: #0969da; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child, td:nth-child(2) { text-align: left; }
+#table-load td, #table-target td, #table-errors td, #table-load th, #table-target th, #table-errors th, #table-criteria th:nth-child(2) { text-align: left; }
+td.status.pass { color: #1a7f37; } td.status.skipped { color: #57606a; }
+tr.failed-row td { background: #ffebe9; color: #a40e26; } td.status.fail { font-weight: 700; }
+td.caveat { background: #fff8c5; } .caveat-note { color: #7d4e00; font-size: 13px; margin: 2px 0; }
 .meta { color: #57606a; font-size: 13px; }
-.chart { margin: 16px 0; } .empty { color: #57606a; font-style: italic; }
-`;
+${CHART_STYLE}`;
 
-const CHART_SCRIPT = `
-(function () {
-  var data = JSON.parse(document.getElementById('tiervec-data').textContent);
-  var palette = ['#0969da', '#cf222e', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a3069', '#6e7781'];
-  var container = document.getElementById('charts');
-  var drawn = [];
-  data.charts.forEach(function (chart, index) {
-    var holder = document.createElement('div');
-    holder.className = 'chart';
-    container.appendChild(holder);
-    var points = 0;
-    chart.series.forEach(function (s) { s.values.forEach(function (v) { if (v !== null) points++; }); });
-    if (data.x.length === 0 || points === 0) {
-      var heading = document.createElement('h3');
-      heading.textContent = chart.title;
-      var note = document.createElement('p');
-      note.className = 'empty';
-      note.textContent = 'no data';
-      holder.appendChild(heading);
-      holder.appendChild(note);
-      drawn.push({ title: chart.title, points: 0 });
-      return;
-    }
-    var right = chart.series.some(function (s) { return s.axis === 'right'; });
-    var opts = {
-      title: chart.title,
-      width: Math.max(600, Math.min(1150, container.clientWidth || 1000)),
-      height: 260,
-      scales: { x: { time: false }, y: {}, r: {} },
-      series: [{ label: 'time (s)' }].concat(chart.series.map(function (s, i) {
-        return { label: s.label, stroke: palette[i % palette.length], width: 1.5, scale: s.axis === 'right' ? 'r' : 'y', spanGaps: false };
-      })),
-      axes: [{ label: 'seconds' }, { label: chart.yLabel, scale: 'y' }].concat(right ? [{ label: chart.yLabelRight, scale: 'r', side: 1, grid: { show: false } }] : []),
-    };
-    var plot = new uPlot(opts, [data.x].concat(chart.series.map(function (s) { return s.values; })), holder);
-    drawn.push({ title: chart.title, points: points, plot: plot });
-  });
-  window.tiervecCharts = drawn;
-})();
-`;
-
-export function renderHtml(report: LoadTestReport): string {
-  const { script, style } = loadUplot();
-  const data = {
-    x: report.timeline.map((e) => e.tS),
-    charts: charts(report.timeline, Object.keys(report.operations)),
+/** The data of every chart of a finished report. */
+export function reportChartData(report: LoadTestReport): ChartData {
+  const source: TimeChartSource = {
+    timeline: report.timeline,
+    warmupS: report.warmupS,
+    windows: report.windows,
+    groups: report.groups,
+    criteriaConfig: report.criteriaConfig,
+    operations: Object.keys(report.operations),
   };
-  const verdictClass = report.stopReason === 'aborted' ? 'stopped' : report.passed ? 'passed' : 'failed';
-  const verdictText = report.stopReason === 'aborted' ? 'STOPPED EARLY' : report.passed ? 'PASSED' : 'FAILED';
-  const meta = [
+  const data = timeChartData(source);
+  return {
+    ...data,
+    charts: [...data.charts, ...distributionCharts(report.operations, report.criteriaConfig)],
+  };
+}
+
+function verdict(report: LoadTestReport): { className: string; text: string } {
+  if (report.stopReason === 'aborted') return { className: 'stopped', text: 'STOPPED EARLY' };
+  return report.passed ? { className: 'passed', text: 'PASSED' } : { className: 'failed', text: 'FAILED' };
+}
+
+/** The run's settings line under the title. */
+export function metaLine(
+  report: Pick<
+    LoadTestReport,
+    'mode' | 'seed' | 'startedAt' | 'durationS' | 'warmupS' | 'model' | 'profile' | 'target'
+  >,
+): string {
+  return [
     `mode ${report.mode}`,
     `seed ${report.seed}`,
     `started ${report.startedAt}`,
@@ -334,23 +95,43 @@ export function renderHtml(report: LoadTestReport): string {
     `profile ${report.profile?.kind ?? '–'}`,
     `target ${report.target.name}`,
   ].join(' · ');
+}
+
+/** The tables in page order: settings first, then the figures (the charts show the timeline). */
+function tables(report: LoadTestReport): string {
+  return reportTables(report)
+    .filter((table) => table.id !== 'meta' && table.id !== 'timeline')
+    .map(renderHtmlSection)
+    .filter((section) => section !== '')
+    .join('\n');
+}
+
+export function renderHtml(report: LoadTestReport): string {
+  const { script, style } = loadUplot();
+  const { className, text } = verdict(report);
+  const warnings =
+    report.warnings.length === 0
+      ? ''
+      : `<h2>Warnings</h2><ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`Load test ${report.scenario}: ${verdictText}`)}</title>
+<title>${escapeHtml(`Load test ${report.scenario}: ${text}`)}</title>
 <style>${scriptSafe(style)}${PAGE_STYLE}</style>
 </head>
 <body>
-<h1>Load test: ${escapeHtml(report.scenario)} <span class="verdict ${verdictClass}">${verdictText}</span></h1>
+<h1>Load test: ${escapeHtml(report.scenario)} <span class="verdict ${className}">${text}</span></h1>
 <p>${escapeHtml(report.description)}</p>
-<p class="meta">${escapeHtml(meta)}</p>
+<p class="meta">${escapeHtml(metaLine(report))}</p>
 ${tables(report)}
+${warnings}
 <h2>Over time</h2>
+<div id="bands" class="bands"></div>
 <div id="charts"></div>
 <script>${scriptSafe(script)}</script>
-<script type="application/json" id="tiervec-data">${scriptSafe(JSON.stringify(data))}</script>
+<script type="application/json" id="tiervec-data">${scriptSafe(JSON.stringify(reportChartData(report)))}</script>
 <script>${CHART_SCRIPT}</script>
 </body>
 </html>

@@ -7,8 +7,8 @@
  */
 
 import { ErrorCode, TierVecError } from '../../errors.ts';
-import { LatencyHistogram } from '../histogram.ts';
 import { judge } from './build.ts';
+import { buildOperationReport, operationPart, sumHistograms } from './operation-report.ts';
 import {
   assertReport,
   type CriterionResult,
@@ -31,51 +31,13 @@ const defined = <T>(items: ReadonlyArray<T | undefined>): T[] =>
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Decodes and adds encoded histograms, then hands the sum to `use`; frees everything. */
-function withDecodedSum<T>(encoded: readonly string[], use: (sum: LatencyHistogram) => T): T {
-  const sum = new LatencyHistogram();
-  try {
-    for (const text of encoded) {
-      const histogram = LatencyHistogram.decode(text);
-      sum.add(histogram);
-      histogram.destroy();
-    }
-    return use(sum);
-  } finally {
-    sum.destroy();
-  }
-}
-
-function mergeHistograms(encoded: readonly string[]) {
-  return withDecodedSum(encoded, (sum) => ({ summary: sum.summaryMs(), encoded: sum.encode() }));
-}
-
-function addCounts(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
-  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
-  return into;
-}
-
 function mergeOperations(reports: readonly LoadTestReport[]): Record<string, OperationReport> {
   const names = [...new Set(reports.flatMap((r) => Object.keys(r.operations)))];
   const operations: Record<string, OperationReport> = {};
   for (const name of names) {
-    const parts = defined(reports.map((r) => r.operations[name]));
-    const response = mergeHistograms(parts.map((p) => p.histogram));
-    const service = mergeHistograms(parts.map((p) => p.serviceTimeHistogram));
-    const failed = mergeHistograms(parts.map((p) => p.errorHistogram));
-    operations[name] = {
-      count: sum(parts, (p) => p.count),
-      errors: sum(parts, (p) => p.errors),
-      errorsByCode: parts.reduce((acc, p) => addCounts(acc, p.errorsByCode), {} as Record<string, number>),
-      dropped: sum(parts, (p) => p.dropped),
-      cutOff: sum(parts, (p) => p.cutOff),
-      latencyMs: response.summary,
-      serviceTimeMs: service.summary,
-      errorLatencyMs: failed.summary,
-      histogram: response.encoded,
-      serviceTimeHistogram: service.encoded,
-      errorHistogram: failed.encoded,
-    };
+    operations[name] = buildOperationReport(
+      defined(reports.map((r) => r.operations[name])).map(operationPart),
+    );
   }
   return operations;
 }
@@ -132,6 +94,10 @@ function mergeTimelines(reports: readonly LoadTestReport[]): TimelineEntry[] {
         },
       };
     }
+    const errorsByCode: Record<string, number> = {};
+    for (const e of parts)
+      for (const [code, n] of Object.entries(e.errorsByCode ?? {}))
+        errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
     const gauges: Record<string, number> = {};
     for (const e of parts)
       for (const [g, v] of Object.entries(e.gauges)) gauges[g] = Math.max(gauges[g] ?? v, v);
@@ -156,6 +122,7 @@ function mergeTimelines(reports: readonly LoadTestReport[]): TimelineEntry[] {
       cpuPercent: max((e) => e.cpuPercent),
       eventLoopDelayMsP99: max((e) => e.eventLoopDelayMsP99),
       gauges,
+      errorsByCode,
     });
   }
   return merged;
@@ -169,7 +136,7 @@ function mergeWindows(reports: readonly LoadTestReport[]): WindowReport[] {
     const operations: WindowReport['operations'] = {};
     for (const op of new Set(parts.flatMap((w) => Object.keys(w.operations)))) {
       const ops = defined(parts.map((w) => w.operations[op]));
-      const histogram = mergeHistograms(ops.map((o) => o.histogram));
+      const histogram = sumHistograms(ops.map((o) => o.histogram));
       operations[op] = {
         count: sum(ops, (o) => o.count),
         errors: sum(ops, (o) => o.errors),
@@ -183,7 +150,7 @@ function mergeWindows(reports: readonly LoadTestReport[]): WindowReport[] {
       endS: first.endS,
       count: sum(parts, (w) => w.count),
       errors: sum(parts, (w) => w.errors),
-      latencyMs: mergeHistograms(Object.values(operations).map((o) => o.histogram)).summary,
+      latencyMs: sumHistograms(Object.values(operations).map((o) => o.histogram)).summary,
       operations,
     };
   });
@@ -209,8 +176,8 @@ function mergeSummary(
     targetOpsPerS: target === null ? null : round(target),
     achievedRatio:
       target === null || target <= 0 ? null : round(sum(openGroups, (g) => g.throughputOpsPerS) / target, 4),
-    latencyMs: mergeHistograms(Object.values(operations).map((o) => o.histogram)).summary,
-    serviceTimeMs: mergeHistograms(Object.values(operations).map((o) => o.serviceTimeHistogram)).summary,
+    latencyMs: sumHistograms(Object.values(operations).map((o) => o.histogram)).summary,
+    serviceTimeMs: sumHistograms(Object.values(operations).map((o) => o.serviceTimeHistogram)).summary,
   };
 }
 
@@ -233,7 +200,7 @@ function mergeResources(reports: readonly LoadTestReport[]): ResourcesReport {
 }
 
 function mergeScheduler(reports: readonly LoadTestReport[]): SchedulerReport {
-  const lateness = mergeHistograms(reports.map((r) => r.scheduler.latenessHistogram));
+  const lateness = sumHistograms(reports.map((r) => r.scheduler.latenessHistogram));
   return {
     latenessMs: lateness.summary,
     latenessHistogram: lateness.encoded,

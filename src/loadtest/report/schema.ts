@@ -45,6 +45,8 @@ export interface OperationReport {
   count: number;
   errors: number;
   errorsByCode: Record<string, number>;
+  /** The first few messages of each error code (absent in reports written before they were kept). */
+  errorSamples?: Record<string, string[]>;
   dropped: number;
   cutOff: number;
   latencyMs: LatencySummaryMs;
@@ -102,6 +104,8 @@ export interface TimelineEntry {
   cpuPercent: number;
   eventLoopDelayMsP99: number;
   gauges: Record<string, number>;
+  /** Errors of the interval by code, warm-up included (absent in older reports). */
+  errorsByCode?: Record<string, number>;
 }
 
 export interface ResourcesReport {
