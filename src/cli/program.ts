@@ -196,7 +196,16 @@ export function buildProgram(context: ProgramContext): Command {
       'increment of the step strategy, ops/s (default: --rate-min)',
       numberParser({ above: 0 }),
     )
-    .option('--probe-duration-s <n>', 'seconds per probe (default 10)', numberParser({ above: 0 }))
+    .option(
+      '--probe-duration-s <n>',
+      'shortest probe, seconds; a probe runs longer to collect 10/(1-0.99) = 1000 samples (default 10)',
+      numberParser({ above: 0 }),
+    )
+    .option(
+      '--probe-duration-s-max <n>',
+      'longest probe, seconds, however low its rate (default 60)',
+      numberParser({ above: 0, max: 86_400 }),
+    )
     .option('--error-rate-max <n>', 'SLO: error rate (default 0.01)', numberParser({ min: 0, max: 1 }))
     .option(
       '--achieved-ratio-min <n>',

@@ -11,7 +11,7 @@ import type { LoadTestReport } from '../loadtest/report/schema.ts';
 import type { ResolvedScenario } from '../loadtest/scenario/resolve-scenario.ts';
 import { runScenario } from '../loadtest/scenario/run-scenario.ts';
 import type { CliIo } from './cli-io.ts';
-import { formatDurationS } from './format.ts';
+import { formatDurationS, formatRate } from './format.ts';
 import { shownPath } from './report-dir.ts';
 import { createStyle } from './style.ts';
 
@@ -41,7 +41,7 @@ export async function executeScenario(
   const style = createStyle(io.color);
   io.stdout.write(
     `${style.bold(`▶ ${scenario.name}`)} ${style.dim(
-      `(${scenario.mode}, ${formatDurationS(scenario.durationS)}, seed ${scenario.seed}, ` +
+      `(${scenario.mode}, ${formatDurationS(scenario.durationS)}${offeredRate(scenario)}, seed ${scenario.seed}, ` +
         `${scenario.data.vectors} × ${scenario.data.dimension}, ${scenario.target.objectStore})`,
     )} ${scenario.description}\n`,
   );
@@ -80,6 +80,24 @@ export async function executeScenario(
     io.stdout.write(`  report: ${shownPath(io.cwd, files.html)}\n`);
   }
   return { report, files, wallS };
+}
+
+/**
+ * `, 80 ops/s`: the rate the open-model groups are offered (their steady or highest rate), so that
+ * a probe or a `--rate` run says what it runs whatever the scenario's description says.
+ */
+function offeredRate(scenario: ResolvedScenario): string {
+  let total = 0;
+  for (const group of scenario.groups) {
+    const profile = group.profile;
+    if (profile === undefined) continue;
+    if (profile.kind === 'ramp') total += Math.max(profile.fromRate, profile.toRate);
+    else if (profile.kind === 'stages')
+      total += Math.max(profile.startRate, ...profile.stages.map((s) => s.rate));
+    else if (profile.kind === 'random') total += profile.maxRate;
+    else total += profile.rate;
+  }
+  return total > 0 ? `, ${formatRate(total)} ops/s` : '';
 }
 
 /** The preload figures the tiervec target put in the report, when present. */

@@ -82,28 +82,60 @@ function binomialMass(n: number, q: number): { start: number; mass: number[] } {
 }
 
 /**
- * The ranks l ≤ u of the order statistics X(l), X(u) of n samples such that [X(l), X(u)] holds the
- * q-quantile with probability at least `confidence`, whatever the distribution (the number of samples
- * below the quantile is Binomial(n, q)). Null when n is too small for either bound to exist.
+ * The ranks of the order statistics that bound the q-quantile of n samples from below and from
+ * above, each with probability at least 1 - `tail` (the number of samples below the quantile is
+ * Binomial(n, q), whatever the distribution). 0 or n + 1 when n is too small for that bound.
  */
-export function quantileRanks(n: number, q: number, confidence: number): RankInterval | null {
-  checkNumber('q', q, Number.MIN_VALUE, 1 - Number.EPSILON);
-  checkNumber('confidence', confidence, 0.5, 0.9999);
-  if (!Number.isInteger(n) || n < 1) return null;
-  const tail = (1 - confidence) / 2;
+function rankBounds(n: number, q: number, tail: number): { lowRank: number; highRank: number } {
   const { start, mass } = binomialMass(n, q);
-  // P(B ≤ j - 1) for j = start + i + 1 is the running sum up to index i.
   let cumulative = 0;
   let lowRank = 0;
   let highRank = n + 1;
   for (let i = 0; i < mass.length; i++) {
-    const below = cumulative; // P(B ≤ start + i - 1): the chance that X(start + i) is above the quantile.
-    if (below <= tail) lowRank = start + i;
+    // `cumulative` is P(B ≤ start + i - 1): the chance that X(start + i) lies above the quantile.
+    if (cumulative <= tail) lowRank = start + i;
     cumulative += mass[i] as number;
     if (cumulative >= 1 - tail && highRank === n + 1) highRank = start + i + 1;
   }
+  return { lowRank, highRank };
+}
+
+function checkQuantile(q: number, confidence: number): void {
+  checkNumber('q', q, Number.MIN_VALUE, 1 - Number.EPSILON);
+  checkNumber('confidence', confidence, 0.5, 0.9999);
+}
+
+/**
+ * The ranks l ≤ u of the order statistics X(l), X(u) of n samples such that [X(l), X(u)] holds the
+ * q-quantile with probability at least `confidence`, whatever the distribution. Null when n is too
+ * small for either bound to exist.
+ */
+export function quantileRanks(n: number, q: number, confidence: number): RankInterval | null {
+  checkQuantile(q, confidence);
+  if (!Number.isInteger(n) || n < 1) return null;
+  const { lowRank, highRank } = rankBounds(n, q, (1 - confidence) / 2);
   if (lowRank < 1 || highRank > n) return null;
   return { lowRank, highRank };
+}
+
+/**
+ * One-sided bounds (ms) of the q-quantile of a histogram's values, each holding with probability
+ * at least `confidence`: the quantile is at least `low` and at most `high`. A bound is null when
+ * there are too few samples for it (an upper bound of p99 needs about 300).
+ */
+export function quantileBounds(
+  histogram: LatencyHistogram,
+  q: number,
+  confidence: number,
+): { low: number | null; high: number | null } {
+  checkQuantile(q, confidence);
+  const n = histogram.count;
+  if (n < 1) return { low: null, high: null };
+  const { lowRank, highRank } = rankBounds(n, q, 1 - confidence);
+  return {
+    low: lowRank >= 1 ? histogram.valueAtRankMs(lowRank) : null,
+    high: highRank <= n ? histogram.valueAtRankMs(highRank) : null,
+  };
 }
 
 /** The order-statistic confidence interval (ms) of the q-quantile of a histogram's values. */
