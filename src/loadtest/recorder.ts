@@ -123,6 +123,8 @@ export class Recorder {
   completedTotal = 0;
   errorsTotal = 0;
   droppedTotal = 0;
+  /** The first failure of the run (warm-up included), for a run stopped because everything failed. */
+  firstError: { operation: string; code: string; message: string } | undefined;
 
   constructor(options: RecorderOptions) {
     this.#warmupMs = options.warmupMs;
@@ -177,6 +179,11 @@ export class Recorder {
     if (failed) {
       interval.errors++;
       this.errorsTotal++;
+      this.firstError ??= {
+        operation: slot.operation,
+        code: errorCode(error),
+        message: error instanceof Error ? error.message : String(error),
+      };
     }
     if (endMs >= this.#warmupMs && endMs <= this.#windowEndMs) slot.completedInWindow++;
     if (intendedMs < this.#warmupMs) {
