@@ -51,17 +51,17 @@ export async function executeScenario(
     progressIntervalS: 5,
   });
   const startMs = performance.now();
-  let report: LoadTestReport;
+  let report: LoadTestReport | undefined;
   try {
     report = await runScenario(scenario, {
       signal: options.signal,
       onProgress: progress.onProgress,
-      onEvent: (message) => io.stderr.write(`  ${message}\n`),
+      onEvent: (message) => progress.print(`  ${message}\n`),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
     });
   } finally {
-    progress.finish();
+    progress.finish({ completed: report?.stopReason === 'completed' });
   }
   const files = await writeReportFiles(report, options.outDir);
   const wallS = (performance.now() - startMs) / 1000;
