@@ -157,7 +157,11 @@ export function proportionInterval(successes: number, n: number, confidence: num
   const z2n = (z * z) / n;
   const centre = (p + z2n / 2) / (1 + z2n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))) / (1 + z2n);
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // Rounding leaves crumbs like 3e-17 where the bound is exactly 0 or 1.
+  return {
+    low: successes <= 0 ? 0 : Math.max(0, centre - half),
+    high: successes >= n ? 1 : Math.min(1, centre + half),
+  };
 }
 
 /** Interval of the mean of a Poisson count observed as `count` (normal approximation, never below 0). */

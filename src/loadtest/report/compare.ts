@@ -84,7 +84,10 @@ export interface ComparisonRow {
 
 export interface Comparison {
   tolerancePct: number;
+  /** The confidence of the whole table: no row flagged by chance, with at least this probability. */
   confidence: number;
+  /** Each row's intervals' confidence (Bonferroni: 1 - (1 - confidence) / rows judged). */
+  rowConfidence: number;
   rows: ComparisonRow[];
   regressions: ComparisonRow[];
   regressed: boolean;
@@ -284,6 +287,22 @@ function throughputRow(
   return row(null, metric, b, n, intervals, judgeLowerWorse(bi, ni, { b, n }, s.tolerance));
 }
 
+/** Latency rows whose two histograms both hold enough samples above the percentile to be judged. */
+function judgedLatencyRows(
+  pairs: ReadonlyArray<[LatencyHistogram | undefined, LatencyHistogram | undefined]>,
+  s: Settings,
+): number {
+  let judged = 0;
+  for (const [b, n] of pairs) {
+    for (const [, q] of QUANTILES) {
+      const enough = (h: LatencyHistogram | undefined) =>
+        h !== undefined && h.count * (1 - q) >= s.samplesAboveMin;
+      if (enough(b) && enough(n)) judged++;
+    }
+  }
+  return judged;
+}
+
 /** Decodes every operation's response-time histogram of a report (the caller destroys them). */
 function decodeOperations(report: LoadTestReport): Map<string, LatencyHistogram> {
   const decoded = new Map<string, LatencyHistogram>();
@@ -337,25 +356,37 @@ export function compareReports(
   const baseAll = sumOf(baseOps.values());
   const nextAll = sumOf(nextOps.values());
   try {
+    const names = [...new Set([...baseOps.keys(), ...nextOps.keys()])];
+    const pairs: Array<[LatencyHistogram | undefined, LatencyHistogram | undefined]> = [
+      [baseAll, nextAll],
+      ...names.map((name): [LatencyHistogram | undefined, LatencyHistogram | undefined] => [
+        baseOps.get(name),
+        nextOps.get(name),
+      ]),
+    ];
+    // Bonferroni: the confidence holds for the table as a whole, so each judged row's is higher.
+    const judged = judgedLatencyRows(pairs, s) + names.length + 2;
+    const rowConfidence = 1 - (1 - s.confidence) / judged;
+    const r: Settings = { ...s, confidence: rowConfidence };
     const rows: ComparisonRow[] = [
-      ...latencyRows(null, baseAll, nextAll, s),
-      throughputRow(base, next, s, byRatio),
+      ...latencyRows(null, baseAll, nextAll, r),
+      throughputRow(base, next, r, byRatio),
       errorRow(
         null,
         { count: base.summary.operations, errors: base.summary.errors },
         { count: next.summary.operations, errors: next.summary.errors },
-        s,
+        r,
       ),
     ];
-    const names = [...new Set([...baseOps.keys(), ...nextOps.keys()])];
     for (const name of names) {
-      rows.push(...latencyRows(name, baseOps.get(name), nextOps.get(name), s));
-      rows.push(errorRow(name, base.operations[name], next.operations[name], s));
+      rows.push(...latencyRows(name, baseOps.get(name), nextOps.get(name), r));
+      rows.push(errorRow(name, base.operations[name], next.operations[name], r));
     }
     const regressions = rows.filter((r) => r.regression);
     return {
       tolerancePct: s.tolerancePct,
       confidence: s.confidence,
+      rowConfidence,
       rows,
       regressions,
       regressed: regressions.length > 0,
@@ -402,7 +433,7 @@ const interval = (i: Interval | null) => (i === null ? '–' : `${formatValue(i.
 
 /** The comparison as a Markdown table (regressions marked), for the console and pull requests. */
 export function formatComparison(comparison: Comparison): string {
-  const ci = `${Math.round(comparison.confidence * 1000) / 10}% CI`;
+  const ci = `${Math.round(comparison.rowConfidence * 10_000) / 100}% CI`;
   const header = `| operation | metric | base | new | change | base ${ci} | new ${ci} | |\n|---|---|---|---|---|---|---|---|`;
   const lines = comparison.rows.map((r) => {
     const change = r.deltaPct === null ? '–' : `${r.deltaPct > 0 ? '+' : ''}${r.deltaPct}%`;
@@ -410,8 +441,9 @@ export function formatComparison(comparison: Comparison): string {
     return `| ${r.operation ?? 'all'} | ${METRIC_LABELS[r.metric]} | ${figure(r.base)}${unit} | ${figure(r.next)}${unit} | ${change} | ${interval(r.baseInterval)} | ${interval(r.nextInterval)} | ${VERDICT_LABELS[r.verdict]} |`;
   });
   const warnings = comparison.warnings.map((w) => `warning: ${w}\n`).join('');
+  const note = `intervals: order statistics of the HDR histograms (latency), Wilson (error rate); each row at ${Math.round(comparison.rowConfidence * 10_000) / 100}% so that the table holds at ${Math.round(comparison.confidence * 1000) / 10}%\n`;
   const verdict = comparison.regressed
     ? `${comparison.regressions.length} regression(s) beyond ${comparison.tolerancePct}% and the noise`
     : `no regression beyond ${comparison.tolerancePct}% and the noise`;
-  return `${warnings}${warnings === '' ? '' : '\n'}${header}\n${lines.join('\n')}\n\n${verdict}\n`;
+  return `${warnings}${warnings === '' ? '' : '\n'}${header}\n${lines.join('\n')}\n\n${note}${verdict}\n`;
 }
