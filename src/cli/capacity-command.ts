@@ -117,6 +117,7 @@ export async function capacityCommand(
         outDir: path.join(dir, probeDir),
         signal,
         summary: false,
+        description: false,
       });
       const probe = judgeProbe(report, slo, rate, probeDir);
       io.stdout.write(probeLine(style, probe, lastRate === rate ? 'again: ' : ''));

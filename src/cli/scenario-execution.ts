@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   keepData?: boolean;
   /** Print the run's own summary lines (the suite prints a table instead). @default true */
   summary?: boolean;
+  /** Print the scenario's description in the header (a capacity probe's rate is not the file's). @default true */
+  description?: boolean;
 }
 
 export async function executeScenario(
@@ -43,7 +45,7 @@ export async function executeScenario(
     `${style.bold(`▶ ${scenario.name}`)} ${style.dim(
       `(${scenario.mode}, ${formatDurationS(scenario.durationS)}${offeredRate(scenario)}, seed ${scenario.seed}, ` +
         `${scenario.data.vectors} × ${scenario.data.dimension}, ${scenario.target.objectStore})`,
-    )} ${scenario.description}\n`,
+    )}${options.description === false ? '' : ` ${scenario.description}`}\n`,
   );
   const progress = createConsoleProgress({
     stream: io.stderr as NodeJS.WritableStream,
