@@ -8,7 +8,7 @@
  * intervals on the completion counts when arrivals are random (Poisson or closed-model); a
  * regression needs the two intervals to be apart by more than the tolerance. Runs of different scenarios or targets are refused unless forced; other differences
  * (rate, mode, duration, object store) are warnings, and throughput is then compared as achieved
- * over target rate when the target rates differ.
+ * over target rate when the target rates differ; so is a machine clearly busier in one run.
  */
 
 import { ErrorCode, TierVecError } from '../../errors.ts';
@@ -20,6 +20,7 @@ import {
 } from '../confidence-interval.ts';
 import { LatencyHistogram } from '../histogram.ts';
 import { formatValue } from './format.ts';
+import { machineNoiseWarnings } from './machine-noise.ts';
 import { runDifferences } from './run-identity.ts';
 import { assertReport, type LoadTestReport } from './schema.ts';
 
@@ -303,12 +304,10 @@ function judgedLatencyRows(
   return judged;
 }
 
-/** Decodes every operation's response-time histogram of a report (the caller destroys them). */
-function decodeOperations(report: LoadTestReport): Map<string, LatencyHistogram> {
-  const decoded = new Map<string, LatencyHistogram>();
+/** Decodes every operation's response-time histogram of a report into `into` (the caller destroys them). */
+function decodeOperations(report: LoadTestReport, into: Map<string, LatencyHistogram>): void {
   for (const [name, op] of Object.entries(report.operations))
-    decoded.set(name, LatencyHistogram.decode(op.histogram));
-  return decoded;
+    into.set(name, LatencyHistogram.decode(op.histogram));
 }
 
 function sumOf(histograms: Iterable<LatencyHistogram>): LatencyHistogram {
@@ -334,11 +333,14 @@ function comparability(base: LoadTestReport, next: LoadTestReport, force: boolea
     differences.some((d) => d.aspect === 'rate') &&
     base.summary.achievedRatio !== null &&
     next.summary.achievedRatio !== null;
-  const warnings = differences.map(
-    (d) =>
-      `the runs differ: ${d.message}` +
-      (d.aspect === 'rate' && byRatio ? ' (throughput compared as achieved/target rate)' : ''),
-  );
+  const warnings = [
+    ...differences.map(
+      (d) =>
+        `the runs differ: ${d.message}` +
+        (d.aspect === 'rate' && byRatio ? ' (throughput compared as achieved/target rate)' : ''),
+    ),
+    ...machineNoiseWarnings(base, next),
+  ];
   return { warnings, byRatio };
 }
 
@@ -351,11 +353,16 @@ export function compareReports(
   assertReport(next, 'the new report');
   const s = settingsOf(options);
   const { warnings, byRatio } = comparability(base, next, options.force === true);
-  const baseOps = decodeOperations(base);
-  const nextOps = decodeOperations(next);
-  const baseAll = sumOf(baseOps.values());
-  const nextAll = sumOf(nextOps.values());
+  const baseOps = new Map<string, LatencyHistogram>();
+  const nextOps = new Map<string, LatencyHistogram>();
+  const totals: LatencyHistogram[] = [];
   try {
+    decodeOperations(base, baseOps);
+    decodeOperations(next, nextOps);
+    const baseAll = sumOf(baseOps.values());
+    totals.push(baseAll);
+    const nextAll = sumOf(nextOps.values());
+    totals.push(nextAll);
     const names = [...new Set([...baseOps.keys(), ...nextOps.keys()])];
     const pairs: Array<[LatencyHistogram | undefined, LatencyHistogram | undefined]> = [
       [baseAll, nextAll],
@@ -393,7 +400,7 @@ export function compareReports(
       warnings,
     };
   } finally {
-    for (const histogram of [baseAll, nextAll, ...baseOps.values(), ...nextOps.values()]) histogram.destroy();
+    for (const histogram of [...totals, ...baseOps.values(), ...nextOps.values()]) histogram.destroy();
   }
 }
 

@@ -157,6 +157,14 @@ describe('compareReports on different runs', () => {
     expect(comparison.regressed).toBe(false);
   });
 
+  it('warns when the machine was clearly busier in one run (event-loop delay, scheduler lateness)', () => {
+    const busier = structuredClone(template.report);
+    busier.resources.eventLoopDelayMsP99 = template.report.resources.eventLoopDelayMsP99 + 150;
+    const warnings = compareReports(template.report, busier).warnings;
+    expect(warnings.join('\n')).toMatch(/the new run's machine was busier \(event-loop delay p99/);
+    expect(compareReports(template.report, template.report).warnings).toEqual([]);
+  });
+
   it('rejects a confidence outside 0.5..0.9999 with INVALID_ARGUMENT', () => {
     expect(() => compareReports(template.report, template.report, { confidence: 0.2 })).toThrow(
       expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
