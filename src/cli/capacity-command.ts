@@ -62,7 +62,17 @@ function verdictLines(style: Style, result: CapacityResult<CapacityProbe>, rateM
   const answer =
     `highest rate meeting the SLO: ${formatRate(result.highestPassing)} ops/s` +
     (result.lowestFailing === undefined ? ` (every probe up to ${rateMax} ops/s passed)` : '');
-  if (result.unreliable.length === 0) return `${style.pass(answer)}\n`;
+  if (result.unreliable.length === 0) {
+    const sure = result.probes
+      .filter((p) => p.rate === result.highestPassing && p.passed && p.p99BoundsMs.high !== null)
+      .sort((a, b) => b.samples - a.samples)[0];
+    const confidence =
+      sure === undefined
+        ? ''
+        : `\n  (its p99 ${formatMs(sure.latencyMs.p99)} ms is at most ${formatMs(sure.p99BoundsMs.high ?? undefined)} ms ` +
+          `with ${CAPACITY_PROBE_DEFAULTS.confidence * 100} % confidence, from ${sure.samples} samples)`;
+    return `${style.pass(answer)}${confidence}\n`;
+  }
   return `${style.fail(`cannot tell: ${result.unreliable.join('; ')}`)}\n  (${answer}, not to be trusted)\n`;
 }
 

@@ -30,6 +30,9 @@ describe('tiervec loadtest capacity', () => {
     expect(cli.stdout.text).toContain(
       'highest rate meeting the SLO: 80.0 ops/s (every probe up to 80 ops/s passed)',
     );
+    expect(cli.stdout.text).toMatch(
+      /its p99 [\d.]+ ms is at most [\d.]+ ms with 95 % confidence, from \d+ samples/,
+    );
     // Each probe's header names the rate it offers, not the scenario's own.
     expect(cli.stdout.text).toMatch(/▶ smoke \(short, 9s, 40.0 ops\/s,/);
     expect(cli.stdout.text).toMatch(/40\.0 ops\/s for 9 s → achieved/);
