@@ -30,9 +30,11 @@ export function formatCriterionLines(criteria: readonly CriterionResult[]): stri
   return criteria.map((c) => {
     const mark = c.skipped !== undefined ? '–' : c.passed ? '✓' : '✗';
     const scope = [c.operation, c.window].filter((x) => x !== null).join(', ');
-    const label = `${c.description}${scope === '' ? '' : ` [${scope}]`} `;
+    const label = `${c.description}${scope === '' ? '' : ` [${scope}]`}`;
     const value =
       c.skipped !== undefined ? `not measured (${c.skipped})` : formatCriterionValue(c.name, c.actual);
-    return `  ${mark} ${label.padEnd(DESCRIPTION_WIDTH, '.')} ${value}`;
+    // At least three dots, so that a long description still leads the eye to its value.
+    const dots = '.'.repeat(Math.max(3, DESCRIPTION_WIDTH - label.length - 1));
+    return `  ${mark} ${label} ${dots} ${value}`;
   });
 }
