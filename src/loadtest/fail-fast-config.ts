@@ -2,8 +2,9 @@
  * The settings that stop a run early instead of letting it fail slowly: `abortOnFail` names the
  * whole-run criteria whose failure, once `abortOnFailDelayS` has passed after the warm-up, stops the
  * run (k6's thresholds `abortOnFail` and `delayAbortEval`), and `abortOnAllErrorsS` stops a run in
- * which every operation of its first N seconds failed. Validation only: the watching is
- * `fail-fast.ts`'s, and nothing here reads a clock.
+ * which every operation of its first N seconds failed; and `StopCause`, the reason a report gives
+ * when its run stopped itself. Validation and types only: the watching is `fail-fast.ts`'s, and
+ * nothing here reads a clock.
  */
 
 import { optionalNumberField, scenarioError } from './field-check.ts';
