@@ -28,6 +28,12 @@ export {
   type RunLimits,
   type WindowCriteriaConfig,
 } from './loadtest/criteria.ts';
+export {
+  ABORTABLE_CRITERIA,
+  type AbortableCriterion,
+  FAIL_FAST_DEFAULTS,
+  type StopCause,
+} from './loadtest/fail-fast-config.ts';
 export { HISTOGRAM_VALUE_US_MAX, LatencyHistogram } from './loadtest/histogram.ts';
 export type {
   LoadOperation,
@@ -46,17 +52,20 @@ export {
 } from './loadtest/profile-spec.ts';
 export { createProfile } from './loadtest/profiles.ts';
 export {
+  COMPARE_DEFAULTS,
   type CompareOptions,
   type Comparison,
   type ComparisonRow,
   compareReports,
   formatComparison,
+  type RowVerdict,
 } from './loadtest/report/compare.ts';
 export {
   createConsoleProgress,
   formatConsoleSummary,
   formatProgressLine,
 } from './loadtest/report/console.ts';
+export { formatCriterionLines } from './loadtest/report/criteria-lines.ts';
 export { renderHtml } from './loadtest/report/html.ts';
 export {
   parseReport,
@@ -66,7 +75,7 @@ export {
   writeReportFiles,
 } from './loadtest/report/json.ts';
 export { renderMarkdown } from './loadtest/report/markdown.ts';
-export { mergeReports } from './loadtest/report/merge.ts';
+export { type MergeOptions, mergeReports } from './loadtest/report/merge.ts';
 export {
   type CriterionResult,
   type LatencySummaryMs,

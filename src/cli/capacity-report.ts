@@ -16,6 +16,14 @@ export interface CapacityProbe {
   rate: number;
   passed: boolean;
   reasons: string[];
+  /** Whether the probe's samples bound its p99 on the side of the limit its verdict says. */
+  confident: boolean;
+  /** Measured operations (all operations' histograms together). */
+  samples: number;
+  /** How long the probe ran, seconds (sized for its samples). */
+  durationS: number;
+  /** One-sided 95 % bounds of p99, ms; null where there were too few samples. */
+  p99BoundsMs: { low: number | null; high: number | null };
   latencyMs: LatencySummaryMs;
   throughputOpsPerS: number;
   achievedRatio: number | null;
@@ -30,9 +38,14 @@ export interface CapacityReport {
   startedAt: string;
   slo: { p99MsMax: number; errorRateMax: number; achievedRatioMin: number; droppedMax: 0 };
   strategy: string;
+  /** Shortest and longest probe, seconds; each is sized for `samplesWanted` within them. */
   probeDurationS: number;
+  probeDurationSMax: number;
+  samplesWanted: number;
   highestPassingRate: number | null;
   lowestFailingRate: number | null;
+  /** Why the answer cannot be trusted (the command then exits 1); empty when it can. */
+  unreliable: string[];
   probes: CapacityProbe[];
 }
 
@@ -58,6 +71,8 @@ const PROBE_HEADER = [
   'p50 ms',
   'p95 ms',
   'p99 ms',
+  'p99 bounds ms',
+  'samples',
   'errors',
   'dropped',
   'SLO',
@@ -70,9 +85,11 @@ function probeCells(probe: CapacityProbe): string[] {
     formatMs(probe.latencyMs.p50),
     formatMs(probe.latencyMs.p95),
     formatMs(probe.latencyMs.p99),
+    `${formatMs(probe.p99BoundsMs.low ?? undefined)}–${formatMs(probe.p99BoundsMs.high ?? undefined)}`,
+    String(probe.samples),
     formatPct(probe.errorRate),
     String(probe.dropped),
-    probe.passed ? 'pass' : `fail: ${probe.reasons.join('; ')}`,
+    `${probe.passed ? 'pass' : `fail: ${probe.reasons.join('; ')}`}${probe.confident ? '' : ' (not sure)'}`,
   ];
 }
 
@@ -85,14 +102,17 @@ export function renderCapacityMarkdown(report: CapacityReport): string {
     `# Capacity of ${report.scenario}`,
     '',
     `SLO: p99 ≤ ${report.slo.p99MsMax} ms, error rate ≤ ${report.slo.errorRateMax}, achieved/offered ≥ ` +
-      `${report.slo.achievedRatioMin}, nothing dropped. Strategy ${report.strategy}, ${report.probeDurationS} s per probe.`,
+      `${report.slo.achievedRatioMin}, nothing dropped. Strategy ${report.strategy}; each probe sized for ${report.samplesWanted} samples ` +
+      `(${report.probeDurationS}–${report.probeDurationSMax} s), a failing probe repeated before it is believed.`,
     '',
-    report.highestPassingRate === null
-      ? '**No probed rate met the SLO.**'
-      : `**Highest rate meeting the SLO: ${formatRate(report.highestPassingRate)} ops/s**` +
-        (report.lowestFailingRate === null
-          ? ' (the highest rate probed).'
-          : ` (${formatRate(report.lowestFailingRate)} ops/s did not).`),
+    report.unreliable.length > 0
+      ? `**Cannot tell**: ${report.unreliable.join('; ')}.`
+      : report.highestPassingRate === null
+        ? '**No probed rate met the SLO.**'
+        : `**Highest rate meeting the SLO: ${formatRate(report.highestPassingRate)} ops/s**` +
+          (report.lowestFailingRate === null
+            ? ' (the highest rate probed).'
+            : ` (${formatRate(report.lowestFailingRate)} ops/s did not).`),
     '',
     `| ${PROBE_HEADER.join(' | ')} | report |`,
     `|${PROBE_HEADER.map(() => '---').join('|')}|---|`,
@@ -138,9 +158,11 @@ export function renderCapacityHtml(report: CapacityReport): string {
     })
     .join('\n');
   const headline =
-    report.highestPassingRate === null
-      ? 'No probed rate met the SLO.'
-      : `Highest rate meeting the SLO: ${formatRate(report.highestPassingRate)} ops/s`;
+    report.unreliable.length > 0
+      ? `Cannot tell: ${report.unreliable.join('; ')}`
+      : report.highestPassingRate === null
+        ? 'No probed rate met the SLO.'
+        : `Highest rate meeting the SLO: ${formatRate(report.highestPassingRate)} ops/s`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>capacity of ${escapeHtml(report.scenario)}</title>
 <style>${style}
@@ -149,7 +171,7 @@ td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}tr.fail td:
 tr.pass td{color:#17802f}</style></head><body>
 <h1>Capacity of ${escapeHtml(report.scenario)}</h1>
 <p><strong>${escapeHtml(headline)}</strong>. SLO: p99 ≤ ${report.slo.p99MsMax} ms, error rate ≤ ${report.slo.errorRateMax},
-achieved/offered ≥ ${report.slo.achievedRatioMin}, nothing dropped; ${probes.length} probes of ${report.probeDurationS} s (${escapeHtml(report.strategy)}).</p>
+achieved/offered ≥ ${report.slo.achievedRatioMin}, nothing dropped; ${probes.length} probes of ${report.probeDurationS}–${report.probeDurationSMax} s sized for ${report.samplesWanted} samples (${escapeHtml(report.strategy)}).</p>
 <div id="chart"></div>
 <table><thead><tr>${PROBE_HEADER.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}<th></th></tr></thead><tbody>
 ${rows}

@@ -2,6 +2,8 @@
  * The search behind `tiervec loadtest capacity`: the highest offered rate at which a probe still
  * meets the SLO. `step` raises the rate by a fixed amount until a probe fails; `bisect` multiplies it
  * until one fails, then halves the interval between the last pass and the first failure a few times.
+ * A failing probe is repeated before it is believed (a third run breaks a tie), and the answer is
+ * reliable only when the rate it names passed with confidence and no tie was broken there.
  * Probes run one after another through the callback, so this module is pure and testable without a
  * store; the number of probes is bounded.
  */
@@ -16,6 +18,8 @@ export const CAPACITY_DEFAULTS = Object.freeze({
   refineSteps: 3,
   /** Probes at most, whatever the strategy. */
   probesMax: 30,
+  /** A failing probe is run again this many times before the failure is believed. */
+  failureRepeats: 1,
 });
 
 export type CapacityStrategy = 'step' | 'bisect';
@@ -26,6 +30,23 @@ export interface ProbeOutcome {
   passed: boolean;
   /** Why the probe failed the SLO (empty when it passed). */
   reasons: string[];
+  /**
+   * Whether the probe had the samples to be sure of its verdict (its SLO percentile's confidence
+   * bound is on the same side of the limit). @default true
+   */
+  confident?: boolean;
+}
+
+/** The verdict on one rate, from one or more probes at it. */
+export interface RateVerdict {
+  rate: number;
+  passed: boolean;
+  /** Probes run at this rate. */
+  runs: number;
+  /** Probes that passed. */
+  passes: number;
+  /** Sure of the verdict: a confident pass, or a failure that repeated. */
+  confident: boolean;
 }
 
 export interface CapacitySearchOptions<P extends ProbeOutcome> {
@@ -37,6 +58,8 @@ export interface CapacitySearchOptions<P extends ProbeOutcome> {
   growthFactor?: number;
   refineSteps?: number;
   probesMax?: number;
+  /** @default 1 */
+  failureRepeats?: number;
   probe: (rate: number) => Promise<P>;
   signal?: AbortSignal;
 }
@@ -47,6 +70,9 @@ export interface CapacityResult<P extends ProbeOutcome> {
   /** The lowest rate that failed; undefined when every probe up to `rateMax` passed. */
   lowestFailing: number | undefined;
   probes: P[];
+  verdicts: RateVerdict[];
+  /** Why the answer cannot be trusted; empty when it can. */
+  unreliable: string[];
 }
 
 /** Rates are shown and offered with sensible precision (a rate of 1234.5678 is 1235). */
@@ -69,16 +95,27 @@ export async function searchCapacity<P extends ProbeOutcome>(
     );
   }
   const probesMax = checkInteger('probesMax', options.probesMax ?? CAPACITY_DEFAULTS.probesMax, 1, 1000);
+  const repeats = checkInteger(
+    'failureRepeats',
+    options.failureRepeats ?? CAPACITY_DEFAULTS.failureRepeats,
+    0,
+    10,
+  );
   const probes: P[] = [];
+  const verdicts: RateVerdict[] = [];
   let pass: number | undefined;
   let fail: number | undefined;
   const run = async (rate: number): Promise<boolean> => {
-    options.signal?.throwIfAborted();
-    const outcome = await options.probe(roundRate(rate));
-    probes.push(outcome);
-    if (outcome.passed) pass = Math.max(pass ?? 0, outcome.rate);
-    else fail = Math.min(fail ?? Infinity, outcome.rate);
-    return outcome.passed;
+    const verdict = await judgeRate(roundRate(rate), repeats, probesMax - probes.length, async (r) => {
+      options.signal?.throwIfAborted();
+      const outcome = await options.probe(r);
+      probes.push(outcome);
+      return outcome;
+    });
+    verdicts.push(verdict);
+    if (verdict.passed) pass = Math.max(pass ?? 0, verdict.rate);
+    else fail = Math.min(fail ?? Infinity, verdict.rate);
+    return verdict.passed;
   };
   if (strategy === 'step') {
     const step = checkNumber('stepRate', options.stepRate ?? rateMin, 0.01, 1e9);
@@ -106,5 +143,49 @@ export async function searchCapacity<P extends ProbeOutcome>(
       await run(mid);
     }
   }
-  return { highestPassing: pass, lowestFailing: fail, probes };
+  return {
+    highestPassing: pass,
+    lowestFailing: fail,
+    probes,
+    verdicts,
+    unreliable: unreliability(verdicts, pass),
+  };
+}
+
+/**
+ * Probes `rate` once; a failure is run again `repeats` times, and a tie between passes and failures
+ * is broken by one more run. At most `budget` probes.
+ */
+async function judgeRate(
+  rate: number,
+  repeats: number,
+  budget: number,
+  probe: (rate: number) => Promise<ProbeOutcome>,
+): Promise<RateVerdict> {
+  const outcomes = [await probe(rate)];
+  const passesOf = () => outcomes.filter((o) => o.passed).length;
+  if (outcomes[0]?.passed !== true) {
+    for (let i = 0; i < repeats && outcomes.length < budget; i++) outcomes.push(await probe(rate));
+    if (passesOf() * 2 === outcomes.length && outcomes.length < budget) outcomes.push(await probe(rate));
+  }
+  const runs = outcomes.length;
+  const passes = passesOf();
+  const unanimous = passes === 0 || passes === runs;
+  // One run is as sure as its samples; agreeing repeats are sure.
+  const confident = unanimous && (runs > 1 || outcomes[0]?.confident !== false);
+  return { rate, passed: passes * 2 > runs, runs, passes, confident };
+}
+
+/** Why an answer is not to be trusted: the rate it names was not a confident, unanimous pass. */
+function unreliability(verdicts: readonly RateVerdict[], highestPassing: number | undefined): string[] {
+  if (highestPassing === undefined) return [];
+  const reasons: string[] = [];
+  for (const v of verdicts.filter((x) => x.rate === highestPassing && !x.confident)) {
+    reasons.push(
+      v.passes < v.runs
+        ? `${v.rate} ops/s passed only ${v.passes} of ${v.runs} probes`
+        : `${v.rate} ops/s passed with too few samples to bound its SLO percentile`,
+    );
+  }
+  return reasons;
 }

@@ -1,33 +1,37 @@
 /**
- * `tiervec loadtest compare BASE.json NEW.json`: per-operation percentile, throughput and error-rate
- * deltas with a tolerance; exit 1 when anything regressed beyond it, 0 otherwise.
+ * `tiervec loadtest compare BASE NEW`: per-operation percentile, throughput and error-rate deltas
+ * with their confidence intervals; exit 1 when anything regressed beyond the tolerance and the
+ * noise, 0 otherwise, 2 when the runs are of different scenarios or targets (unless `--force`).
+ * BASE and NEW are report.json files or the run directories that hold them.
  */
 
 import { compareReports, formatComparison } from '../loadtest/report/compare.ts';
-import { readReportFile } from '../loadtest/report/json.ts';
 import type { CliIo } from './cli-io.ts';
 import { ExitCode } from './exit-codes.ts';
+import { readReportArgument } from './report-argument.ts';
 import { createStyle } from './style.ts';
 
 export interface CompareFlags {
   tolerancePct?: number;
+  confidence?: number;
+  force?: boolean;
 }
 
 export async function compareCommand(
   io: CliIo,
-  baseFile: string,
-  nextFile: string,
+  baseArgument: string,
+  nextArgument: string,
   flags: CompareFlags,
 ): Promise<number> {
-  const base = await readReportFile(baseFile);
-  const next = await readReportFile(nextFile);
-  const comparison = compareReports(
-    base,
-    next,
-    flags.tolerancePct === undefined ? {} : { tolerancePct: flags.tolerancePct },
-  );
+  const base = await readReportArgument(io.cwd, baseArgument);
+  const next = await readReportArgument(io.cwd, nextArgument);
+  const comparison = compareReports(base, next, {
+    ...(flags.tolerancePct === undefined ? {} : { tolerancePct: flags.tolerancePct }),
+    ...(flags.confidence === undefined ? {} : { confidence: flags.confidence }),
+    force: flags.force === true,
+  });
   const style = createStyle(io.color);
-  io.stdout.write(`${base.scenario} (${baseFile}) → ${next.scenario} (${nextFile})\n\n`);
+  io.stdout.write(`${base.scenario} (${baseArgument}) → ${next.scenario} (${nextArgument})\n\n`);
   const text = formatComparison(comparison).trimEnd().split('\n');
   const verdict = text.pop() ?? '';
   io.stdout.write(

@@ -5,6 +5,7 @@
  */
 
 import { ErrorCode, isTierVecError } from '../errors.ts';
+import type { LoadTestReport } from '../loadtest/report/schema.ts';
 
 export const ExitCode = Object.freeze({
   /** The run passed (or the comparison found no regression). */
@@ -25,4 +26,16 @@ const USAGE_CODES: ReadonlySet<string> = new Set([ErrorCode.SCENARIO_INVALID, Er
 export function exitCodeFor(error: unknown): ExitCode {
   if (isTierVecError(error) && USAGE_CODES.has(error.code)) return ExitCode.USAGE;
   return ExitCode.BROKEN;
+}
+
+/**
+ * The exit code of a finished run: a run stopped by an `abort_on_fail` criterion failed (1); a run
+ * stopped otherwise — interrupted, or every operation failing from the start — broke (3).
+ */
+export function exitCodeOfReport(
+  report: Pick<LoadTestReport, 'passed' | 'stopReason' | 'stoppedBy'>,
+): ExitCode {
+  if (report.stopReason === 'aborted')
+    return report.stoppedBy?.kind === 'abort-on-fail' ? ExitCode.FAILED : ExitCode.BROKEN;
+  return report.passed ? ExitCode.PASSED : ExitCode.FAILED;
 }

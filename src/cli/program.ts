@@ -8,9 +8,9 @@ import { Command, Option } from 'commander';
 import { OBJECT_STORE_KINDS } from '../loadtest/targets/tiervec-config.ts';
 import { type CapacityFlags, capacityCommand } from './capacity-command.ts';
 import type { CliIo } from './cli-io.ts';
-import { compareCommand } from './compare-command.ts';
+import { type CompareFlags, compareCommand } from './compare-command.ts';
 import { listCommand } from './list-command.ts';
-import { mergeCommand } from './merge-command.ts';
+import { type MergeFlags, mergeCommand } from './merge-command.ts';
 import { numberParser } from './number-option.ts';
 import { type RunFlags, runCommand } from './run-command.ts';
 import { type SuiteFlags, suiteCommand } from './suite-command.ts';
@@ -143,34 +143,44 @@ export function buildProgram(context: ProgramContext): Command {
 
   loadtest
     .command('compare')
-    .description('compare two report.json files: percentile, throughput and error-rate deltas per operation')
-    .argument('<base>', 'the baseline report.json')
-    .argument('<new>', 'the candidate report.json')
+    .description(
+      'compare two runs: percentile, throughput and error-rate deltas per operation, with confidence intervals',
+    )
+    .argument('<base>', 'the baseline report.json, or the run directory holding it')
+    .argument('<new>', 'the candidate report.json, or the run directory holding it')
     .option(
       '--tolerance-pct <n>',
-      'worse by more than this is a regression',
+      'worse by more than this (beyond the noise) is a regression',
       numberParser({ min: 0, max: 10_000 }),
       10,
     )
+    .option(
+      '--confidence <n>',
+      'confidence level of the intervals (default 0.95)',
+      numberParser({ min: 0.5, max: 0.9999 }),
+    )
+    .option('--force', 'compare runs of different scenarios or targets instead of refusing (exit 2)')
     .option('--verbose', 'print stack traces with errors')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (base: string, next: string, flags: { tolerancePct?: number }) =>
+    .action(async (base: string, next: string, flags: CompareFlags) =>
       done(await compareCommand(io, base, next, flags)),
     );
 
   loadtest
     .command('merge')
     .description("add the histograms and counts of several runs' report.json into one report")
-    .argument('<reports...>', 'report.json files')
+    .argument('<reports...>', 'report.json files, or the run directories holding them')
     .requiredOption(
       '--out <file>',
       'the merged report.json (report.md and report.html are written beside it)',
     )
+    .option(
+      '--force',
+      'merge runs of different scenarios, targets or configurations instead of refusing (exit 2)',
+    )
     .option('--verbose', 'print stack traces with errors')
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (files: string[], flags: { out: string }) =>
-      done(await mergeCommand(io, files, flags.out)),
-    );
+    .action(async (files: string[], flags: MergeFlags) => done(await mergeCommand(io, files, flags)));
 
   runOptions(
     loadtest
@@ -201,7 +211,16 @@ export function buildProgram(context: ProgramContext): Command {
       'increment of the step strategy, ops/s (default: --rate-min)',
       numberParser({ above: 0 }),
     )
-    .option('--probe-duration-s <n>', 'seconds per probe (default 10)', numberParser({ above: 0 }))
+    .option(
+      '--probe-duration-s <n>',
+      'shortest probe, seconds; a probe runs longer to collect 10/(1-0.99) = 1000 samples (default 10)',
+      numberParser({ above: 0 }),
+    )
+    .option(
+      '--probe-duration-s-max <n>',
+      'longest probe, seconds, however low its rate (default 60)',
+      numberParser({ above: 0, max: 86_400 }),
+    )
     .option('--error-rate-max <n>', 'SLO: error rate (default 0.01)', numberParser({ min: 0, max: 1 }))
     .option(
       '--achieved-ratio-min <n>',

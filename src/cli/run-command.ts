@@ -1,7 +1,8 @@
 /**
  * `tiervec loadtest run <scenario>`: one scenario, short or full or for a given duration, with the
  * command line's overrides; reports in `reports/<scenario>-<timestamp>/` (or `--out DIR`). Exit 0
- * when every criterion passed, 1 when one failed, 3 when the run broke or was interrupted.
+ * when every criterion passed, 1 when one failed (an `abort_on_fail` stop included), 3 when the run
+ * broke, was interrupted, or stopped because every operation failed from the start.
  */
 
 import path from 'node:path';
@@ -11,7 +12,7 @@ import type { ScenarioOverrides, ScenarioRun } from '../loadtest/scenario/resolv
 import type { ScenarioMode } from '../loadtest/scenario/scenario-types.ts';
 import type { ObjectStoreKind } from '../loadtest/targets/tiervec-config.ts';
 import type { CliIo } from './cli-io.ts';
-import { ExitCode } from './exit-codes.ts';
+import { exitCodeOfReport } from './exit-codes.ts';
 import { reportDir, reportTimestamp } from './report-dir.ts';
 import { executeScenario } from './scenario-execution.ts';
 
@@ -90,6 +91,5 @@ export async function runCommand(
     ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
     ...(flags.keepData === undefined ? {} : { keepData: flags.keepData }),
   });
-  if (report.stopReason === 'aborted') return ExitCode.BROKEN;
-  return report.passed ? ExitCode.PASSED : ExitCode.FAILED;
+  return exitCodeOfReport(report);
 }

@@ -5,13 +5,14 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { profileBaseRate } from '../loadtest/profile-spec.ts';
 import { createConsoleProgress, formatConsoleSummary } from '../loadtest/report/console.ts';
 import { type ReportFiles, writeReportFiles } from '../loadtest/report/json.ts';
 import type { LoadTestReport } from '../loadtest/report/schema.ts';
 import type { ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
 import { runScenario } from '../loadtest/scenario/run-scenario.ts';
 import type { CliIo } from './cli-io.ts';
-import { formatDurationS } from './format.ts';
+import { formatDurationS, formatRate } from './format.ts';
 import { type LiveFlags, startLiveViews } from './live-views.ts';
 import { shownPath } from './report-dir.ts';
 import { createStyle } from './style.ts';
@@ -34,6 +35,8 @@ export interface ExecuteOptions {
   summary?: boolean;
   /** `--dashboard` and `--metrics-port`. */
   live?: LiveFlags;
+  /** Print the scenario's description in the header (a capacity probe's rate is not the file's). @default true */
+  description?: boolean;
 }
 
 export async function executeScenario(
@@ -45,9 +48,9 @@ export async function executeScenario(
   const { config, target } = scenario;
   io.stdout.write(
     `${style.bold(`▶ ${config.name}`)} ${style.dim(
-      `(${config.mode}, ${formatDurationS(config.durationS)}, seed ${config.seed}, ` +
+      `(${config.mode}, ${formatDurationS(config.durationS)}${offeredRate(scenario)}, seed ${config.seed}, ` +
         `${target.data.vectors} × ${target.data.dimension}, ${target.objectStore})`,
-    )} ${config.description}\n`,
+    )}${options.description === false ? '' : ` ${config.description}`}\n`,
   );
   const progress = createConsoleProgress({
     stream: io.stderr as NodeJS.WritableStream,
@@ -71,7 +74,7 @@ async function runAndReport(
   const { io } = options;
   const style = createStyle(io.color);
   const startMs = performance.now();
-  let report: LoadTestReport;
+  let report: LoadTestReport | undefined;
   try {
     report = await runScenario(scenario, {
       signal: options.signal,
@@ -83,12 +86,12 @@ async function runAndReport(
               live.onProgress(p);
             },
       ...(live === undefined ? {} : { onTarget: live.onTarget }),
-      onEvent: (message) => io.stderr.write(`  ${message}\n`),
+      onEvent: (message) => progress.print(`  ${message}\n`),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
     });
   } finally {
-    progress.finish();
+    progress.finish({ completed: report?.stopReason === 'completed' });
   }
   const files = await writeReportFiles(report, options.outDir);
   await live?.finish(report);
@@ -108,6 +111,18 @@ async function runAndReport(
     io.stdout.write(`  report: ${shownPath(io.cwd, files.html)}\n`);
   }
   return { report, files, wallS };
+}
+
+/**
+ * `, 80 ops/s`: the rate the open-model groups are offered (their steady or highest rate), so that
+ * a probe or a `--rate` run says what it runs whatever the scenario's description says.
+ */
+function offeredRate(scenario: ScenarioRun): string {
+  let total = 0;
+  for (const group of scenario.config.groups ?? [scenario.config.load ?? {}]) {
+    if (group.profile !== undefined) total += profileBaseRate(group.profile);
+  }
+  return total > 0 ? `, ${formatRate(total)} ops/s` : '';
 }
 
 /** The preload figures the tiervec target put in the report, when present. */

@@ -12,7 +12,7 @@ import { listScenarios, loadScenario } from '../loadtest/scenario/load-scenario.
 import type { ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
 import type { ScenarioMode } from '../loadtest/scenario/scenario-types.ts';
 import type { CliIo } from './cli-io.ts';
-import { ExitCode } from './exit-codes.ts';
+import { ExitCode, exitCodeOfReport } from './exit-codes.ts';
 import { reportDir, reportTimestamp, shownPath } from './report-dir.ts';
 import { checkRunnable, overridesOf, type ScenarioFlags } from './run-command.ts';
 import { executeScenario, preloadOf } from './scenario-execution.ts';
@@ -114,7 +114,8 @@ export async function suiteCommand(
   io.stdout.write(`summary: ${shownPath(io.cwd, files.markdown)}  ${shownPath(io.cwd, files.html)}\n`);
   const { failed, broken } = counts(result);
   const interrupted =
-    signal.aborted || outcomes.some((o) => o.state === 'completed' && o.report.stopReason === 'aborted');
+    signal.aborted ||
+    outcomes.some((o) => o.state === 'completed' && exitCodeOfReport(o.report) === ExitCode.BROKEN);
   if (broken > 0 || interrupted || outcomes.length < scenarios.length) return ExitCode.BROKEN;
   return failed > 0 ? ExitCode.FAILED : ExitCode.PASSED;
 }

@@ -72,7 +72,8 @@ function rowOf(outcome: SuiteOutcome): string[] {
 function reasonOf(outcome: SuiteOutcome): string | undefined {
   if (outcome.state === 'broken') return outcome.error;
   if (outcome.report.passed) return undefined;
-  if (outcome.report.stopReason === 'aborted') return 'stopped early';
+  if (outcome.report.stopReason === 'aborted')
+    return `stopped early${outcome.report.stoppedBy === undefined ? '' : `: ${outcome.report.stoppedBy.message}`}`;
   return outcome.report.criteria
     .filter((c) => !c.passed)
     .map(

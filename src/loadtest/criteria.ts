@@ -6,6 +6,7 @@
  */
 
 import { ErrorCode, TierVecError } from '../errors.ts';
+import { FAIL_FAST_KEYS, type FailFastConfig, resolveFailFast } from './fail-fast-config.ts';
 import {
   enumField,
   fieldError,
@@ -75,6 +76,10 @@ export interface CriteriaConfig extends RunLimits {
   recoveryDelayFraction?: number;
   operations?: Record<string, LatencyLimits>;
   windows?: WindowCriteriaConfig[];
+  /** Fail fast (k6's `abortOnFail` and `delayAbortEval`): see `fail-fast-config.ts`. */
+  abortOnFail?: FailFastConfig['abortOnFail'];
+  abortOnFailDelayS?: number;
+  abortOnAllErrorsS?: number;
 }
 
 export const CRITERIA_PRESETS = Object.freeze({
@@ -121,6 +126,7 @@ export interface ResolvedCriteria {
   recovery: { factorMax: number; before: ResolvedWindow; after: ResolvedWindow } | null;
   achievedRatioWindowS: number;
   memoryGrowthSpanSMin: number;
+  failFast: FailFastConfig;
 }
 
 type LatencyKey = keyof LatencyLimits;
@@ -163,6 +169,7 @@ const CONFIG_KEYS: readonly string[] = [
   'recoveryDelayFraction',
   'operations',
   'windows',
+  ...FAIL_FAST_KEYS,
 ];
 const WINDOW_KEYS: readonly string[] = [
   ...LATENCY_LIMIT_KEYS,
@@ -278,6 +285,7 @@ export function resolveCriteria(
       86_400,
       CRITERIA_DEFAULTS.memoryGrowthSpanSMin,
     ),
+    failFast: resolveFailFast(raw, field, limits as Record<string, number | undefined>),
   };
 }
 

@@ -104,6 +104,23 @@ export class LatencyHistogram {
     return this.#histogram.getValueAtPercentile(percentile) / 1000;
   }
 
+  /**
+   * The `rank`-th smallest recorded value (1-based, ms, HDR precision): the order statistic that
+   * confidence intervals of quantiles are made of. INVALID_ARGUMENT outside 1..count.
+   */
+  valueAtRankMs(rank: number): number {
+    const count = this.#histogram.totalCount;
+    if (!Number.isInteger(rank) || rank < 1 || rank > count) {
+      throw new TierVecError(
+        ErrorCode.INVALID_ARGUMENT,
+        `Expected \`rank\` to be an integer from 1 to ${count}, got ${describeValue(rank)}`,
+      );
+    }
+    // getValueAtPercentile takes the value of rank ceil(p/100 × count): aim half a rank low so that
+    // floating-point rounding cannot land on the next rank.
+    return this.#histogram.getValueAtPercentile(((rank - 0.5) / count) * 100) / 1000;
+  }
+
   summaryMs(): LatencySummaryMs {
     const h = this.#histogram;
     if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };

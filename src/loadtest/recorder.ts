@@ -163,6 +163,8 @@ export class Recorder {
   completedTotal = 0;
   errorsTotal = 0;
   droppedTotal = 0;
+  /** The first failure of the run (warm-up included), for a run stopped because everything failed. */
+  firstError: { operation: string; code: string; message: string } | undefined;
 
   constructor(options: RecorderOptions) {
     this.#warmupMs = options.warmupMs;
@@ -220,6 +222,11 @@ export class Recorder {
       interval.errors++;
       this.errorsTotal++;
       this.#countIntervalCode(code);
+      this.firstError ??= {
+        operation: slot.operation,
+        code,
+        message: error instanceof Error ? error.message : String(error),
+      };
     }
     if (endMs >= this.#warmupMs && endMs <= this.#windowEndMs) slot.completedInWindow++;
     if (intendedMs < this.#warmupMs) {

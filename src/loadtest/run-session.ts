@@ -12,6 +12,8 @@ import { createArrivals } from './arrivals.ts';
 import { ClosedScheduler } from './closed-scheduler.ts';
 import type { ResolvedGroup, ResolvedLoadTestConfig } from './config.ts';
 import { criteriaWindows } from './criteria.ts';
+import { FailFastWatch } from './fail-fast.ts';
+import type { StopCause } from './fail-fast-config.ts';
 import type { LoadTarget, TargetCheck } from './load-target.ts';
 import { Recorder } from './recorder.ts';
 import { buildReport } from './report/build.ts';
@@ -74,6 +76,9 @@ export class RunSession {
   readonly #sampler: ResourceSampler;
   readonly #timeline: Timeline;
   readonly #warnings: string[] = [];
+  readonly #failFast = new AbortController();
+  readonly #watch: FailFastWatch;
+  #stopCause: StopCause | undefined;
   #ticker: Ticker | undefined;
   #startMs = 0;
   #arrivalEndMs: number;
@@ -91,6 +96,7 @@ export class RunSession {
       windows: criteriaWindows(config.criteria),
       ...(target.classifyError === undefined ? {} : { classifyError: target.classifyError.bind(target) }),
     });
+    this.#watch = new FailFastWatch(config.criteria, config.warmupS, this.#recorder);
     this.#runtimes = config.groups.map((group) => this.#runtime(group, root));
     this.#sampler = new ResourceSampler({ gauges: target.gauges?.bind(target), warn: (m) => this.#warn(m) });
     this.#timeline = new Timeline({
@@ -158,6 +164,7 @@ export class RunSession {
     this.#ticker = new Ticker(this.#clock, this.#startMs, (nowS) => {
       if (this.#phase === 'warmup' && nowS >= config.warmupS) this.#phase = 'measuring';
       const interval = this.#timeline.close(nowS);
+      this.#watchFailFast(nowS);
       this.#report(onProgress, {
         elapsedS: nowS,
         durationS: config.durationS,
@@ -176,6 +183,16 @@ export class RunSession {
 
   #progressFailed = false;
 
+  /** Stops the arrivals when the run has a reason to stop itself (see `fail-fast.ts`). */
+  #watchFailFast(nowS: number): void {
+    if (this.#stopCause !== undefined || this.#phase === 'draining') return;
+    const cause = this.#watch.check(nowS);
+    if (cause === undefined) return;
+    this.#stopCause = cause;
+    this.#warn(`stopped early: ${cause.message}`);
+    this.#failFast.abort();
+  }
+
   /** Hands progress to the caller; a callback that throws is reported once and not called again. */
   #report(onProgress: ((progress: LoadTestProgress) => void) | undefined, progress: LoadTestProgress): void {
     if (onProgress === undefined || this.#progressFailed) return;
@@ -188,7 +205,8 @@ export class RunSession {
   }
 
   /** Waits for the end of the arrival window or `signal`; then no new arrival starts. */
-  async runArrivalWindow(signal: AbortSignal): Promise<'completed' | 'aborted'> {
+  async runArrivalWindow(callerSignal: AbortSignal): Promise<'completed' | 'aborted'> {
+    const signal = AbortSignal.any([callerSignal, this.#failFast.signal]);
     const stopWaiting = new AbortController();
     const untilEndMs = this.#startMs + this.#arrivalEndMs - this.#clock.now();
     await Promise.race([
@@ -239,7 +257,7 @@ export class RunSession {
     stopReason: 'completed' | 'aborted',
     checks: readonly TargetCheck[],
   ): LoadTestReport {
-    return buildReport({
+    const report = buildReport({
       config: this.#config,
       target: { name: this.#target.name, info },
       startedAt: new Date(this.#startMs).toISOString(),
@@ -252,6 +270,7 @@ export class RunSession {
       checks,
       warnings: this.#warnings,
     });
+    return this.#stopCause === undefined ? report : { ...report, stoppedBy: this.#stopCause };
   }
 
   /** Releases histograms, timers and wake-up threads; safe after any failure. */

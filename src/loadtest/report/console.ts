@@ -1,12 +1,15 @@
 /**
  * Console progress and the end-of-run summary. On a TTY one status line is rewritten in place after
  * every interval; elsewhere (CI logs, pipes) a plain line is printed every `progressIntervalS`. The
- * line's shape: `[00:15] 25% | 10234 ops/s (target 10000) | search p99 8.2 ms | errors 0.02%`.
- * No colours: the output reads the same with NO_COLOR, in a log file and on a terminal.
+ * line's shape: `[00:15] 25% | 10234 ops/s (target 10000) | slowest: search p99 8.2 ms | errors 0.02%`;
+ * a finished run's last line reads 100%, and the live line is cleared before any other output and
+ * ended before the summary. No colours: the output reads the same with NO_COLOR, in a log file and
+ * on a terminal.
  */
 
 import { LOADTEST_DEFAULTS } from '../config.ts';
 import type { LoadTestProgress } from '../run.ts';
+import { formatCriterionLines } from './criteria-lines.ts';
 import { formatClock, formatMs, formatPercent, formatRate } from './format.ts';
 import type { LoadTestReport } from './schema.ts';
 
@@ -25,7 +28,7 @@ export function formatProgressLine(progress: LoadTestProgress): string {
     if (op.count > 0 && (slowest === undefined || op.latencyMs.p99 > slowest[1]))
       slowest = [name, op.latencyMs.p99];
   }
-  if (slowest !== undefined) parts.push(`${slowest[0]} p99 ${formatMs(slowest[1])}`);
+  if (slowest !== undefined) parts.push(`slowest: ${slowest[0]} p99 ${formatMs(slowest[1])}`);
   parts.push(`errors ${formatPercent(progress.completed > 0 ? progress.errors / progress.completed : 0)}`);
   if (progress.dropped > 0) parts.push(`dropped ${progress.dropped}`);
   if (interval.queued > 0) parts.push(`queued ${interval.queued}`);
@@ -44,8 +47,13 @@ export interface ConsoleProgressOptions {
 
 export interface ConsoleProgress {
   onProgress(progress: LoadTestProgress): void;
-  /** Ends the live line (call once the run is over). */
-  finish(): void;
+  /** Writes `text` (whole lines) without tearing the live line: cleared first, redrawn after. */
+  print(text: string): void;
+  /**
+   * Ends the live line (call once the run is over); with `completed`, its last line first reads
+   * 100% at the full duration.
+   */
+  finish(options?: { completed?: boolean }): void;
 }
 
 export function createConsoleProgress(options: ConsoleProgressOptions = {}): ConsoleProgress {
@@ -54,8 +62,11 @@ export function createConsoleProgress(options: ConsoleProgressOptions = {}): Con
   const everyS = options.progressIntervalS ?? LOADTEST_DEFAULTS.progressIntervalS;
   let printedSlot = 0;
   let lineOpen = false;
+  let last: LoadTestProgress | undefined;
+  let lastPrinted: LoadTestProgress | undefined;
   return {
     onProgress(progress) {
+      last = progress;
       const line = formatProgressLine(progress);
       if (live) {
         stream.write(`\r\x1b[2K${line}`);
@@ -65,17 +76,32 @@ export function createConsoleProgress(options: ConsoleProgressOptions = {}): Con
       const slot = Math.floor((progress.elapsedS + 1e-6) / everyS);
       if (slot > printedSlot) {
         printedSlot = slot;
+        lastPrinted = progress;
         stream.write(`${line}\n`);
       }
     },
-    finish() {
+    print(text) {
+      if (!lineOpen || last === undefined) {
+        stream.write(text);
+        return;
+      }
+      stream.write(`\r\x1b[2K${text}${formatProgressLine(last)}`);
+    },
+    finish(options = {}) {
+      if (options.completed === true && last !== undefined) {
+        const done = { ...last, elapsedS: Math.max(last.elapsedS, last.durationS), fraction: 1 };
+        const line = formatProgressLine({ ...done, phase: 'measuring' });
+        if (live) stream.write(`\r\x1b[2K${line}`);
+        else if (lastPrinted !== last || last.fraction < 1) stream.write(`${line}\n`);
+        lineOpen = live;
+      }
       if (lineOpen) stream.write('\n');
       lineOpen = false;
     },
   };
 }
 
-/** A few lines for the end of a run: verdict, throughput, latency, and every failed criterion. */
+/** The end of a run: verdict, throughput, latency, why it stopped early, and ✓/✗ per criterion. */
 export function formatConsoleSummary(report: LoadTestReport): string {
   const s = report.summary;
   const verdict = report.passed
@@ -92,9 +118,7 @@ export function formatConsoleSummary(report: LoadTestReport): string {
     `  latency p50 ${formatMs(s.latencyMs.p50)}  p95 ${formatMs(s.latencyMs.p95)}  p99 ${formatMs(s.latencyMs.p99)}  ` +
       `max ${formatMs(s.latencyMs.max)}  (service p99 ${formatMs(s.serviceTimeMs.p99)})`,
   ];
-  for (const c of report.criteria.filter((criterion) => !criterion.passed)) {
-    const scope = [c.operation, c.window].filter((x) => x !== null).join(', ');
-    lines.push(`  ✗ ${c.description}${scope === '' ? '' : ` [${scope}]`}: actual ${c.actual}`);
-  }
+  if (report.stoppedBy !== undefined) lines.push(`  stopped: ${report.stoppedBy.message}`);
+  lines.push(...formatCriterionLines(report.criteria));
   return lines.join('\n');
 }

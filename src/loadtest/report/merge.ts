@@ -8,10 +8,10 @@
 
 import { ErrorCode, TierVecError } from '../../errors.ts';
 import { judge } from './build.ts';
+import { checkMergeable, combineTargetChecks, mergedDescription } from './merge-validation.ts';
 import { buildOperationReport, operationPart, sumHistograms } from './operation-report.ts';
 import {
   assertReport,
-  type CriterionResult,
   type GroupReport,
   type LoadTestReport,
   type OperationReport,
@@ -208,11 +208,17 @@ function mergeScheduler(reports: readonly LoadTestReport[]): SchedulerReport {
   };
 }
 
+export interface MergeOptions {
+  /** Merge runs of different scenarios, targets or configurations instead of refusing. @default false */
+  force?: boolean;
+}
+
 /**
  * Merges the reports of concurrent runs into one, as if a single run had made all their operations.
- * Throws INVALID_ARGUMENT for an empty list or anything that is not a schema-1 report.
+ * Throws INVALID_ARGUMENT for an empty list, anything that is not a schema-1 report, or runs of
+ * different scenarios, targets or configurations (unless `force`).
  */
-export function mergeReports(reports: readonly LoadTestReport[]): LoadTestReport {
+export function mergeReports(reports: readonly LoadTestReport[], options: MergeOptions = {}): LoadTestReport {
   if (!Array.isArray(reports) || reports.length === 0 || reports.length > MERGE_REPORTS_MAX) {
     const got = Array.isArray(reports) ? reports.length : typeof reports;
     throw new TierVecError(
@@ -223,12 +229,14 @@ export function mergeReports(reports: readonly LoadTestReport[]): LoadTestReport
   reports.forEach((report, i) => {
     assertReport(report, `reports[${i}]`);
   });
+  const differences = checkMergeable(reports, options.force === true);
   const operations = mergeOperations(reports);
   const groups = mergeGroups(reports);
   const scenarios = [...new Set(reports.map((r) => r.scenario))];
   const merged: Omit<LoadTestReport, 'criteria' | 'passed'> = {
     ...(reports[0] as LoadTestReport),
     scenario: scenarios.join('+'),
+    description: mergedDescription(reports),
     mode: [...new Set(reports.map((r) => r.mode))].join('+'),
     startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
     durationS: Math.max(...reports.map((r) => r.durationS)),
@@ -241,16 +249,13 @@ export function mergeReports(reports: readonly LoadTestReport[]): LoadTestReport
     resources: mergeResources(reports),
     windows: mergeWindows(reports),
     scheduler: mergeScheduler(reports),
-    warnings: reports.flatMap((r) => r.warnings).slice(0, 100),
+    warnings: [...differences, ...reports.flatMap((r) => r.warnings)].slice(0, 100),
     merged: {
       runs: reports.reduce((n, r) => n + (r.merged?.runs ?? 1), 0),
       scenarios,
       seeds: reports.flatMap((r) => r.merged?.seeds ?? [r.seed]),
     },
   };
-  // The target's own checks cannot be recomputed from the figures; each run's are kept.
-  const targetChecks = reports.flatMap((r) =>
-    r.criteria.filter((c: CriterionResult) => c.source === 'target'),
-  );
-  return judge(merged, targetChecks);
+  // The target's own checks cannot be recomputed from the figures: the worst run's stands.
+  return judge(merged, combineTargetChecks(reports));
 }

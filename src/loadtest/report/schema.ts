@@ -7,6 +7,7 @@
  */
 
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import type { StopCause } from '../fail-fast-config.ts';
 import type { LatencySummaryMs } from '../histogram.ts';
 import type { ProfileDescription } from '../profile-spec.ts';
 
@@ -177,6 +178,8 @@ export interface LoadTestReport {
   plannedDurationS: number;
   warmupS: number;
   stopReason: 'completed' | 'aborted';
+  /** Present when the run stopped itself (fail fast) rather than being stopped by its caller. */
+  stoppedBy?: StopCause;
   model: 'open' | 'closed' | 'mixed';
   /** The first group's profile (see `groups` for every group's). */
   profile: ProfileDescription | null;

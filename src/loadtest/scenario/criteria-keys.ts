@@ -44,6 +44,22 @@ export const CRITERIA_SETTING_KEYS = Object.freeze([
   'recovery_delay_pct',
 ] as const);
 
+/**
+ * Fail fast: `abort_on_fail = ["latency_ms_p95_max"]` lists whole-run criteria of the same table
+ * whose failure stops the run; these are the ones the engine can judge while the run goes on.
+ */
+export const ABORT_ON_FAIL_KEY = 'abort_on_fail';
+export const ABORTABLE_CRITERIA_KEYS = Object.freeze([
+  ...LATENCY_CRITERIA_KEYS,
+  'dropped_ratio_max',
+] as const);
+
+/** Seconds: after the warm-up before `abort_on_fail` is judged; of all-failing operations before a stop (0: never). */
+export const FAIL_FAST_SETTING_KEYS = Object.freeze([
+  'abort_on_fail_delay_s',
+  'abort_on_all_errors_s',
+] as const);
+
 /** `latency_ms_p95_max` → `latencyMsP95Max`, the engine's spelling. */
 export function camelCaseKey(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -16,7 +16,14 @@ import {
   TARGET_CRITERIA_KEYS,
 } from '../targets/tiervec-config.ts';
 import { indexTomlLines, type TomlSource } from '../toml-lines.ts';
-import { CRITERIA_SETTING_KEYS, LATENCY_CRITERIA_KEYS, RUN_CRITERIA_KEYS } from './criteria-keys.ts';
+import {
+  ABORT_ON_FAIL_KEY,
+  ABORTABLE_CRITERIA_KEYS,
+  CRITERIA_SETTING_KEYS,
+  FAIL_FAST_SETTING_KEYS,
+  LATENCY_CRITERIA_KEYS,
+  RUN_CRITERIA_KEYS,
+} from './criteria-keys.ts';
 import { readProfile } from './read-profile.ts';
 import { readTarget } from './read-target.ts';
 import type {
@@ -216,6 +223,9 @@ export function readCriteria(table: TableReader | undefined): CriteriaSpec {
   const limits: readonly string[] = [...RUN_CRITERIA_KEYS, ...TARGET_CRITERIA_KEYS];
   for (const key of table.keys()) {
     if (limits.includes(key)) criteria.limits[key] = table.number(key, { min: 0 });
+    else if (key === ABORT_ON_FAIL_KEY) criteria.abortOnFail = table.strings(key, ABORTABLE_CRITERIA_KEYS);
+    else if ((FAIL_FAST_SETTING_KEYS as readonly string[]).includes(key))
+      criteria.settings[key] = table.number(key, { min: 0 });
     else if ((CRITERIA_SETTING_KEYS as readonly string[]).includes(key)) {
       criteria.settings[key] = table.number(key, key.endsWith('_pct') ? { min: 0, max: 100 } : { above: 0 });
     } else if ((OPERATION_NAMES as readonly string[]).includes(key)) {

@@ -56,6 +56,8 @@ export interface CriteriaSpec {
   /** Per-operation thresholds (`[criteria.search] latency_ms_p99_max = 50`). */
   operations: Partial<Record<OperationName, Record<string, number>>>;
   windows: CriteriaWindowSpec[];
+  /** `abort_on_fail`: whole-run criteria whose failure stops the run. */
+  abortOnFail?: string[];
 }
 
 /** One load group: its own model, profile and mix, like a k6 scenario or a Locust user class. */

@@ -86,6 +86,11 @@ function toCriteriaConfig(criteria: CriteriaSpec, durationS: number): CriteriaCo
   if (achieved_ratio_window_s !== undefined) config.achievedRatioWindowS = achieved_ratio_window_s;
   if (memory_growth_span_s_min !== undefined) config.memoryGrowthSpanSMin = memory_growth_span_s_min;
   if (recovery_delay_pct !== undefined) config.recoveryDelayS = (recovery_delay_pct / 100) * durationS;
+  const { abort_on_fail_delay_s, abort_on_all_errors_s } = criteria.settings;
+  if (abort_on_fail_delay_s !== undefined) config.abortOnFailDelayS = abort_on_fail_delay_s;
+  if (abort_on_all_errors_s !== undefined) config.abortOnAllErrorsS = abort_on_all_errors_s;
+  if (criteria.abortOnFail !== undefined)
+    config.abortOnFail = criteria.abortOnFail.map(camelCaseKey) as NonNullable<CriteriaConfig['abortOnFail']>;
   const operations = Object.entries(criteria.operations);
   if (operations.length > 0) {
     config.operations = Object.fromEntries(

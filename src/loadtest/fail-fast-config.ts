@@ -1,0 +1,106 @@
+/**
+ * The settings that stop a run early instead of letting it fail slowly: `abortOnFail` names the
+ * whole-run criteria whose failure, once `abortOnFailDelayS` has passed after the warm-up, stops the
+ * run (k6's thresholds `abortOnFail` and `delayAbortEval`), and `abortOnAllErrorsS` stops a run in
+ * which every operation of its first N seconds failed; and `StopCause`, the reason a report gives
+ * when its run stopped itself. Validation and types only: the watching is `fail-fast.ts`'s, and
+ * nothing here reads a clock.
+ */
+
+import { fieldError, optionalNumberField } from './field-check.ts';
+
+export const FAIL_FAST_DEFAULTS = Object.freeze({
+  /** Seconds after the warm-up before `abortOnFail` criteria are judged (k6's `delayAbortEval`). */
+  abortOnFailDelayS: 10,
+  /** A run whose every operation failed during its first this many seconds stops; 0: never. */
+  abortOnAllErrorsS: 10,
+});
+
+/** Whole-run criteria that can be judged while the run goes on (from the recorder's running totals). */
+export const ABORTABLE_CRITERIA = Object.freeze([
+  'latencyMsP50Max',
+  'latencyMsP90Max',
+  'latencyMsP95Max',
+  'latencyMsP99Max',
+  'latencyMsP999Max',
+  'latencyMsMaxMax',
+  'latencyMsMeanMax',
+  'serviceTimeMsP50Max',
+  'serviceTimeMsP95Max',
+  'serviceTimeMsP99Max',
+  'errorRateMax',
+  'droppedRatioMax',
+] as const);
+
+/** The criteria configuration keys this module reads. */
+export const FAIL_FAST_KEYS = Object.freeze([
+  'abortOnFail',
+  'abortOnFailDelayS',
+  'abortOnAllErrorsS',
+] as const);
+
+export type AbortableCriterion = (typeof ABORTABLE_CRITERIA)[number];
+
+export interface FailFastConfig {
+  abortOnFail: AbortableCriterion[];
+  abortOnFailDelayS: number;
+  abortOnAllErrorsS: number;
+}
+
+/**
+ * Reads `abortOnFail`, `abortOnFailDelayS` and `abortOnAllErrorsS` of a criteria object; every
+ * criterion named must be abortable and have a limit. SCENARIO_INVALID names the field otherwise.
+ */
+export function resolveFailFast(
+  raw: Record<string, unknown>,
+  field: string,
+  limits: Readonly<Record<string, number | undefined>>,
+): FailFastConfig {
+  const list = raw.abortOnFail ?? [];
+  if (!Array.isArray(list) || list.length > ABORTABLE_CRITERIA.length) {
+    throw fieldError(`${field}.abortOnFail`, 'a list of criteria names', list);
+  }
+  const abortOnFail = list.map((name, i) => {
+    if (!(ABORTABLE_CRITERIA as readonly unknown[]).includes(name)) {
+      throw fieldError(
+        `${field}.abortOnFail[${i}]`,
+        `one of the criteria judged while the run goes on (${ABORTABLE_CRITERIA.join(', ')})`,
+        name,
+      );
+    }
+    if (limits[name as string] === undefined) {
+      throw fieldError(`${field}.abortOnFail[${i}]`, 'a criterion that has a limit', name);
+    }
+    return name as AbortableCriterion;
+  });
+  return {
+    abortOnFail: [...new Set(abortOnFail)],
+    abortOnFailDelayS: optionalNumberField(
+      `${field}.abortOnFailDelayS`,
+      raw.abortOnFailDelayS,
+      0,
+      86_400,
+      FAIL_FAST_DEFAULTS.abortOnFailDelayS,
+    ),
+    abortOnAllErrorsS: optionalNumberField(
+      `${field}.abortOnAllErrorsS`,
+      raw.abortOnAllErrorsS,
+      0,
+      86_400,
+      FAIL_FAST_DEFAULTS.abortOnAllErrorsS,
+    ),
+  };
+}
+
+/** Why a run was stopped before the end of its arrival window by the run itself. */
+export type StopCause =
+  | {
+      kind: 'abort-on-fail';
+      /** The criterion's key as a scenario file spells it. */
+      criterion: string;
+      limit: number;
+      actual: number;
+      atS: number;
+      message: string;
+    }
+  | { kind: 'all-errors'; atS: number; message: string };
