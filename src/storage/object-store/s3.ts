@@ -14,16 +14,9 @@
 
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { abortError, checkInteger, describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { lazyRequire } from '../../lazy-require.ts';
 import { unquoteEtag } from './md5-etag.ts';
 import { validateKey, validatePrefix } from './object-key.ts';
 import type {
@@ -35,6 +28,10 @@ import type {
 } from './object-store.ts';
 import { ObjectStoreError } from './object-store-error.ts';
 import { fromS3Error } from './s3-error-mapping.ts';
+
+/** The SDK loads on the first S3ObjectStore, not with tiervec (see lazy-require.ts). */
+const sdk = lazyRequire<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
+const storage = lazyRequire<typeof import('@aws-sdk/lib-storage')>('@aws-sdk/lib-storage');
 
 const MIB = 1024 * 1024;
 
@@ -128,7 +125,7 @@ function checkStrings(options: S3ObjectStoreOptions): void {
   ) {
     throw invalid('credentials', 'an object with string accessKeyId and secretAccessKey', credentials);
   }
-  if (options.client !== undefined && !(options.client instanceof S3Client)) {
+  if (options.client !== undefined && !(options.client instanceof sdk().S3Client)) {
     throw invalid('client', 'an S3Client', options.client);
   }
 }
@@ -191,7 +188,7 @@ function createClient(options: S3ObjectStoreOptions, checked: CheckedOptions): S
     maxSockets: checked.maxSockets,
     timeout: checked.socketIdleTimeoutMs,
   };
-  return new S3Client({
+  return new (sdk().S3Client)({
     region: options.region ?? S3_OBJECT_STORE_DEFAULTS.region,
     forcePathStyle: options.forcePathStyle ?? S3_OBJECT_STORE_DEFAULTS.forcePathStyle,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
@@ -246,7 +243,10 @@ export class S3ObjectStore implements ObjectStore {
         ? await this.#multipart(key, params, options.signal)
         : (
             await this.#send('put', key, options.signal, (o) =>
-              this.client.send(new PutObjectCommand({ ...params, ContentLength: copy.byteLength }), o),
+              this.client.send(
+                new (sdk().PutObjectCommand)({ ...params, ContentLength: copy.byteLength }),
+                o,
+              ),
             )
           ).ETag;
     if (etag === undefined) {
@@ -260,7 +260,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string, options: RequestOptions = {}): Promise<Uint8Array> {
     validateKey(key);
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+    const command = new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key });
     const response = await this.#send('get', key, options.signal, (o) => this.client.send(command, o));
     if (response.Body === undefined) return new Uint8Array(0);
     try {
@@ -273,7 +273,7 @@ export class S3ObjectStore implements ObjectStore {
   async head(key: string, options: RequestOptions = {}): Promise<ObjectHead | undefined> {
     validateKey(key);
     try {
-      const command = new HeadObjectCommand({ Bucket: this.bucket, Key: key });
+      const command = new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key });
       const response = await this.#send('head', key, options.signal, (o) => this.client.send(command, o));
       return { sizeBytes: response.ContentLength ?? 0, etag: unquoteEtag(response.ETag ?? '') };
     } catch (error) {
@@ -285,7 +285,7 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string, options: RequestOptions = {}): Promise<void> {
     validateKey(key);
     try {
-      const command = new DeleteObjectCommand({ Bucket: this.bucket, Key: key });
+      const command = new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key });
       await this.#send('delete', key, options.signal, (o) => this.client.send(command, o));
     } catch (error) {
       // S3 answers 204 for a missing key; some compatible servers answer 404. Both mean "gone".
@@ -307,7 +307,7 @@ export class S3ObjectStore implements ObjectStore {
   async *#listPages(prefix: string, signal: AbortSignal | undefined): AsyncGenerator<string> {
     let token: string | undefined;
     do {
-      const command = new ListObjectsV2Command({
+      const command = new (sdk().ListObjectsV2Command)({
         Bucket: this.bucket,
         ...(prefix === '' ? {} : { Prefix: prefix }),
         ...(token === undefined ? {} : { ContinuationToken: token }),
@@ -332,7 +332,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async #multipart(key: string, params: PutObjectCommand['input'], signal: AbortSignal | undefined) {
     if (signal?.aborted) throw abortError(signal, `put ${describeValue(key)}`);
-    const upload = new Upload({
+    const upload = new (storage().Upload)({
       client: this.client,
       params,
       partSize: this.#options.partSizeBytes,
