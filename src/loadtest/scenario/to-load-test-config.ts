@@ -10,6 +10,7 @@ import { isTierVecError, type TierVecError } from '../../errors.ts';
 import type { LoadConfig, LoadGroupConfig, LoadTestConfig } from '../config.ts';
 import type { CriteriaConfig, LatencyLimits, WindowCriteriaConfig } from '../criteria.ts';
 import type { ProfileSpec } from '../profiles.ts';
+import { shortModeCriteria } from '../short-mode-criteria.ts';
 import { indexTomlLines } from '../toml-lines.ts';
 import { camelCaseKey, TARGET_CRITERIA_KEYS } from './criteria-keys.ts';
 import type { ResolvedGroup, ResolvedProfile, ResolvedScenario } from './resolve-scenario.ts';
@@ -25,7 +26,10 @@ export function toLoadTestConfig(scenario: ResolvedScenario): LoadTestConfig {
     seed: scenario.seed,
     durationS: scenario.durationS,
     warmupS: scenario.warmupS,
-    criteria: toCriteriaConfig(scenario.criteria, scenario.durationS),
+    criteria:
+      scenario.mode === 'short'
+        ? shortModeCriteria(toCriteriaConfig(scenario.criteria, scenario.durationS))
+        : toCriteriaConfig(scenario.criteria, scenario.durationS),
   };
   if (scenario.graceS !== undefined) config.gracePeriodS = scenario.graceS;
   if (scenario.spec.groups.length === 1 && scenario.groups[0]?.name === 'main') {
