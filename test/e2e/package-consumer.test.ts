@@ -7,9 +7,11 @@
  */
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -32,7 +34,8 @@ async function installTarball(tarball: string): Promise<void> {
   const manifest = JSON.parse(await readFile(join(modules, 'tiervec', 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
   };
-  for (const name of [...Object.keys(manifest.dependencies), '@types/node']) {
+  // s3rver is the optional peer that `startS3rver` (used by README examples) needs.
+  for (const name of [...Object.keys(manifest.dependencies), '@types/node', 's3rver']) {
     await mkdir(dirname(join(modules, name)), { recursive: true });
     await symlink(join(repo, 'node_modules', name), join(modules, name));
   }
@@ -137,6 +140,42 @@ await store.close();
     });
     expect(list.stdout).toContain('smoke');
   });
+});
+
+/** README code blocks: every ```ts block, except one whose first line is `// fragment`. */
+function readmeExamples(): Array<{ line: number; heading: string; code: string }> {
+  const text = readFileSync(join(repo, 'README.md'), 'utf8');
+  const examples: Array<{ line: number; heading: string; code: string }> = [];
+  const lines = text.split('\n');
+  let heading = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
+    if (line.trim() !== '```ts') continue;
+    const end = lines.indexOf('```', i + 1);
+    const code = lines.slice(i + 1, end).join('\n');
+    if (!code.startsWith('// fragment')) examples.push({ line: i + 1, heading, code });
+    i = end;
+  }
+  return examples;
+}
+
+// Each example runs as written, in its own new directory, against the packed package; TypeScript
+// is stripped on load by tsx (a development dependency of tiervec, not of the package).
+describe('README examples', () => {
+  const tsx = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
+  for (const example of readmeExamples()) {
+    it(`runs the example of "${example.heading}" (README.md:${example.line})`, async () => {
+      const dir = join(project, `example-${example.line}`);
+      await mkdir(dir);
+      await writeFile(join(dir, 'example.ts'), example.code);
+      const result = await run(process.execPath, ['--import', tsx, 'example.ts'], {
+        cwd: dir,
+        timeout: 180_000,
+      }).catch((error) => error);
+      expect(result.code ?? 0, `${result.stdout}\n${result.stderr}`).toBe(0);
+    });
+  }
 });
 
 async function findTarball(): Promise<string | undefined> {
