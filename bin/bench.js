@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: the tinybench suites under bench/, compiled on load by tsx.
+// `npm run bench`: the tinybench suites under bench/, compiled on load by tsx. Repository-only: the
+// published package ships neither bench/ nor this file.
 import { register } from 'tsx/esm/api';
 
 register();

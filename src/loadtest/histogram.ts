@@ -6,8 +6,12 @@
  * memory is not garbage-collected: every histogram must be `destroy()`ed by its owner.
  */
 
-import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
+
+/** The HDR build (and its WebAssembly) loads with the first histogram, not with tiervec. */
+const loadHdr = lazyRequire<typeof import('hdr-histogram-js')>('hdr-histogram-js');
 
 /** The largest value a histogram holds (one hour, in µs); larger values are recorded as this. */
 export const HISTOGRAM_VALUE_US_MAX = 3_600_000_000;
@@ -30,7 +34,7 @@ let webAssembly: boolean | undefined;
 function useWebAssembly(): boolean {
   if (webAssembly === undefined) {
     try {
-      hdr.initWebAssemblySync();
+      loadHdr().initWebAssemblySync();
       webAssembly = true;
     } catch (error) {
       // A runtime without WebAssembly still gets correct histograms, only slower ones.
@@ -41,8 +45,8 @@ function useWebAssembly(): boolean {
   return webAssembly;
 }
 
-function build(): hdr.Histogram {
-  return hdr.build({
+function build(): Histogram {
+  return loadHdr().build({
     bitBucketSize: 32,
     autoResize: false,
     lowestDiscernibleValue: 1,
@@ -55,18 +59,18 @@ function build(): hdr.Histogram {
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 export class LatencyHistogram {
-  #histogram: hdr.Histogram;
+  #histogram: Histogram;
   #destroyed = false;
 
-  constructor(histogram?: hdr.Histogram) {
+  constructor(histogram?: Histogram) {
     this.#histogram = histogram ?? build();
   }
 
   /** Rebuilds a histogram from `encode()`'s output; INVALID_ARGUMENT when `encoded` is not one. */
   static decode(encoded: string): LatencyHistogram {
-    let decoded: hdr.Histogram;
+    let decoded: Histogram;
     try {
-      decoded = hdr.decodeFromCompressedBase64(encoded, 32, useWebAssembly());
+      decoded = loadHdr().decodeFromCompressedBase64(encoded, 32, useWebAssembly());
     } catch (error) {
       throw new TierVecError(
         ErrorCode.INVALID_ARGUMENT,
@@ -147,7 +151,7 @@ export class LatencyHistogram {
 
   /** HdrHistogram's compressed base64 encoding (values in µs). */
   encode(): string {
-    return hdr.encodeIntoCompressedBase64(this.#histogram);
+    return loadHdr().encodeIntoCompressedBase64(this.#histogram);
   }
 
   /** Frees the histogram's memory; idempotent. The histogram must not be used afterwards. */

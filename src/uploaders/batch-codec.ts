@@ -7,24 +7,13 @@
  * anything else, so a damaged or foreign object is never half-applied. No I/O here.
  */
 
-import {
-  type Data,
-  DataType,
-  Field,
-  FixedSizeList,
-  Float32,
-  makeData,
-  Precision,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  tableFromIPC,
-  tableToIPC,
-  Utf8,
-} from 'apache-arrow';
+import type { Data, Table, Utf8 } from 'apache-arrow';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import { type BatchDocument, type BatchRecord, DIMENSION_MAX, toBatchRecord } from './batch-document.ts';
+
+/** Arrow loads with the first batch encoded or decoded, not with tiervec (see lazy-require.ts). */
+const arrow = lazyRequire<typeof import('apache-arrow')>('apache-arrow');
 
 export const BATCH_FORMAT_VERSION = '1';
 
@@ -51,6 +40,7 @@ export interface DecodedBatch extends BatchInfo {
  * `Buffer#write` replaces a lone surrogate with U+FFFD, as TextEncoder does.
  */
 function utf8Data(records: readonly BatchRecord[], text: (record: BatchRecord) => string): Data<Utf8> {
+  const { makeData, Utf8 } = arrow();
   let sizeBytes = 0;
   for (const record of records) sizeBytes += Buffer.byteLength(text(record), 'utf8');
   const values = Buffer.allocUnsafeSlow(sizeBytes);
@@ -86,6 +76,8 @@ export function encodeBatchRecords(records: readonly BatchRecord[], info: BatchI
     }
     flat.set(record.vector, row * dimension);
   });
+  const { Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8 } =
+    arrow();
   const vectorType = new FixedSizeList(dimension, new Field('item', new Float32(), false));
   const schemaMetadata = new Map([['tiervec.batch.version', BATCH_FORMAT_VERSION]]);
   if (info.collection !== undefined) schemaMetadata.set('tiervec.batch.collection', info.collection);
@@ -138,6 +130,7 @@ function corrupt(reason: string, cause?: unknown): TierVecError {
 }
 
 function checkSchema(table: Table): number {
+  const { DataType, Precision } = arrow();
   const fields = table.schema.fields;
   const [id, vector, metadata] = fields;
   if (
@@ -210,7 +203,7 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   }
   let table: Table;
   try {
-    table = tableFromIPC(bytes);
+    table = arrow().tableFromIPC(bytes);
   } catch (error) {
     throw corrupt(`not an Arrow IPC file (${(error as Error).message})`, error);
   }

@@ -13,6 +13,7 @@ import type { LoadConfig, LoadGroupConfig, LoadTestConfig } from '../config.ts';
 import type { CriteriaConfig, LatencyLimits, WindowCriteriaConfig } from '../criteria.ts';
 import { scenarioError } from '../field-check.ts';
 import { scaleProfile } from '../profile-spec.ts';
+import { shortModeCriteria } from '../short-mode-criteria.ts';
 import { TARGET_CRITERIA_KEYS } from '../targets/tiervec-config.ts';
 import { indexTomlLines } from '../toml-lines.ts';
 import { camelCaseKey } from './criteria-keys.ts';
@@ -44,7 +45,10 @@ export function toLoadTestConfig(spec: ScenarioSpec, run: RunChoice): ScenarioLo
     durationS: run.durationS,
     // A duration shortened on the command line keeps at least three quarters of the run measured.
     warmupS: Math.min(spec.duration.warmupS, run.durationS / 4),
-    criteria: toCriteriaConfig(spec.criteria, run.durationS),
+    criteria:
+      run.mode === 'short'
+        ? shortModeCriteria(toCriteriaConfig(spec.criteria, run.durationS))
+        : toCriteriaConfig(spec.criteria, run.durationS),
   };
   if (spec.duration.graceS !== undefined) config.gracePeriodS = spec.duration.graceS;
   if (spec.groups.length === 1 && spec.groups[0]?.name === 'main') {

@@ -14,16 +14,9 @@
 
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { abortError, checkInteger, describeValue } from '../../errors.ts';
+import { lazyRequire } from '../../lazy-require.ts';
 import {
   boolean,
   type CheckedOptions,
@@ -45,6 +38,10 @@ import type {
 } from './object-store.ts';
 import { ObjectStoreError } from './object-store-error.ts';
 import { fromS3Error } from './s3-error-mapping.ts';
+
+/** The SDK loads on the first S3ObjectStore, not with tiervec (see lazy-require.ts). */
+const sdk = lazyRequire<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3');
+const storage = lazyRequire<typeof import('@aws-sdk/lib-storage')>('@aws-sdk/lib-storage');
 
 const MIB = 1024 * 1024;
 
@@ -118,7 +115,7 @@ export const S3_OBJECT_STORE_LIMITS = Object.freeze({
         typeof (value as MaybeCredentials).secretAccessKey === 'string',
     ),
   ),
-  client: optional(matching<S3Client>('an S3Client', (value) => value instanceof S3Client)),
+  client: optional(matching<S3Client>('an S3Client', (value) => value instanceof sdk().S3Client)),
   partSizeBytes: integer(PART_SIZE_BYTES_MIN, PART_SIZE_BYTES_MAX),
   /** Absent: `partSizeBytes`. */
   multipartThresholdBytes: custom((value, path, checked) =>
@@ -139,7 +136,7 @@ function createClient(checked: CheckedS3Options): S3Client {
     maxSockets: checked.maxSockets,
     timeout: checked.socketIdleTimeoutMs,
   };
-  return new S3Client({
+  return new (sdk().S3Client)({
     region: checked.region,
     forcePathStyle: checked.forcePathStyle,
     ...(checked.endpoint === undefined ? {} : { endpoint: checked.endpoint }),
@@ -194,7 +191,10 @@ export class S3ObjectStore implements ObjectStore {
         ? await this.#multipart(key, params, options.signal)
         : (
             await this.#send('put', key, options.signal, (o) =>
-              this.client.send(new PutObjectCommand({ ...params, ContentLength: copy.byteLength }), o),
+              this.client.send(
+                new (sdk().PutObjectCommand)({ ...params, ContentLength: copy.byteLength }),
+                o,
+              ),
             )
           ).ETag;
     if (etag === undefined) {
@@ -208,7 +208,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string, options: RequestOptions = {}): Promise<Uint8Array> {
     validateKey(key);
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+    const command = new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key });
     const response = await this.#send('get', key, options.signal, (o) => this.client.send(command, o));
     if (response.Body === undefined) return new Uint8Array(0);
     try {
@@ -221,7 +221,7 @@ export class S3ObjectStore implements ObjectStore {
   async head(key: string, options: RequestOptions = {}): Promise<ObjectHead | undefined> {
     validateKey(key);
     try {
-      const command = new HeadObjectCommand({ Bucket: this.bucket, Key: key });
+      const command = new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key });
       const response = await this.#send('head', key, options.signal, (o) => this.client.send(command, o));
       return { sizeBytes: response.ContentLength ?? 0, etag: unquoteEtag(response.ETag ?? '') };
     } catch (error) {
@@ -233,7 +233,7 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string, options: RequestOptions = {}): Promise<void> {
     validateKey(key);
     try {
-      const command = new DeleteObjectCommand({ Bucket: this.bucket, Key: key });
+      const command = new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key });
       await this.#send('delete', key, options.signal, (o) => this.client.send(command, o));
     } catch (error) {
       // S3 answers 204 for a missing key; some compatible servers answer 404. Both mean "gone".
@@ -255,7 +255,7 @@ export class S3ObjectStore implements ObjectStore {
   async *#listPages(prefix: string, signal: AbortSignal | undefined): AsyncGenerator<string> {
     let token: string | undefined;
     do {
-      const command = new ListObjectsV2Command({
+      const command = new (sdk().ListObjectsV2Command)({
         Bucket: this.bucket,
         ...(prefix === '' ? {} : { Prefix: prefix }),
         ...(token === undefined ? {} : { ContinuationToken: token }),
@@ -280,7 +280,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async #multipart(key: string, params: PutObjectCommand['input'], signal: AbortSignal | undefined) {
     if (signal?.aborted) throw abortError(signal, `put ${describeValue(key)}`);
-    const upload = new Upload({
+    const upload = new (storage().Upload)({
       client: this.client,
       params,
       partSize: this.#options.partSizeBytes,

@@ -9,28 +9,18 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Bool,
-  Field,
-  FixedSizeList,
-  Float32,
-  makeData,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  tableFromIPC,
-  tableToIPC,
-  Utf8,
-  vectorFromArray,
-} from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { ErrorCode, TierVecError } from '../../errors.ts';
+import { lazyRequire } from '../../lazy-require.ts';
 import { crc32 } from '../crc32.ts';
 import { syncAndRename, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
 import type { Metric } from '../metric.ts';
 import type { HnswBuildParams } from './hnsw-index.ts';
 import { HnswIndex } from './hnsw-index.ts';
 import { type SegmentColumns, SegmentMemory } from './segment-memory.ts';
+
+/** Arrow loads with the first segment written or read, not with tiervec (see lazy-require.ts). */
+const arrow = lazyRequire<typeof import('apache-arrow')>('apache-arrow');
 
 export const SEGMENT_FORMAT = 'tiervec.segment';
 export const SEGMENT_FORMAT_VERSION = 1;
@@ -78,6 +68,9 @@ export function buildParamsOf(descriptor: SegmentFileInfo): HnswBuildParams {
 }
 
 export function encodeSegmentArrow(columns: SegmentColumns, info: SegmentFileInfo): Uint8Array {
+  const { Bool, Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } =
+    arrow();
+  const { Utf8, vectorFromArray } = arrow();
   const vectorType = new FixedSizeList(info.dimension, new Field('item', new Float32(), false));
   const fields = [
     new Field('id', new Utf8(), false),
@@ -117,7 +110,7 @@ export function decodeSegmentArrow(
 ): { info: SegmentFileInfo; columns: SegmentColumns } {
   let table: Table;
   try {
-    table = tableFromIPC(bytes);
+    table = arrow().tableFromIPC(bytes);
   } catch (error) {
     throw corrupt(`${name} is not a readable Arrow IPC file`, error);
   }
