@@ -82,7 +82,7 @@ export function startupCommands(pkg: PackageJson): StartupCommands {
   const entry = exportsEntry(pkg);
   const binTsx = isTypeScript(bin);
   const entryTsx = isTypeScript(entry);
-  const program = `await import(${JSON.stringify(pkg.name)})`;
+  const program = `await import('${pkg.name}')`;
   return {
     baseline: { key: 'node-e-0', label: 'node -e 0', args: ['-e', '0'] },
     version: {
