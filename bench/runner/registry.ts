@@ -9,13 +9,15 @@ import { objectStoreSuite } from '../object-store/object-store-suite.ts';
 import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
-import { searchIngestSuite } from './search-ingest-suite.ts';
+import { startupSuite } from './startup-suite.ts';
+import { storageSuite } from './storage-suite.ts';
 import { tiersSuite } from './tiers-suite.ts';
 
 export const SUITES: readonly RegisteredSuite[] = [
   uploadsSuite,
   objectStoreSuite({ extra: [s3rverTarget] }),
-  searchIngestSuite,
+  storageSuite,
   tiersSuite,
+  startupSuite,
   loadHarnessSuite,
 ];

@@ -1,8 +1,8 @@
 /**
  * The store's search-and-ingest benchmark (`bench/storage/search-ingest.ts`, owned with the store)
- * as a suite of the runner: one figure group that runs `runSearchIngestBench` and turns its builds,
- * searches and recalls into named figures, each beside its raw hnswlib-node baseline from the same
- * run. The store bench measures whole builds and query passes, not repeated samples, so its figures
+ * as a group of the runner's `storage` suite (`storage-suite.ts`): one figure group that runs
+ * `runSearchIngestBench` and turns its builds, searches and recalls into named figures, each beside
+ * its raw hnswlib-node baseline from the same run. The store bench measures whole builds and query passes, not repeated samples, so its figures
  * carry no margin of error; `--compare` then holds them to the tolerance alone.
  */
 
@@ -13,14 +13,9 @@ import {
   type SearchFigure,
   type SearchIngestOptions,
 } from '../storage/search-ingest.ts';
-import { defineSuite, type Figure, type FigureGroup } from './bench-suite.ts';
+import type { Figure, FigureGroup } from './bench-suite.ts';
 
 export type SearchIngestSize = Partial<SearchIngestOptions>;
-
-const SIZES: { quick: SearchIngestSize; full: SearchIngestSize } = {
-  quick: { vectors: 5_000, queries: 200, efs: [32, 64, 128], passes: 2 },
-  full: { efs: [32, 64, 128] },
-};
 
 /** The three builds and searchers of the store bench, by their role. */
 type Role = 'raw-hnswlib' | 'one-segment' | 'shipped';
@@ -126,12 +121,3 @@ export function searchIngestGroup(size: SearchIngestSize, log: (line: string) =>
     },
   };
 }
-
-export const searchIngestSuite = defineSuite<SearchIngestSize>({
-  name: 'storage',
-  summary:
-    'insert rate (fsync, buffered) vs raw hnswlib build; search QPS and recall@10 at ef 32/64/128 vs raw',
-  sizes: SIZES,
-  fullDurationNote: 'about 20 minutes (100,000 × 128 vectors built three ways, three runs)',
-  plan: (size) => ({ items: [searchIngestGroup(size, (line) => console.log(line))] }),
-});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { SUITES } from '../../../bench/runner/registry.ts';
+import { summarizeSamples } from '../../../bench/runner/sample-stats.ts';
+import { REOPEN_BUDGET_MS, REOPEN_FIGURE_NAMES, reopenFigures } from '../../../bench/runner/storage-suite.ts';
+import { REOPEN_DEFAULTS } from '../../../bench/storage/reopen.ts';
+
+describe('the registry', () => {
+  it('plans the reopen group in the storage suite and the startup suite, in both modes', async () => {
+    for (const mode of ['quick', 'full'] as const) {
+      const names = new Map<string, string[]>();
+      for (const suite of SUITES) {
+        const plan = await suite.planFor(mode);
+        names.set(
+          suite.name,
+          plan.items.map((item) => item.name),
+        );
+      }
+      expect(names.get('storage')).toEqual(['search-ingest', 'reopen']);
+      expect(names.get('startup')).toEqual(['startup']);
+    }
+  });
+});
+
+describe('reopenFigures', () => {
+  it('reports medians, the WAL replay as baseline, and 0.5 s plus the WAL tail as the bound', () => {
+    const figures = reopenFigures({
+      options: { ...REOPEN_DEFAULTS },
+      insertS: 12,
+      reopenMs: {
+        sealed: [300, 200, 250],
+        walReplay: [9_000, 8_000, 10_000],
+        walTail: [30, 50, 40],
+        sealedPlusTail: [260, 280, 270],
+      },
+    });
+    expect(figures.map((figure) => figure.name)).toEqual([...REOPEN_FIGURE_NAMES]);
+    const byName = new Map(figures.map((figure) => [figure.name, figure]));
+    expect(byName.get('reopen-sealed-ms')).toMatchObject({
+      value: 250,
+      baseline: 'reopen-wal-replay-ms',
+      bound: { value: REOPEN_BUDGET_MS },
+    });
+    expect(byName.get('reopen-sealed-plus-tail-ms')).toMatchObject({
+      value: 270,
+      bound: { value: REOPEN_BUDGET_MS + 40 },
+    });
+    expect(byName.get('reopen-build-insert-ms')).toMatchObject({ value: 12_000, compare: false });
+  });
+});
+
+describe('summarizeSamples', () => {
+  it('gives min, median (middle pair averaged), mean and max', () => {
+    expect(summarizeSamples([4, 1, 3, 2])).toMatchObject({
+      count: 4,
+      min: 1,
+      median: 2.5,
+      mean: 2.5,
+      max: 4,
+    });
+    expect(summarizeSamples([5])).toMatchObject({ median: 5, rmePct: 0 });
+    expect(() => summarizeSamples([])).toThrow(/no sample/);
+  });
+});
