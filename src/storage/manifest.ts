@@ -15,6 +15,7 @@ import { ErrorCode, TierVecError } from '../errors.ts';
 import { type CollectionSpec, validateCollectionSpec } from './collection-spec.ts';
 import { crc32 } from './crc32.ts';
 import { readFileIfExists, writeFileDurable } from './durable-file.ts';
+import type { RoutingIndexJson } from './partition/routing-index.ts';
 import type { FileRef, SegmentDescriptor } from './segment/segment-file.ts';
 
 export const MANIFEST_FORMAT = 'tiervec.manifest';
@@ -41,6 +42,8 @@ export interface Manifest {
   readonly segments: readonly SegmentDescriptor[];
   readonly tombstoneFiles: readonly TombstoneFileRef[];
   readonly createdAtMs: number;
+  /** The routing index once compaction has partitioned the sealed rows (see partition/). */
+  readonly routing?: RoutingIndexJson;
 }
 
 export function versionFileName(version: number): string {
