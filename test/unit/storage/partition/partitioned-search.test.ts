@@ -108,8 +108,18 @@ describe('Partitioned search', () => {
     expect(recallAt10(everything, truth)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('refuses a bad nprobe with INVALID_ARGUMENT', async () => {
+  it('refuses a bad nprobe, partitionRowsMin or targetPartitionRows with INVALID_ARGUMENT', async () => {
     const { docs } = await stores.open();
+    await expectTierVecError(
+      () => docs.compact({ partitionRowsMin: 1 }),
+      ErrorCode.INVALID_ARGUMENT,
+      'partitionRowsMin',
+    );
+    await expectTierVecError(
+      () => docs.compact({ targetPartitionRows: 0.5 }),
+      ErrorCode.INVALID_ARGUMENT,
+      'targetPartitionRows',
+    );
     const query = new Float32Array(8);
     for (const nprobe of [0, 1.5, -1, 'x', PARTITION_DEFAULTS.nprobeMax + 1]) {
       await expectTierVecError(
