@@ -33,7 +33,7 @@ import {
   writeManifest,
 } from './manifest.ts';
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
-import { assignRows, trainRouting, updatePartitions } from './partition/partition-plan.ts';
+import { assignRows, groupByPartition, trainRouting, updatePartitions } from './partition/partition-plan.ts';
 import { RoutingIndex } from './partition/routing-index.ts';
 import type { HnswBuildParams } from './segment/hnsw-index.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
@@ -449,21 +449,6 @@ export class Compactor {
       });
     }
   }
-}
-
-/** Sealed segments grouped by partition (unpartitioned ones under -1): merges stay within a partition. */
-function groupByPartition(
-  sealed: readonly SealedSegment[],
-  routing: RoutingIndex | undefined,
-): Map<number, SealedSegment[]> {
-  const groups = new Map<number, SealedSegment[]>();
-  for (const segment of sealed) {
-    const p = routing?.partitionOf(segment.id) ?? -1;
-    const members = groups.get(p) ?? [];
-    members.push(segment);
-    groups.set(p, members);
-  }
-  return groups;
 }
 
 /** The live rows of `sources`, in order. */

@@ -129,3 +129,18 @@ export function updatePartitions(
   });
   return routing.withPartitions(partitions);
 }
+
+/** Segments grouped by partition (unpartitioned ones under -1), so that merges stay within a partition. */
+export function groupByPartition<S extends { readonly id: string }>(
+  segments: readonly S[],
+  routing: RoutingIndex | undefined,
+): Map<number, S[]> {
+  const groups = new Map<number, S[]>();
+  for (const segment of segments) {
+    const p = routing?.partitionOf(segment.id) ?? -1;
+    const members = groups.get(p) ?? [];
+    members.push(segment);
+    groups.set(p, members);
+  }
+  return groups;
+}
