@@ -9,6 +9,7 @@ import { objectStoreSuite } from '../object-store/object-store-suite.ts';
 import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
+import { partitionsSuite } from './partitions-suite.ts';
 import { searchIngestSuite } from './search-ingest-suite.ts';
 import { tiersSuite } from './tiers-suite.ts';
 
@@ -17,5 +18,6 @@ export const SUITES: readonly RegisteredSuite[] = [
   objectStoreSuite({ extra: [s3rverTarget] }),
   searchIngestSuite,
   tiersSuite,
+  partitionsSuite,
   loadHarnessSuite,
 ];
