@@ -1,7 +1,8 @@
 /**
  * The read path of one collection. Search checks a query and its options, picks the sealed segments to
  * read (once the collection is partitioned, those of the `nprobe` partitions nearest to the query by
- * the routing index, plus every not-yet-partitioned one; all of them for `exact: true`), searches
+ * the routing index, plus every not-yet-partitioned one; all of them for `exact: true`, and the rest
+ * too when a filter leaves fewer than k hits in the probed ones), searches
  * them (warm and cold ones are promoted as the search reaches them) and then the active segment, each by
  * HNSW or by an exact scan (when asked, or when a filter matches too few rows for HNSW to find them),
  * and merges the per-segment hits into the k closest live documents. `get` reads one document by id
@@ -142,17 +143,28 @@ export class SearchPath {
       hits = hits.length === 0 ? rows : hits.concat(rows);
       contributing++;
     };
-    const { segments, partitionsProbed } = this.#segmentsToRead(query);
+    let { segments, partitionsProbed } = this.#segmentsToRead(query);
     // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
     await tiering.forEachLoaded(segments, 'search', searchIn);
     searchIn(active);
+    let results = mergeHits(hits, query.k, contributing > 1);
+    if (query.predicate !== undefined && results.length < query.k && segments.length < table.sealed.length) {
+      // The filter matches fewer than k rows in the probed partitions: the others are read too, so
+      // a filtered search never misses matching rows because of partitioning.
+      const read = new Set(segments);
+      const rest = table.sealed.filter((segment) => !read.has(segment));
+      await tiering.forEachLoaded(rest, 'search', searchIn);
+      segments = [...segments, ...rest];
+      partitionsProbed = this.routing()?.count ?? partitionsProbed;
+      results = mergeHits(hits, query.k, true);
+    }
     this.#counts.total++;
     this.#counts.partitionsProbed += partitionsProbed;
     this.#counts.segmentsRead += segments.length;
     this.#counts.last = { partitionsProbed, segmentsRead: segments.length };
     if (query.exact) this.#counts.exact++;
     if (fallback) this.#counts.exactFallbacks++;
-    return mergeHits(hits, query.k, contributing > 1);
+    return results;
   }
 
   /** The document with this (validated) id, or undefined. The vector and metadata are copies. */

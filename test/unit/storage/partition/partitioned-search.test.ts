@@ -145,6 +145,14 @@ describe('Partitioned search', () => {
     expect(docs.stats().partitions.count).toBe(12);
     expect(await exact()).toEqual(before);
     expect(await filtered()).toEqual(beforeFiltered);
+    // A filter matching rows of far partitions only: the search reads on until it has k hits.
+    const rare = await docs.search(queries[0] as Float32Array, {
+      k: 5,
+      nprobe: 1,
+      filter: { i: { $in: [7, 500, 901] } },
+    });
+    expect(rare.map((hit) => hit.id).sort()).toEqual(['d500', 'd7', 'd901']);
+    expect(docs.stats().searches.last.partitionsProbed).toBe(12);
     // ANN with a filter keeps returning only matching rows.
     for (const q of queries) {
       for (const hit of await docs.search(q, { k: 5, filter: { odd: 1 } })) expect(hit.metadata.odd).toBe(1);
