@@ -120,11 +120,12 @@ export {
   type CollectionSpecInput,
   type HnswParams,
 } from './storage/collection-spec.ts';
-export type { CollectionStats, SegmentStats, TierStats } from './storage/collection-stats.ts';
+export type { CollectionStats, PartitionStats, SegmentStats, TierStats } from './storage/collection-stats.ts';
 export {
   COMPACTION_DEFAULTS,
   type CompactionOptions,
   type CompactionResult,
+  type PartitioningStats,
 } from './storage/compaction.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export { LIMITS } from './storage/limits.ts';
@@ -179,6 +180,8 @@ export {
   type S3rverProcessOptions,
   startS3rver,
 } from './storage/object-store/s3rver-process.ts';
+export { PARTITION_DEFAULTS } from './storage/partition/partition-defaults.ts';
+export type { PartitionInfo, RoutingIndexJson } from './storage/partition/routing-index.ts';
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';

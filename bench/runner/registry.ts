@@ -9,6 +9,7 @@ import { objectStoreSuite } from '../object-store/object-store-suite.ts';
 import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
+import { partitionsSuite } from './partitions-suite.ts';
 import { startupSuite } from './startup-suite.ts';
 import { storageSuite } from './storage-suite.ts';
 import { tiersSuite } from './tiers-suite.ts';
@@ -19,5 +20,6 @@ export const SUITES: readonly RegisteredSuite[] = [
   storageSuite,
   tiersSuite,
   startupSuite,
+  partitionsSuite,
   loadHarnessSuite,
 ];

@@ -6,6 +6,7 @@
 
 import type { RecoveryStats } from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
+import type { RoutingIndex } from './partition/routing-index.ts';
 import type { Usage } from './quota.ts';
 import type { SealStats } from './seal-pipeline.ts';
 import type { SearchCounts } from './search-path.ts';
@@ -58,6 +59,19 @@ export interface CollectionStats {
   tiering: TieringStats;
   /** The store's uploader (shared by every collection): queue, in flight, dead letters, breaker. */
   uploads: TieringStats['uploads'];
+  partitions: PartitionStats;
+}
+
+/** The partitioned layout: none until compaction first trains centroids (see partition/). */
+export interface PartitionStats {
+  /** Partitions (0 while the collection is not partitioned). */
+  count: number;
+  /** Memory of the routing index's centroids. */
+  routingBytes: number;
+  /** Sealed segments not assigned to a partition yet (every search reads them). */
+  unpartitionedSegments: number;
+  /** Per partition: live rows and file bytes when its segments were written, and its segments. */
+  partitions: { rows: number; bytes: number; segments: number }[];
 }
 
 export interface CollectionStatsSources {
@@ -70,6 +84,7 @@ export interface CollectionStatsSources {
   readonly searches: SearchCounts;
   readonly seals: SealStats;
   readonly tiering: CollectionTiering;
+  readonly routing: RoutingIndex | undefined;
 }
 
 export function collectionStats(sources: CollectionStatsSources): CollectionStats {
@@ -96,6 +111,22 @@ export function collectionStats(sources: CollectionStatsSources): CollectionStat
     transitions: sources.tiering.transitions(),
     tiering,
     uploads: tiering.uploads,
+    partitions: partitionStats(table, sources.routing),
+  };
+}
+
+function partitionStats(table: SegmentTable, routing: RoutingIndex | undefined): PartitionStats {
+  const unpartitionedSegments = table.sealed.filter((s) => routing?.partitionOf(s.id) === undefined).length;
+  if (routing === undefined) return { count: 0, routingBytes: 0, unpartitionedSegments, partitions: [] };
+  return {
+    count: routing.count,
+    routingBytes: routing.memoryBytes,
+    unpartitionedSegments,
+    partitions: routing.partitions.map((p) => ({
+      rows: p.rows,
+      bytes: p.bytes,
+      segments: p.segmentIds.length,
+    })),
   };
 }
 

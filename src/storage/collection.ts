@@ -129,7 +129,12 @@ export class Collection {
     this.#table = table;
     this.#wal = wal;
     this.#seals = new SealPipeline({ ...shared, wal, name: this.name });
-    this.#compactor = new Compactor({ ...shared, segmentVectorsMax, isOpen: () => this.#state === 'open' });
+    this.#compactor = new Compactor({
+      ...shared,
+      spec: this.#spec,
+      segmentVectorsMax,
+      isOpen: () => this.#state === 'open',
+    });
     this.#search = new SearchPath({ spec: this.#spec, table, tiering });
   }
 
@@ -373,6 +378,7 @@ export class Collection {
       searches: this.#search.counts(),
       seals: this.#seals.stats(),
       tiering: this.#tiering,
+      routing: this.#search.routing(),
     });
   }
 

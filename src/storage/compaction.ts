@@ -10,14 +10,20 @@
  * (rows deleted meanwhile become tombstones of the new segment), and only then removes the old files;
  * the object store deletes what its new manifest no longer names only after that manifest is durable
  * there. Reads and writes go on meanwhile. It must never remove a file a durable manifest names.
+ *
+ * Compaction also keeps the partitioned layout (partition/): once `partitionRowsMin` live rows are
+ * sealed it trains centroids and rewrites the sealed segments into per-partition segments; later
+ * runs assign the rows of segments sealed since then to the existing partitions. Merges of small
+ * segments stay within one partition. The routing index travels in the same manifest write.
  */
 
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
-import { checkNumber } from '../errors.ts';
+import { checkInteger, checkNumber } from '../errors.ts';
 import type { Serial } from '../serial.ts';
 import type { CollectionDirs } from './collection-dirs.ts';
+import type { CollectionSpec } from './collection-spec.ts';
 import { removeDurable } from './durable-file.ts';
 import {
   type Manifest,
@@ -26,12 +32,15 @@ import {
   versionFileName,
   writeManifest,
 } from './manifest.ts';
+import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
+import { assignRows, groupByPartition, trainRouting, updatePartitions } from './partition/partition-plan.ts';
+import { RoutingIndex } from './partition/routing-index.ts';
 import type { HnswBuildParams } from './segment/hnsw-index.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
 import { type SegmentDescriptor, segmentIdFor, writeSegmentFiles } from './segment/segment-file.ts';
 import type { SegmentColumns, SegmentMemory } from './segment/segment-memory.ts';
 import { SegmentMemory as Memory } from './segment/segment-memory.ts';
-import type { RowOrigin, SegmentTable } from './segment-table.ts';
+import type { BuiltRows, RowOrigin, SegmentTable } from './segment-table.ts';
 import type { StoreWarning } from './store-warning.ts';
 import type { CollectionTiering } from './tiering/collection-tiering.ts';
 import { checkOptionsObject } from './validation.ts';
@@ -48,6 +57,20 @@ export interface CompactionOptions {
   smallSegmentRatio?: number;
   /** @default 0.2 */
   deletedRatioMin?: number;
+  /** Sealed live rows at which compaction first partitions the collection. @default PARTITION_DEFAULTS.partitionRowsMin */
+  partitionRowsMin?: number;
+  /** Rows a partition aims to hold when centroids are trained. @default PARTITION_DEFAULTS.targetPartitionRows */
+  targetPartitionRows?: number;
+}
+
+/** What a compaction did to the partitioned layout (absent when it did nothing there). */
+export interface PartitioningStats {
+  /** True when this compaction trained the centroids (the first partitioning). */
+  trained: boolean;
+  partitions: number;
+  /** Unpartitioned sealed segments whose rows were assigned to partitions. */
+  segmentsPartitioned: number;
+  rowsAssigned: number;
 }
 
 export interface CompactionResult {
@@ -59,6 +82,7 @@ export interface CompactionResult {
   segmentsWritten: number;
   /** Deleted rows dropped from the rewritten segments. */
   rowsDropped: number;
+  partitioning?: PartitioningStats;
 }
 
 export interface CompactionCandidate {
@@ -68,7 +92,11 @@ export interface CompactionCandidate {
 }
 
 export function resolveCompactionOptions(input: unknown): Readonly<Required<CompactionOptions>> {
-  const given = checkOptionsObject('compact options', input ?? {}, Object.keys(COMPACTION_DEFAULTS));
+  const given = checkOptionsObject('compact options', input ?? {}, [
+    ...Object.keys(COMPACTION_DEFAULTS),
+    'partitionRowsMin',
+    'targetPartitionRows',
+  ]);
   return Object.freeze({
     smallSegmentRatio: checkNumber(
       'smallSegmentRatio',
@@ -81,6 +109,18 @@ export function resolveCompactionOptions(input: unknown): Readonly<Required<Comp
       given.deletedRatioMin ?? COMPACTION_DEFAULTS.deletedRatioMin,
       0,
       1,
+    ),
+    partitionRowsMin: checkInteger(
+      'partitionRowsMin',
+      given.partitionRowsMin ?? PARTITION_DEFAULTS.partitionRowsMin,
+      2,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    targetPartitionRows: checkInteger(
+      'targetPartitionRows',
+      given.targetPartitionRows ?? PARTITION_DEFAULTS.targetPartitionRows,
+      1,
+      Number.MAX_SAFE_INTEGER,
     ),
   });
 }
@@ -123,26 +163,15 @@ export function mergeSegments(
   sources: readonly { seq: number; memory: SegmentMemory }[],
   isLive: (seq: number, row: number) => boolean,
 ): { memory: SegmentMemory; columns: SegmentColumns; origins: RowOrigin[] } {
-  let expected = 0;
-  for (const { memory } of sources) expected += memory.liveRows;
-  const merged = Memory.createEmpty(params, Math.max(1, expected));
   const origins: RowOrigin[] = [];
   for (const { seq, memory } of sources) {
-    for (let row = 0; row < memory.rows; row++) {
-      if (!isLive(seq, row)) continue;
-      merged.append({
-        id: memory.id(row),
-        vector: memory.vector(row),
-        metadataJson: JSON.stringify(memory.metadata(row)),
-        bytes: memory.docBytes(row),
-      });
-      origins.push({ seq, row });
-    }
+    for (let row = 0; row < memory.rows; row++) if (isLive(seq, row)) origins.push({ seq, row });
   }
-  return { memory: merged, columns: merged.freeze(), origins };
+  return { ...copyRows(params, sources, origins), origins };
 }
 
 export interface CompactorOptions {
+  readonly spec: CollectionSpec;
   readonly table: SegmentTable;
   readonly tiering: CollectionTiering;
   readonly dirs: CollectionDirs;
@@ -155,13 +184,18 @@ export interface CompactorOptions {
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
 }
 
-/** A merged segment written by compaction, waiting to replace `old`. */
-interface BuiltSegment {
-  readonly old: readonly SealedSegment[];
-  readonly memory: SegmentMemory;
-  readonly descriptor: SegmentDescriptor;
-  readonly origins: readonly RowOrigin[];
+/** Segment written by compaction from rows of older ones, and the partition it belongs to (if any). */
+interface BuiltSegment extends BuiltRows {
+  readonly partition: number | undefined;
 }
+
+/** Old segments and the segments written to replace them. */
+interface BuiltGroup {
+  readonly old: readonly SealedSegment[];
+  readonly built: readonly BuiltSegment[];
+}
+
+type Sources = readonly { seq: number; memory: SegmentMemory }[];
 
 export class Compactor {
   readonly #options: CompactorOptions;
@@ -175,10 +209,14 @@ export class Compactor {
     return this.#options.manifestWrites.run(() => this.#compact(options));
   }
 
+  /** The routing index of the newest local manifest, or undefined before the first partitioning. */
+  routing(): RoutingIndex | undefined {
+    const json = this.#options.table.manifest.routing;
+    return json === undefined ? undefined : RoutingIndex.fromJSON(json, this.#options.spec.dimension);
+  }
+
   async #compact(options: Readonly<Required<CompactionOptions>>): Promise<CompactionResult> {
-    const { table, tiering } = this.#options;
-    const sealed = table.sealed.filter((segment) => segment.state === 'sealed');
-    const groups = planCompaction(sealed, this.#options.segmentVectorsMax, options);
+    const { table } = this.#options;
     const result: CompactionResult = {
       segmentsBefore: table.sealed.length,
       segmentsAfter: table.sealed.length,
@@ -186,86 +224,123 @@ export class Compactor {
       segmentsWritten: 0,
       rowsDropped: 0,
     };
-    if (groups.length === 0 || !this.#options.isOpen()) return result;
-    const version = table.manifest.version + 1;
-    const built: BuiltSegment[] = [];
-    try {
-      for (const group of groups) built.push(await this.#buildMerged(group, version));
-      await this.#writeManifest(built, version);
-    } finally {
-      for (const b of built) tiering.releaseAll(b.old);
+    if (!this.#options.isOpen()) return result;
+    const partitioned = await this.#partition(options);
+    if (partitioned !== undefined) {
+      this.#count(result, [partitioned.group]);
+      result.partitioning = partitioned.stats;
     }
-    for (const b of built) {
-      tiering.unregister(b.old);
-      tiering.register(table.replaceSegments(b.old, b));
+    const routing = this.routing();
+    const sealed = table.sealed.filter((segment) => segment.state === 'sealed');
+    const groups: number[][] = [];
+    for (const members of groupByPartition(sealed, routing).values()) {
+      groups.push(...planCompaction(members, this.#options.segmentVectorsMax, options));
+    }
+    if (groups.length > 0) {
+      const version = table.manifest.version + 1;
+      const built: BuiltGroup[] = [];
+      try {
+        for (const group of groups) {
+          const old = group.map((seq) => table.sealedBySeq(seq));
+          const partition = routing?.partitionOf((old[0] as SealedSegment).id);
+          built.push(
+            await this.#withSources(old, (sources) =>
+              this.#writeRows(sources, liveRowsOf(table, sources), group[0] as number, version, partition),
+            ),
+          );
+        }
+      } catch (error) {
+        for (const group of built) this.#options.tiering.releaseAll(group.old);
+        throw error;
+      }
+      await this.#replace(built, version, routing);
+      this.#count(result, built);
     }
     result.segmentsAfter = table.sealed.length;
-    result.segmentsRewritten = built.reduce((sum, b) => sum + b.old.length, 0);
-    result.segmentsWritten = built.length;
-    result.rowsDropped = built.reduce(
-      (sum, b) => sum + b.old.reduce((n, s) => n + s.rows, 0) - b.origins.length,
-      0,
-    );
-    tiering.manifestWritten(table.manifest);
-    await this.#removeReplaced(built, version);
     return result;
   }
 
-  /** Writes the manifest that names the merged segments instead of the old ones. */
-  async #writeManifest(built: readonly BuiltSegment[], version: number): Promise<void> {
-    const table = this.#options.table;
-    const previous = table.manifest;
-    const removed = new Set(built.flatMap((b) => b.old.map((segment) => segment.id)));
-    const segments = [
-      ...previous.segments.filter((descriptor) => !removed.has(descriptor.id)),
-      ...built.map((b) => b.descriptor),
-    ].sort((a, b) => a.seq - b.seq);
-    const next: Manifest = {
-      ...previous,
-      version,
-      segments,
-      tombstoneFiles: await this.#tombstoneFilesStillNeeded(previous, removed),
-      createdAtMs: this.#options.clock.now(),
-    };
-    await writeManifest(this.#options.dirs.manifest, next);
-    table.manifest = next;
+  #count(result: CompactionResult, groups: readonly BuiltGroup[]): void {
+    for (const { old, built } of groups) {
+      result.segmentsRewritten += old.length;
+      result.segmentsWritten += built.length;
+      const before = old.reduce((n, s) => n + s.rows, 0);
+      result.rowsDropped += before - built.reduce((n, b) => n + b.origins.length, 0);
+    }
   }
 
-  /** Builds the merged segment of one group (its old segments are held in memory meanwhile). */
-  async #buildMerged(group: readonly number[], version: number): Promise<BuiltSegment> {
-    const { table, tiering } = this.#options;
-    const old = group.map((seq) => table.sealedBySeq(seq));
+  /**
+   * Trains centroids once enough sealed rows exist, or assigns the rows of not-yet-partitioned
+   * sealed segments to the existing partitions: each partition's rows become segments of their own.
+   */
+  async #partition(
+    options: Readonly<Required<CompactionOptions>>,
+  ): Promise<{ group: BuiltGroup; stats: PartitioningStats } | undefined> {
+    const { table, spec, segmentVectorsMax } = this.#options;
+    const existing = this.routing();
+    const old = table.sealed.filter(
+      (segment) => segment.state === 'sealed' && existing?.partitionOf(segment.id) === undefined,
+    );
+    const liveRows = old.reduce((n, segment) => n + segment.liveRows, 0);
+    if (liveRows === 0 || (existing === undefined && liveRows < options.partitionRowsMin)) return undefined;
+    const version = table.manifest.version + 1;
+    let routing = existing;
+    const group = await this.#withSources(old, async (sources) => {
+      const isLive = (seq: number, row: number) => !table.sealedBySeq(seq).isDeleted(row);
+      routing ??= trainRouting(sources, isLive, {
+        dimension: spec.dimension,
+        metric: spec.metric,
+        targetPartitionRows: options.targetPartitionRows,
+      });
+      const chunks = assignRows(routing, sources, isLive, segmentVectorsMax);
+      const firstSeq = table.reserveSeqs(chunks.length);
+      const built: BuiltSegment[] = [];
+      for (const [i, chunk] of chunks.entries()) {
+        const written = await this.#writeRows(sources, chunk.rows, firstSeq + i, version, chunk.partition);
+        built.push(...written.built);
+      }
+      return { old, built };
+    });
+    await this.#replace([group], version, routing);
+    const stats: PartitioningStats = {
+      trained: existing === undefined,
+      partitions: (routing as RoutingIndex).count,
+      segmentsPartitioned: old.length,
+      rowsAssigned: group.built.reduce((n, b) => n + b.origins.length, 0),
+    };
+    return { group, stats };
+  }
+
+  /** Runs `build` with the memory of `old` held (promoted if warm or cold), releasing it on failure. */
+  async #withSources(
+    old: readonly SealedSegment[],
+    build: (sources: Sources) => Promise<BuiltGroup>,
+  ): Promise<BuiltGroup> {
+    const { tiering } = this.#options;
     const sources: { seq: number; memory: SegmentMemory }[] = [];
     try {
       for (const segment of old) {
         sources.push({ seq: segment.seq, memory: await tiering.acquire(segment, 'compact') });
       }
+      return await build(sources);
     } catch (error) {
       tiering.releaseAll(old.slice(0, sources.length));
       throw error;
     }
-    try {
-      return await this.#writeMerged(old, sources, group[0] as number, version);
-    } catch (error) {
-      tiering.releaseAll(old);
-      throw error;
-    }
   }
 
-  async #writeMerged(
-    old: readonly SealedSegment[],
-    sources: readonly { seq: number; memory: SegmentMemory }[],
+  /** Writes one segment holding `rows` (in order) of `sources`. */
+  async #writeRows(
+    sources: Sources,
+    rows: readonly RowOrigin[],
     seq: number,
     version: number,
-  ): Promise<BuiltSegment> {
+    partition: number | undefined,
+  ): Promise<BuiltGroup> {
     const table = this.#options.table;
     const id = `${segmentIdFor(seq)}-${String(version).padStart(10, '0')}`;
     const params = table.buildParams(seq);
-    const { memory, columns, origins } = mergeSegments(
-      params,
-      sources,
-      (s, row) => !table.sealedBySeq(s).isDeleted(row),
-    );
+    const { memory, columns } = copyRows(params, sources, rows);
     const descriptor = await writeSegmentFiles(this.#options.dirs.segments, memory, columns, {
       id,
       seq,
@@ -279,7 +354,62 @@ export class Compactor {
       createdAtMs: this.#options.clock.now(),
     });
     memory.indexWritten(descriptor.hnsw.bytes);
-    return { old, memory, descriptor, origins };
+    const old = sources.map((s) => table.sealedBySeq(s.seq));
+    return { old, built: [{ memory, descriptor, origins: rows, partition }] };
+  }
+
+  /**
+   * Writes the manifest that names the built segments instead of the old ones, swaps them in the
+   * segment table once it is durable, and then removes what it no longer names.
+   */
+  async #replace(
+    groups: readonly BuiltGroup[],
+    version: number,
+    routing: RoutingIndex | undefined,
+  ): Promise<void> {
+    const { table, tiering } = this.#options;
+    const old = [...new Set(groups.flatMap((g) => g.old))];
+    const built = groups.flatMap((g) => g.built);
+    try {
+      await this.#writeManifest(old, built, version, routing);
+    } finally {
+      tiering.releaseAll(old);
+    }
+    tiering.unregister(old);
+    for (const segment of table.replaceSegments(old, built)) tiering.register(segment);
+    tiering.manifestWritten(table.manifest);
+    await this.#removeReplaced(old, version);
+  }
+
+  async #writeManifest(
+    old: readonly SealedSegment[],
+    built: readonly BuiltSegment[],
+    version: number,
+    routing: RoutingIndex | undefined,
+  ): Promise<void> {
+    const table = this.#options.table;
+    const previous = table.manifest;
+    const removed = new Set(old.map((segment) => segment.id));
+    const segments = [
+      ...previous.segments.filter((descriptor) => !removed.has(descriptor.id)),
+      ...built.map((b) => b.descriptor),
+    ].sort((a, b) => a.seq - b.seq);
+    const added = built.flatMap((b) =>
+      b.partition === undefined ? [] : [{ id: b.descriptor.id, partition: b.partition }],
+    );
+    const next: Manifest = {
+      ...previous,
+      version,
+      nextSegmentSeq: Math.max(previous.nextSegmentSeq, table.reservedSeqTop + 1),
+      segments,
+      tombstoneFiles: await this.#tombstoneFilesStillNeeded(previous, removed),
+      createdAtMs: this.#options.clock.now(),
+      ...(routing === undefined
+        ? {}
+        : { routing: updatePartitions(routing, segments, removed, added).toJSON() }),
+    };
+    await writeManifest(this.#options.dirs.manifest, next);
+    table.manifest = next;
   }
 
   /** Tombstone files that still name a segment the new manifest keeps. */
@@ -296,14 +426,12 @@ export class Compactor {
   }
 
   /** After the swap: the old manifest, the replaced segments' files and unneeded tombstone files go. */
-  async #removeReplaced(built: readonly BuiltSegment[], version: number): Promise<void> {
+  async #removeReplaced(old: readonly SealedSegment[], version: number): Promise<void> {
     const { dirs, table, tiering } = this.#options;
     const files = [join(dirs.manifest, versionFileName(version - 1))];
-    for (const { old } of built) {
-      for (const segment of old) {
-        const descriptor = segment.descriptor as SegmentDescriptor;
-        files.push(join(dirs.segments, descriptor.arrow.name), join(dirs.segments, descriptor.hnsw.name));
-      }
+    for (const segment of old) {
+      const descriptor = segment.descriptor as SegmentDescriptor;
+      files.push(join(dirs.segments, descriptor.arrow.name), join(dirs.segments, descriptor.hnsw.name));
     }
     try {
       await removeDurable(files, dirs.segments);
@@ -313,7 +441,7 @@ export class Compactor {
         stale.map((name) => join(dirs.tombstones, name)),
         dirs.tombstones,
       );
-      for (const { old } of built) for (const segment of old) await tiering.remote.forgetSegment(segment.id);
+      for (const segment of old) await tiering.remote.forgetSegment(segment.id);
     } catch (error) {
       this.#options.warn({
         code: 'CLEANUP_FAILED',
@@ -321,4 +449,34 @@ export class Compactor {
       });
     }
   }
+}
+
+/** The live rows of `sources`, in order. */
+function liveRowsOf(table: SegmentTable, sources: Sources): RowOrigin[] {
+  const rows: RowOrigin[] = [];
+  for (const { seq, memory } of sources) {
+    const segment = table.sealedBySeq(seq);
+    for (let row = 0; row < memory.rows; row++) if (!segment.isDeleted(row)) rows.push({ seq, row });
+  }
+  return rows;
+}
+
+/** Builds one frozen in-memory segment (HNSW graph included) from `rows` of `sources`, in order. */
+function copyRows(
+  params: HnswBuildParams,
+  sources: Sources,
+  rows: readonly RowOrigin[],
+): { memory: SegmentMemory; columns: SegmentColumns } {
+  const memoryOf = new Map(sources.map((s) => [s.seq, s.memory]));
+  const copy = Memory.createEmpty(params, Math.max(1, rows.length));
+  for (const { seq, row } of rows) {
+    const memory = memoryOf.get(seq) as SegmentMemory;
+    copy.append({
+      id: memory.id(row),
+      vector: memory.vector(row),
+      metadataJson: JSON.stringify(memory.metadata(row)),
+      bytes: memory.docBytes(row),
+    });
+  }
+  return { memory: copy, columns: copy.freeze() };
 }

@@ -22,6 +22,7 @@ import type { CollectionSpec } from './collection-spec.ts';
 import { crc32 } from './crc32.ts';
 import { readFileIfExists, writeFileDurable } from './durable-file.ts';
 import { checkManifest, MANIFEST_FORMAT } from './manifest-check.ts';
+import type { RoutingIndexJson } from './partition/routing-index.ts';
 import type { FileRef, SegmentDescriptor } from './segment/segment-file.ts';
 
 export { MANIFEST_FORMAT };
@@ -50,6 +51,8 @@ export interface Manifest {
   readonly segments: readonly SegmentDescriptor[];
   readonly tombstoneFiles: readonly TombstoneFileRef[];
   readonly createdAtMs: number;
+  /** The routing index once compaction has partitioned the sealed rows (see partition/). */
+  readonly routing?: RoutingIndexJson;
 }
 
 export function versionFileName(version: number): string {

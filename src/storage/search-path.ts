@@ -1,6 +1,9 @@
 /**
- * The read path of one collection. Search checks a query and its options, searches every sealed segment
- * (warm and cold ones are promoted as the search reaches them) and then the active segment, each by
+ * The read path of one collection. Search checks a query and its options, picks the sealed segments to
+ * read (once the collection is partitioned, those of the `nprobe` partitions nearest to the query by
+ * the routing index, plus every not-yet-partitioned one; all of them for `exact: true`, and the rest
+ * too when a filter leaves fewer than k hits in the probed ones), searches
+ * them (warm and cold ones are promoted as the search reaches them) and then the active segment, each by
  * HNSW or by an exact scan (when asked, or when a filter matches too few rows for HNSW to find them),
  * and merges the per-segment hits into the k closest live documents. `get` reads one document by id
  * (promoting its segment if it is warm or cold).
@@ -13,8 +16,11 @@ import { checkInteger, describeValue, ErrorCode, TierVecError } from '../errors.
 import type { CollectionSpec } from './collection-spec.ts';
 import { compileFilter, type MetadataFilter, type MetadataPredicate } from './filter.ts';
 import { LIMITS } from './limits.ts';
+import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
+import { RoutingIndex, type RoutingIndexJson } from './partition/routing-index.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
 import { norm } from './segment/distance.ts';
+import type { SealedSegment } from './segment/sealed-segment.ts';
 import type { RowHit, SegmentMemory } from './segment/segment-memory.ts';
 import { compareCandidates } from './segment/top-k.ts';
 import type { SegmentTable } from './segment-table.ts';
@@ -41,6 +47,11 @@ export interface SearchOptions {
   filter?: MetadataFilter;
   /** Brute-force k-NN over every live row instead of HNSW. @default false */
   exact?: boolean;
+  /**
+   * Partitions probed once the collection is partitioned (nearest centroids first); ignored with
+   * `exact: true`. @default PARTITION_DEFAULTS.nprobe (8)
+   */
+  nprobe?: number;
 }
 
 export interface StoredDocument {
@@ -62,6 +73,11 @@ export interface SearchCounts {
   exact: number;
   /** Segments scanned exactly because a filter matched too few rows for HNSW. */
   exactFallbacks: number;
+  /** Partitions probed and sealed segments read, summed over all searches. */
+  partitionsProbed: number;
+  segmentsRead: number;
+  /** The same for the latest search. */
+  last: { partitionsProbed: number; segmentsRead: number };
 }
 
 export interface SearchPathOptions {
@@ -79,11 +95,21 @@ interface SearchQuery {
   readonly ef: number;
   readonly predicate: MetadataPredicate | undefined;
   readonly exact: boolean;
+  readonly nprobe: number;
 }
 
 export class SearchPath {
   readonly #options: SearchPathOptions;
-  readonly #counts: SearchCounts = { total: 0, exact: 0, exactFallbacks: 0 };
+  readonly #counts: SearchCounts = {
+    total: 0,
+    exact: 0,
+    exactFallbacks: 0,
+    partitionsProbed: 0,
+    segmentsRead: 0,
+    last: { partitionsProbed: 0, segmentsRead: 0 },
+  };
+  /** The routing index decoded from the manifest field it came from. */
+  #routing: { json: RoutingIndexJson; index: RoutingIndex } | undefined;
 
   constructor(options: SearchPathOptions) {
     this.#options = options;
@@ -117,13 +143,28 @@ export class SearchPath {
       hits = hits.length === 0 ? rows : hits.concat(rows);
       contributing++;
     };
+    let { segments, partitionsProbed } = this.#segmentsToRead(query);
     // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
-    await tiering.forEachLoaded(table.sealed, 'search', searchIn);
+    await tiering.forEachLoaded(segments, 'search', searchIn);
     searchIn(active);
+    let results = mergeHits(hits, query.k, contributing > 1);
+    if (query.predicate !== undefined && results.length < query.k && segments.length < table.sealed.length) {
+      // The filter matches fewer than k rows in the probed partitions: the others are read too, so
+      // a filtered search never misses matching rows because of partitioning.
+      const read = new Set(segments);
+      const rest = table.sealed.filter((segment) => !read.has(segment));
+      await tiering.forEachLoaded(rest, 'search', searchIn);
+      segments = [...segments, ...rest];
+      partitionsProbed = this.routing()?.count ?? partitionsProbed;
+      results = mergeHits(hits, query.k, true);
+    }
     this.#counts.total++;
+    this.#counts.partitionsProbed += partitionsProbed;
+    this.#counts.segmentsRead += segments.length;
+    this.#counts.last = { partitionsProbed, segmentsRead: segments.length };
     if (query.exact) this.#counts.exact++;
     if (fallback) this.#counts.exactFallbacks++;
-    return mergeHits(hits, query.k, contributing > 1);
+    return results;
   }
 
   /** The document with this (validated) id, or undefined. The vector and metadata are copies. */
@@ -149,11 +190,41 @@ export class SearchPath {
   }
 
   counts(): SearchCounts {
-    return { ...this.#counts };
+    return { ...this.#counts, last: { ...this.#counts.last } };
   }
 
-  #resolveOptions(options: SearchOptions): Pick<SearchQuery, 'k' | 'ef' | 'predicate' | 'exact'> {
-    const checked = checkOptionsObject('search options', options, ['k', 'ef', 'filter', 'exact']);
+  /** The routing index of the newest manifest, or undefined while the collection is not partitioned. */
+  routing(): RoutingIndex | undefined {
+    const json = this.#options.table.manifest.routing;
+    if (json === undefined) return undefined;
+    if (this.#routing?.json !== json) {
+      this.#routing = { json, index: RoutingIndex.fromJSON(json, this.#options.spec.dimension) };
+    }
+    return this.#routing.index;
+  }
+
+  /** The sealed segments a search reads: the probed partitions' and every unpartitioned one. */
+  #segmentsToRead(query: SearchQuery): { segments: readonly SealedSegment[]; partitionsProbed: number } {
+    const sealed = this.#options.table.sealed;
+    const routing = this.routing();
+    if (routing === undefined || query.exact) return { segments: sealed, partitionsProbed: 0 };
+    const typed = typedQuery(query);
+    const probed = new Set(routing.nearest(typed, query.norm, query.nprobe));
+    const segments = sealed.filter((segment) => {
+      const p = routing.partitionOf(segment.id);
+      return p === undefined || probed.has(p);
+    });
+    return { segments, partitionsProbed: probed.size };
+  }
+
+  #resolveOptions(options: SearchOptions): Pick<SearchQuery, 'k' | 'ef' | 'predicate' | 'exact' | 'nprobe'> {
+    const checked = checkOptionsObject('search options', options, ['k', 'ef', 'filter', 'exact', 'nprobe']);
+    const nprobe = checkInteger(
+      'nprobe',
+      checked.nprobe ?? PARTITION_DEFAULTS.nprobe,
+      1,
+      PARTITION_DEFAULTS.nprobeMax,
+    );
     const k = checkInteger('k', checked.k ?? SEARCH_DEFAULTS.k, 1, LIMITS.kMax);
     const ef = checkInteger('ef', checked.ef ?? this.#options.spec.hnsw.efSearch, 1, LIMITS.efMax);
     if (checked.exact !== undefined && typeof checked.exact !== 'boolean') {
@@ -163,7 +234,7 @@ export class SearchPath {
         { details: { option: 'exact' } },
       );
     }
-    return { k, ef, predicate: compileFilter(checked.filter), exact: checked.exact === true };
+    return { k, ef, predicate: compileFilter(checked.filter), exact: checked.exact === true, nprobe };
   }
 }
 
@@ -172,12 +243,16 @@ function prefersExact(memory: SegmentMemory, predicate: MetadataPredicate, ef: n
   return estimated < SEARCH_DEFAULTS.exactScanMatchesPerEf * ef;
 }
 
-function exactScan(memory: SegmentMemory, query: SearchQuery): RowHit[] {
+function typedQuery(query: SearchQuery): Float32Array {
   if (query.typed === undefined) {
     query.typed = Float32Array.from(query.array);
     query.norm = norm(query.typed, 0, query.typed.length);
   }
-  return memory.exactSearch(query.typed, query.norm, query.k, query.predicate);
+  return query.typed;
+}
+
+function exactScan(memory: SegmentMemory, query: SearchQuery): RowHit[] {
+  return memory.exactSearch(typedQuery(query), query.norm, query.k, query.predicate);
 }
 
 /** Merges per-segment hits: closest first, ties by id, rows deleted meanwhile and repeats dropped. */

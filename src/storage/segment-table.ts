@@ -36,6 +36,13 @@ export interface RowOrigin {
   readonly row: number;
 }
 
+/** A segment built by compaction from rows of older ones: its memory, descriptor and each row's origin. */
+export interface BuiltRows {
+  readonly memory: SegmentMemory;
+  readonly descriptor: SegmentDescriptor;
+  readonly origins: readonly RowOrigin[];
+}
+
 /** The active segment as it was frozen: now a sealed segment still loaded, and its columns to write. */
 export interface FrozenSegment {
   readonly segment: SealedSegment;
@@ -70,6 +77,7 @@ export class SegmentTable {
   readonly #ids = new Map<string, number>();
   readonly #committed: Usage = { vectors: 0, bytes: 0 };
   #pendingTombstones: Tombstone[] = [];
+  #reservedSeqTop = 0;
   readonly #options: SegmentTableOptions;
 
   constructor(options: SegmentTableOptions) {
@@ -169,7 +177,7 @@ export class SegmentTable {
     const { segment, columns } = active.freeze(this.#options.segmentsDir);
     this.#sealed.push(segment);
     this.#bySeq.set(segment.seq, segment);
-    this.#active = this.#newActive(active.seq + 1);
+    this.#active = this.#newActive(Math.max(active.seq, this.#reservedSeqTop) + 1);
     return { segment, columns, createdAtMs: active.createdAtMs };
   }
 
@@ -179,24 +187,42 @@ export class SegmentTable {
   }
 
   /**
-   * Replaces `old` with the segment merged from them, now that a durable manifest names it: ids move
-   * to their new rows, and rows deleted since the merge read them become its tombstones.
+   * Reserves `count` fresh segment sequence numbers for segments compaction writes (partitions), and
+   * returns the first; the next active segment starts after them. The manifest that names those
+   * segments must carry `nextSegmentSeq` of at least `reservedSeqTop + 1`.
    */
-  replaceSegments(
-    old: readonly SealedSegment[],
-    merged: { memory: SegmentMemory; descriptor: SegmentDescriptor; origins: readonly RowOrigin[] },
-  ): SealedSegment {
-    const { memory, descriptor, origins } = merged;
-    const segment = SealedSegment.fromFrozen(
-      descriptor.seq,
-      descriptor.id,
-      this.#options.segmentsDir,
-      memory,
-    );
-    segment.markSealed(descriptor);
-    const newRow = new Map<number, number>();
-    origins.forEach((origin, row) => {
-      newRow.set(rowRef(origin.seq, origin.row), row);
+  reserveSeqs(count: number): number {
+    const first = Math.max(this.#active.seq, this.#reservedSeqTop) + 1;
+    this.#reservedSeqTop = first + count - 1;
+    return first;
+  }
+
+  /** The highest sequence number reserved so far (0 when none). */
+  get reservedSeqTop(): number {
+    return this.#reservedSeqTop;
+  }
+
+  /**
+   * Replaces `old` with the segments built from their rows, now that a durable manifest names them:
+   * ids move to their new rows, and rows deleted since the build read them become their tombstones.
+   */
+  replaceSegments(old: readonly SealedSegment[], built: readonly BuiltRows[]): SealedSegment[] {
+    const created = built.map(({ memory, descriptor }) => {
+      const segment = SealedSegment.fromFrozen(
+        descriptor.seq,
+        descriptor.id,
+        this.#options.segmentsDir,
+        memory,
+      );
+      segment.markSealed(descriptor);
+      return segment;
+    });
+    const newRow = new Map<number, { segment: SealedSegment; row: number }>();
+    built.forEach(({ origins }, i) => {
+      const segment = created[i] as SealedSegment;
+      origins.forEach((origin, row) => {
+        newRow.set(rowRef(origin.seq, origin.row), { segment, row });
+      });
     });
     const oldSeqs = new Set(old.map((s) => s.seq));
     const pending: Tombstone[] = [];
@@ -205,18 +231,25 @@ export class SegmentTable {
         pending.push(tombstone);
         continue;
       }
-      const row = newRow.get(rowRef(tombstone.seq, tombstone.row));
-      if (row !== undefined && segment.tombstone(row)) pending.push({ seq: segment.seq, row });
+      const moved = newRow.get(rowRef(tombstone.seq, tombstone.row));
+      if (moved?.segment.tombstone(moved.row)) {
+        pending.push({ seq: moved.segment.seq, row: moved.row });
+      }
     }
     this.#pendingTombstones = pending;
-    origins.forEach((origin, row) => {
-      const id = memory.id(row);
-      if (this.#ids.get(id) === rowRef(origin.seq, origin.row)) this.#ids.set(id, rowRef(segment.seq, row));
+    built.forEach(({ memory, origins }, i) => {
+      const seq = (created[i] as SealedSegment).seq;
+      origins.forEach((origin, row) => {
+        const id = memory.id(row);
+        if (this.#ids.get(id) === rowRef(origin.seq, origin.row)) this.#ids.set(id, rowRef(seq, row));
+      });
     });
-    this.#sealed = [...this.#sealed.filter((s) => !old.includes(s)), segment].sort((a, b) => a.seq - b.seq);
+    this.#sealed = [...this.#sealed.filter((s) => !old.includes(s)), ...created].sort(
+      (a, b) => a.seq - b.seq,
+    );
     for (const s of old) this.#bySeq.delete(s.seq);
-    this.#bySeq.set(segment.seq, segment);
-    return segment;
+    for (const segment of created) this.#bySeq.set(segment.seq, segment);
+    return created;
   }
 
   #newActive(seq: number): ActiveSegment {

@@ -4,6 +4,9 @@
  * the journal with a synchronous write; once the write is acknowledged it appends an ack line and
  * prints `ack <seq>` on stdout. It only ever has one write in flight per id.
  *
+ * With durability `fsync-repartition` it writes with `fsync` durability while compaction runs in a loop
+ * with low partition thresholds, so kills land in the middle of training, assignment and merges.
+ *
  * Usage: node --import tsx crash-recovery-child.ts <dir> <durability> <seed> <round> <journal>
  */
 
@@ -22,6 +25,7 @@ const [dir, durability, seedText, roundText, journalPath] = process.argv.slice(2
 const round = Number(roundText);
 const rng = new Rng(Number(seedText)).fork(`round-${round}`);
 const journal = openSync(journalPath, 'a');
+const repartition = durability === 'fsync-repartition';
 const WRITERS = 4;
 
 function record(line: JournalLine): void {
@@ -30,7 +34,7 @@ function record(line: JournalLine): void {
 
 const store = await openStore({
   dir,
-  durability: durability as 'fsync' | 'buffered',
+  durability: repartition ? 'fsync' : (durability as 'fsync' | 'buffered'),
   segmentVectorsMax: 25,
   bufferedFlushIntervalMs: 60_000,
   onWarning: () => undefined,
@@ -95,8 +99,19 @@ async function writer(): Promise<void> {
   for (;;) await step();
 }
 
+/** Compacts again and again with thresholds low enough to partition this small collection. */
+async function compactor(): Promise<void> {
+  for (;;) {
+    await collection.compact({ partitionRowsMin: 50, targetPartitionRows: 25 });
+    await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+  }
+}
+
 try {
-  await Promise.all(Array.from({ length: WRITERS }, () => writer()));
+  await Promise.all([
+    ...Array.from({ length: WRITERS }, () => writer()),
+    ...(repartition ? [compactor()] : []),
+  ]);
 } catch (error) {
   process.stderr.write(`child failed: ${(error as Error).stack}\n`);
   closeSync(journal);

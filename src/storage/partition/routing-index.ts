@@ -1,0 +1,155 @@
+/**
+ * The routing index of a partitioned collection: the centroids, and per partition its live row
+ * count, bytes and segment ids. It is small (partitions × dimension floats plus a few numbers per
+ * partition), kept in memory for as long as the collection is open, and stored inside every manifest
+ * (field `routing`), so opening a collection from the object store has it without downloading any
+ * partition. Centroids are serialised as base64 of their little-endian Float32 bytes, so a round trip
+ * is exact.
+ *
+ * Routing uses the collection's metric: squared distance for l2, dot product for ip, and dot product
+ * with the normalised query for cosine (its centroids are normalised). It does no I/O and must never
+ * name a segment that the manifest carrying it does not name.
+ */
+
+import { ErrorCode, TierVecError } from '../../errors.ts';
+import type { Metric } from '../metric.ts';
+
+export const ROUTING_FORMAT = 'tiervec.routing';
+const ROUTING_FORMAT_VERSION = 1;
+
+export interface PartitionInfo {
+  /** Live rows when the partition's segments were last written. */
+  readonly rows: number;
+  /** Bytes of its segments' files. */
+  readonly bytes: number;
+  readonly segmentIds: readonly string[];
+}
+
+/** The routing index as stored in a manifest. */
+export interface RoutingIndexJson {
+  readonly format: typeof ROUTING_FORMAT;
+  readonly formatVersion: number;
+  readonly dimension: number;
+  readonly metric: Metric;
+  /** Base64 of the centroids' Float32 bytes (partitions × dimension, little-endian). */
+  readonly centroids: string;
+  readonly partitions: readonly PartitionInfo[];
+}
+
+export class RoutingIndex {
+  readonly dimension: number;
+  readonly metric: Metric;
+  readonly centroids: Float32Array;
+  readonly partitions: readonly PartitionInfo[];
+  readonly #bySegment = new Map<string, number>();
+
+  constructor(
+    dimension: number,
+    metric: Metric,
+    centroids: Float32Array,
+    partitions: readonly PartitionInfo[],
+  ) {
+    if (centroids.length !== partitions.length * dimension || partitions.length === 0) {
+      throw new Error('RoutingIndex: centroids do not match the partitions');
+    }
+    this.dimension = dimension;
+    this.metric = metric;
+    this.centroids = centroids;
+    this.partitions = partitions;
+    partitions.forEach((partition, p) => {
+      for (const id of partition.segmentIds) this.#bySegment.set(id, p);
+    });
+  }
+
+  get count(): number {
+    return this.partitions.length;
+  }
+
+  /** The partition a segment belongs to, or undefined when it is not partitioned yet. */
+  partitionOf(segmentId: string): number | undefined {
+    return this.#bySegment.get(segmentId);
+  }
+
+  /** Bytes of the centroids held in memory. */
+  get memoryBytes(): number {
+    return this.centroids.byteLength;
+  }
+
+  /** Routing score of partition `p` for `vector` (lower is nearer); `vectorNorm` matters for cosine only. */
+  score(vector: Float32Array, vectorNorm: number, p: number): number {
+    const offset = p * this.dimension;
+    let sum = 0;
+    if (this.metric === 'l2') {
+      for (let i = 0; i < this.dimension; i++) {
+        const d = (vector[i] as number) - (this.centroids[offset + i] as number);
+        sum += d * d;
+      }
+      return sum;
+    }
+    for (let i = 0; i < this.dimension; i++)
+      sum += (vector[i] as number) * (this.centroids[offset + i] as number);
+    return this.metric === 'ip' ? -sum : -sum / (vectorNorm === 0 ? 1 : vectorNorm);
+  }
+
+  /** The partition nearest to `vector`. */
+  assign(vector: Float32Array, vectorNorm: number): number {
+    let best = 0;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (let p = 0; p < this.partitions.length; p++) {
+      const score = this.score(vector, vectorNorm, p);
+      if (score < bestScore) {
+        bestScore = score;
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  /** The `nprobe` partitions nearest to `vector`, nearest first. */
+  nearest(vector: Float32Array, vectorNorm: number, nprobe: number): number[] {
+    const scored = this.partitions.map((_, p) => ({ p, score: this.score(vector, vectorNorm, p) }));
+    scored.sort((a, b) => a.score - b.score || a.p - b.p);
+    return scored.slice(0, Math.min(nprobe, scored.length)).map((entry) => entry.p);
+  }
+
+  /** The same centroids with new per-partition information. */
+  withPartitions(partitions: readonly PartitionInfo[]): RoutingIndex {
+    return new RoutingIndex(this.dimension, this.metric, this.centroids, partitions);
+  }
+
+  toJSON(): RoutingIndexJson {
+    const bytes = Buffer.from(this.centroids.buffer, this.centroids.byteOffset, this.centroids.byteLength);
+    return {
+      format: ROUTING_FORMAT,
+      formatVersion: ROUTING_FORMAT_VERSION,
+      dimension: this.dimension,
+      metric: this.metric,
+      centroids: bytes.toString('base64'),
+      partitions: this.partitions.map((p) => ({
+        rows: p.rows,
+        bytes: p.bytes,
+        segmentIds: [...p.segmentIds],
+      })),
+    };
+  }
+
+  /** Parses a stored routing index; CORRUPT_DATA when it is not one of this dimension. */
+  static fromJSON(json: RoutingIndexJson, dimension: number): RoutingIndex {
+    const corrupt = (what: string) =>
+      new TierVecError(ErrorCode.CORRUPT_DATA, `Routing index in the manifest ${what}`);
+    if (json?.format !== ROUTING_FORMAT || json.formatVersion !== ROUTING_FORMAT_VERSION) {
+      throw corrupt(`has format ${String(json?.format)} v${String(json?.formatVersion)}`);
+    }
+    if (json.dimension !== dimension) throw corrupt(`has dimension ${json.dimension}; expected ${dimension}`);
+    if (!Array.isArray(json.partitions) || typeof json.centroids !== 'string') {
+      throw corrupt('lacks its centroids or partitions');
+    }
+    const bytes = Buffer.from(json.centroids, 'base64');
+    if (bytes.length !== json.partitions.length * dimension * 4 || bytes.length === 0) {
+      throw corrupt(`has ${bytes.length} centroid bytes for ${json.partitions.length} partitions`);
+    }
+    const centroids = new Float32Array(bytes.length / 4);
+    new Uint8Array(centroids.buffer).set(bytes);
+    return new RoutingIndex(dimension, json.metric, centroids, json.partitions);
+  }
+}
