@@ -110,6 +110,56 @@ export {
   TiervecTarget,
   type TiervecTargetOptions,
 } from './loadtest/targets/tiervec-target.ts';
+export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local.ts';
+export {
+  compareKeys,
+  KEY_BYTES_MAX,
+  validateKey,
+  validatePrefix,
+} from './object-store/object-key.ts';
+export type {
+  ObjectHead,
+  ObjectStore,
+  ObjectStoreOperation,
+  PutOptions,
+  RequestOptions,
+} from './object-store/object-store.ts';
+export {
+  isObjectStoreError,
+  ObjectStoreError,
+  S3_ERRORS,
+  type S3ErrorCode,
+} from './object-store/object-store-error.ts';
+export {
+  S3_OBJECT_STORE_DEFAULTS,
+  S3ObjectStore,
+  type S3ObjectStoreOptions,
+} from './object-store/s3.ts';
+export {
+  MOCK_S3_DEFAULTS,
+  type MockS3Call,
+  type MockS3Latency,
+  MockS3ObjectStore,
+  type MockS3OperationStats,
+  type MockS3Options,
+  type MockS3Outcome,
+  type MockS3Stats,
+} from './object-store/testing/mock-s3.ts';
+export type {
+  MockAlwaysFailure,
+  MockFailureRule,
+  MockFailureScope,
+  MockFlakyFailure,
+  MockPatternFailure,
+} from './object-store/testing/mock-s3-faults.ts';
+export type { PrefixRateLimits } from './object-store/testing/prefix-rate-limiter.ts';
+export {
+  S3RVER_CREDENTIALS,
+  S3RVER_DEFAULTS,
+  type S3rverProcess,
+  type S3rverProcessOptions,
+  startS3rver,
+} from './object-store/testing/s3rver-process.ts';
 export { Rng, randomSeed } from './random.ts';
 export type { CollectionInfo } from './storage/catalog.ts';
 export { Collection, type SetTierOptions } from './storage/collection.ts';
@@ -130,56 +180,6 @@ export {
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export { LIMITS } from './storage/limits.ts';
 export type { Metric } from './storage/metric.ts';
-export { LocalObjectStore, type LocalObjectStoreOptions } from './storage/object-store/local.ts';
-export {
-  MOCK_S3_DEFAULTS,
-  type MockS3Call,
-  type MockS3Latency,
-  MockS3ObjectStore,
-  type MockS3OperationStats,
-  type MockS3Options,
-  type MockS3Outcome,
-  type MockS3Stats,
-} from './storage/object-store/mock-s3.ts';
-export type {
-  MockAlwaysFailure,
-  MockFailureRule,
-  MockFailureScope,
-  MockFlakyFailure,
-  MockPatternFailure,
-} from './storage/object-store/mock-s3-faults.ts';
-export {
-  compareKeys,
-  KEY_BYTES_MAX,
-  validateKey,
-  validatePrefix,
-} from './storage/object-store/object-key.ts';
-export type {
-  ObjectHead,
-  ObjectStore,
-  ObjectStoreOperation,
-  PutOptions,
-  RequestOptions,
-} from './storage/object-store/object-store.ts';
-export {
-  isObjectStoreError,
-  ObjectStoreError,
-  S3_ERRORS,
-  type S3ErrorCode,
-} from './storage/object-store/object-store-error.ts';
-export type { PrefixRateLimits } from './storage/object-store/prefix-rate-limiter.ts';
-export {
-  S3_OBJECT_STORE_DEFAULTS,
-  S3ObjectStore,
-  type S3ObjectStoreOptions,
-} from './storage/object-store/s3.ts';
-export {
-  S3RVER_CREDENTIALS,
-  S3RVER_DEFAULTS,
-  type S3rverProcess,
-  type S3rverProcessOptions,
-  startS3rver,
-} from './storage/object-store/s3rver-process.ts';
 export { PARTITION_DEFAULTS } from './storage/partition/partition-defaults.ts';
 export type { PartitionInfo, RoutingIndexJson } from './storage/partition/routing-index.ts';
 export type { TenantQuota } from './storage/quota.ts';

@@ -8,8 +8,8 @@
  * checks it saw all of them.
  */
 
+import type { ObjectStore } from '../../src/object-store/object-store.ts';
 import { Rng } from '../../src/random.ts';
-import type { ObjectStore } from '../../src/storage/object-store/object-store.ts';
 import { type BenchMode, defineSuite, type TimedTask } from '../runner/bench-suite.ts';
 import { localTarget, mockTarget, type RawOperations, type StoreTarget } from './store-target.ts';
 

@@ -7,9 +7,9 @@
  */
 
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ObjectStore } from '../../src/storage/object-store/object-store.ts';
-import { S3ObjectStore } from '../../src/storage/object-store/s3.ts';
-import { type S3rverProcess, startS3rver } from '../../src/storage/object-store/s3rver-process.ts';
+import type { ObjectStore } from '../../src/object-store/object-store.ts';
+import { S3ObjectStore } from '../../src/object-store/s3.ts';
+import { type S3rverProcess, startS3rver } from '../../src/object-store/testing/s3rver-process.ts';
 import { lazy } from '../runner/lazy.ts';
 import type { RawOperations, StoreTarget } from './store-target.ts';
 

@@ -12,9 +12,9 @@ import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../../src/clock.ts';
-import { LocalObjectStore } from '../../src/storage/object-store/local.ts';
-import { MockS3ObjectStore } from '../../src/storage/object-store/mock-s3.ts';
-import type { ObjectStore } from '../../src/storage/object-store/object-store.ts';
+import { LocalObjectStore } from '../../src/object-store/local.ts';
+import type { ObjectStore } from '../../src/object-store/object-store.ts';
+import { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import { type Lazy, lazy } from '../runner/lazy.ts';
 
 /** The same put and get done with the primitives under the store, for an in-run baseline. */

@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VectorGenerator } from '../../src/datasets/vector-generator.ts';
+import { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import type { Collection } from '../../src/storage/collection.ts';
-import { MockS3ObjectStore } from '../../src/storage/object-store/mock-s3.ts';
 import { PARTITION_DEFAULTS } from '../../src/storage/partition/partition-defaults.ts';
 import { openStore } from '../../src/storage/store.ts';
 

@@ -383,12 +383,9 @@ export class Collection {
   }
 
   /**
-   * Moves every sealed segment to `tier`, or only the sealed segments named in `options.segments`
-   * (ids as `stats().segments` lists them): 'hot' loads them into memory, 'warm' keeps only their
-   * files on local disk, 'cold' leaves them only in the object store. A pinned collection's segments,
-   * segments in use or being sealed, and (for 'cold') segments not yet durable in the object store
-   * stay where they are and are counted in `held`. The budgets apply again afterwards. An unknown
-   * tier, option or segment id (the active segment included) throws INVALID_ARGUMENT and moves nothing.
+   * Moves every sealed segment, or those named in `options.segments`, to `tier` (hot: in memory; warm:
+   * local files only; cold: object store only). Pinned, in-use, being-sealed and (for cold) unpublished
+   * segments stay and count in `held`. Unknown tier, option or id: INVALID_ARGUMENT, nothing moves.
    */
   async setTier(tier: 'hot' | 'warm' | 'cold', options?: SetTierOptions): Promise<SetTierResult> {
     this.#checkUsable();
@@ -408,8 +405,7 @@ export class Collection {
   }
 
   /**
-   * Makes the sealed state durable in the object store now: uploads what the current manifest names
-   * and writes a new manifest version there (the store also does this in the background after every
+   * Makes the sealed state durable in the object store now (also done in the background after every
    * seal). Rejects with OBJECT_STORE, CIRCUIT_OPEN or MANIFEST_CONFLICT when it cannot.
    */
   async publish(): Promise<PublishOutcome> {

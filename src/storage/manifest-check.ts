@@ -9,7 +9,7 @@
 
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { type CollectionSpec, validateCollectionSpec } from './collection-spec.ts';
-import type { Manifest, TombstoneFileRef } from './manifest.ts';
+import { MANIFEST_FORMAT, type Manifest, type TombstoneFileRef } from './manifest-shape.ts';
 import {
   type FileRef,
   SEGMENT_FORMAT,
@@ -17,7 +17,8 @@ import {
   segmentIdFor,
 } from './segment/segment-file.ts';
 
-export const MANIFEST_FORMAT = 'tiervec.manifest';
+export { MANIFEST_FORMAT };
+
 const VERSION_FILE = /^\d{20}\.json$/;
 const UINT32_MAX = 2 ** 32 - 1;
 

@@ -21,39 +21,16 @@ import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import type { CollectionSpec } from './collection-spec.ts';
 import { crc32 } from './crc32.ts';
 import { readFileIfExists, writeFileDurable } from './durable-file.ts';
-import { checkManifest, MANIFEST_FORMAT } from './manifest-check.ts';
-import type { RoutingIndexJson } from './partition/routing-index.ts';
-import type { FileRef, SegmentDescriptor } from './segment/segment-file.ts';
+import { checkManifest } from './manifest-check.ts';
+import { MANIFEST_FORMAT, type Manifest, type TombstoneFileRef } from './manifest-shape.ts';
 
+export type { Manifest, TombstoneFileRef };
 export { MANIFEST_FORMAT };
 export const TOMBSTONES_FORMAT = 'tiervec.tombstones';
 const FORMAT_VERSION = 1;
 /** 2: the manifest ends with `"crc32"`, a CRC-32 of the text before it. 1: no CRC (still read). */
 const MANIFEST_FORMAT_VERSION = 2;
 const VERSION_FILE = /^(\d{20})\.json$/;
-
-export interface TombstoneFileRef extends FileRef {
-  /** Rows the file deletes. */
-  readonly tombstones: number;
-}
-
-export interface Manifest {
-  readonly format: typeof MANIFEST_FORMAT;
-  readonly formatVersion: number;
-  readonly version: number;
-  readonly tenant: string;
-  readonly collection: string;
-  readonly spec: CollectionSpec;
-  /** Every WAL record with an LSN at or below this is reflected in the segments and tombstones. */
-  readonly sealedLsn: number;
-  /** Segment sequence numbers below this have been used. */
-  readonly nextSegmentSeq: number;
-  readonly segments: readonly SegmentDescriptor[];
-  readonly tombstoneFiles: readonly TombstoneFileRef[];
-  readonly createdAtMs: number;
-  /** The routing index once compaction has partitioned the sealed rows (see partition/). */
-  readonly routing?: RoutingIndexJson;
-}
 
 export function versionFileName(version: number): string {
   return `${String(version).padStart(20, '0')}.json`;

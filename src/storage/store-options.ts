@@ -5,6 +5,7 @@
  */
 
 import { CLOCK_OPTION, type Clock, systemClock } from '../clock.ts';
+import type { ObjectStore } from '../object-store/object-store.ts';
 import {
   callback,
   checkOptions,
@@ -18,7 +19,6 @@ import {
 } from '../options.ts';
 import { PARALLEL_UPLOADER_DEFAULTS } from '../uploaders/defaults.ts';
 import { LIMITS } from './limits.ts';
-import type { ObjectStore } from './object-store/object-store.ts';
 import { type TenantQuota, validateTenantQuota } from './quota.ts';
 import { defaultWarningListener, type WarningListener } from './store-warning.ts';
 import { STORE_UPLOADS_LIMITS, type StoreUploadsOptions } from './tiering/object-tier.ts';

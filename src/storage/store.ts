@@ -16,6 +16,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { LocalObjectStore } from '../object-store/local.ts';
 import { Serial } from '../serial.ts';
 import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
 import { type CatalogEntry, type CollectionInfo, readCatalog, writeCatalog } from './catalog.ts';
@@ -32,7 +33,6 @@ import {
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { readFileIfExists } from './durable-file.ts';
 import { initialManifest } from './manifest.ts';
-import { LocalObjectStore } from './object-store/local.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
 import {
   deleteRemoteCollection,

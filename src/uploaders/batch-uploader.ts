@@ -21,6 +21,8 @@
 
 import { CLOCK_OPTION, type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import { checkInteger, describeValue, ErrorCode, isTierVecError, TierVecError } from '../errors.ts';
+import type { ObjectStore } from '../object-store/object-store.ts';
+import { isCredentialsError } from '../object-store/object-store-error.ts';
 import {
   callback,
   checkOptions,
@@ -32,8 +34,6 @@ import {
   pickOptions,
   withMethods,
 } from '../options.ts';
-import type { ObjectStore } from '../storage/object-store/object-store.ts';
-import { isCredentialsError } from '../storage/object-store/object-store-error.ts';
 import { encodeBatchRecords } from './batch-codec.ts';
 import { type BatchDocument, type BatchRecord, DIMENSION_MAX, toBatchRecord } from './batch-document.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';

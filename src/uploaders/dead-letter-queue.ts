@@ -16,7 +16,7 @@ import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { describeValue, ErrorCode, isTierVecError, TierVecError } from '../errors.ts';
-import { isObjectStoreError } from '../storage/object-store/object-store-error.ts';
+import { isObjectStoreError } from '../object-store/object-store-error.ts';
 
 /** The failure recorded with an entry. `status` is the HTTP status when the store answered. */
 export interface DeadLetterError {

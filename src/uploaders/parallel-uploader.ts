@@ -19,6 +19,8 @@
 import { CLOCK_OPTION, type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import { abortError, describeValue, ErrorCode, isTierVecError, TierVecError } from '../errors.ts';
 import { mapConcurrent } from '../map-concurrent.ts';
+import type { ObjectStore } from '../object-store/object-store.ts';
+import { isObjectStoreError, ObjectStoreError } from '../object-store/object-store-error.ts';
 import {
   callback,
   checkOptions,
@@ -30,8 +32,6 @@ import {
   withMethods,
 } from '../options.ts';
 import { Rng, randomSeed } from '../random.ts';
-import type { ObjectStore } from '../storage/object-store/object-store.ts';
-import { isObjectStoreError, ObjectStoreError } from '../storage/object-store/object-store-error.ts';
 import {
   CIRCUIT_BREAKER_LIMITS,
   CircuitBreaker,

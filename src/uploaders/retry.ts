@@ -15,9 +15,9 @@
 import { ExponentialBackoff, type GeneratorFn, type IBackoff, noJitterGenerator } from 'cockatiel';
 import type { Clock } from '../clock.ts';
 import { abortError, describeValue, ErrorCode, isTierVecError } from '../errors.ts';
+import { isObjectStoreError } from '../object-store/object-store-error.ts';
 import { checkOptions, integer } from '../options.ts';
 import type { Rng } from '../random.ts';
-import { isObjectStoreError } from '../storage/object-store/object-store-error.ts';
 import { RETRY_DEFAULTS } from './defaults.ts';
 
 export interface RetryOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../src/storage/object-store/s3.ts';
+import { S3ObjectStore } from '../../src/object-store/s3.ts';
 import { describeObjectStoreContract } from '../helpers/object-store-contract.ts';
 import { useS3rver } from '../helpers/s3rver.ts';
 

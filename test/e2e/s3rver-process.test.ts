@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isTierVecError } from '../../src/errors.ts';
-import { S3ObjectStore } from '../../src/storage/object-store/s3.ts';
-import { startS3rver } from '../../src/storage/object-store/s3rver-process.ts';
+import { S3ObjectStore } from '../../src/object-store/s3.ts';
+import { startS3rver } from '../../src/object-store/testing/s3rver-process.ts';
 
 function isAlive(pid: number): boolean {
   try {

@@ -7,7 +7,7 @@
 
 import { ManualClock } from '../../src/clock.ts';
 import { isTierVecError } from '../../src/errors.ts';
-import { MockS3ObjectStore } from '../../src/storage/object-store/mock-s3.ts';
+import { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import { BatchUploader } from '../../src/uploaders/batch-uploader.ts';
 import { documents, drive } from './uploaders-support.ts';
 

@@ -11,14 +11,14 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Clock, ManualClock } from '../../src/clock.ts';
 import { ErrorCode, isTierVecError } from '../../src/errors.ts';
-import { MockS3ObjectStore, type MockS3Options } from '../../src/storage/object-store/mock-s3.ts';
 import type {
   ObjectHead,
   ObjectStore,
   PutOptions,
   RequestOptions,
-} from '../../src/storage/object-store/object-store.ts';
-import { isObjectStoreError, ObjectStoreError } from '../../src/storage/object-store/object-store-error.ts';
+} from '../../src/object-store/object-store.ts';
+import { isObjectStoreError, ObjectStoreError } from '../../src/object-store/object-store-error.ts';
+import { MockS3ObjectStore, type MockS3Options } from '../../src/object-store/testing/mock-s3.ts';
 import { decodeBatch } from '../../src/uploaders/batch-codec.ts';
 import { BatchUploader } from '../../src/uploaders/batch-uploader.ts';
 import type { CircuitBreakerState } from '../../src/uploaders/circuit-breaker.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { ErrorCode, isTierVecError } from '../../src/errors.ts';
-import { MockS3ObjectStore } from '../../src/storage/object-store/mock-s3.ts';
+import { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import { type BatchReceipt, BatchUploader } from '../../src/uploaders/batch-uploader.ts';
 import { ParallelUploader } from '../../src/uploaders/parallel-uploader.ts';
 import { batchRows, documents, drive, withTempDir } from './uploaders-support.ts';

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ManualClock } from '../../src/clock.ts';
 import { yieldToEventLoop } from '../../src/clock.ts';
+import type { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import { Rng } from '../../src/random.ts';
-import type { MockS3ObjectStore } from '../../src/storage/object-store/mock-s3.ts';
 import { decodeBatch } from '../../src/uploaders/batch-codec.ts';
 import type { BatchDocument } from '../../src/uploaders/batch-document.ts';
 

@@ -6,9 +6,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isTierVecError } from '../../src/errors.ts';
+import type { ObjectStore } from '../../src/object-store/object-store.ts';
+import { isObjectStoreError } from '../../src/object-store/object-store-error.ts';
 import { Rng } from '../../src/random.ts';
-import type { ObjectStore } from '../../src/storage/object-store/object-store.ts';
-import { isObjectStoreError } from '../../src/storage/object-store/object-store-error.ts';
 
 export interface ContractSubject {
   store: ObjectStore;

@@ -6,8 +6,8 @@
 
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
-import { S3ObjectStore, type S3ObjectStoreOptions } from '../../src/storage/object-store/s3.ts';
-import { type S3rverProcess, startS3rver } from '../../src/storage/object-store/s3rver-process.ts';
+import { S3ObjectStore, type S3ObjectStoreOptions } from '../../src/object-store/s3.ts';
+import { type S3rverProcess, startS3rver } from '../../src/object-store/testing/s3rver-process.ts';
 
 export interface S3rverFixture {
   /** The running server; available inside tests and hooks, not at collection time. */

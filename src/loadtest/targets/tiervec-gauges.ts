@@ -6,7 +6,7 @@
  * zero. Synchronous and cheap: stats() of each collection, nothing awaited.
  */
 
-import type { MockS3ObjectStore } from '../../storage/object-store/mock-s3.ts';
+import type { MockS3ObjectStore } from '../../object-store/testing/mock-s3.ts';
 import type { TiervecBackground } from './tiervec-background.ts';
 import type { TargetMeasurements } from './tiervec-measure.ts';
 import type { TenantRuntime } from './tiervec-operations.ts';

@@ -9,18 +9,18 @@
 import path from 'node:path';
 import { type Clock, systemClock, type TimerHandle } from '../../clock.ts';
 import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
-import { LocalObjectStore } from '../../storage/object-store/local.ts';
-import { MockS3ObjectStore } from '../../storage/object-store/mock-s3.ts';
-import type { MockFailureRule } from '../../storage/object-store/mock-s3-faults.ts';
-import type { ObjectStore } from '../../storage/object-store/object-store.ts';
+import { LocalObjectStore } from '../../object-store/local.ts';
+import type { ObjectStore } from '../../object-store/object-store.ts';
 import {
   isObjectStoreError,
   isS3ErrorCode,
   S3_ERRORS,
   type S3ErrorCode,
-} from '../../storage/object-store/object-store-error.ts';
-import { S3ObjectStore } from '../../storage/object-store/s3.ts';
-import { type S3rverProcess, startS3rver } from '../../storage/object-store/s3rver-process.ts';
+} from '../../object-store/object-store-error.ts';
+import { S3ObjectStore } from '../../object-store/s3.ts';
+import { MockS3ObjectStore } from '../../object-store/testing/mock-s3.ts';
+import type { MockFailureRule } from '../../object-store/testing/mock-s3-faults.ts';
+import { type S3rverProcess, startS3rver } from '../../object-store/testing/s3rver-process.ts';
 import type { TiervecTargetConfig } from './tiervec-config.ts';
 
 /** Mock requests remembered for inspection; the load test reads stats, not the history. */

@@ -24,11 +24,11 @@
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import type { ObjectStore } from '../../object-store/object-store.ts';
+import { isObjectStoreError } from '../../object-store/object-store-error.ts';
 import { Serial } from '../../serial.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import type { Manifest } from '../manifest.ts';
-import type { ObjectStore } from '../object-store/object-store.ts';
-import { isObjectStoreError } from '../object-store/object-store-error.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { StoreWarning } from '../store-warning.ts';
 import { objectStoreFailure } from './object-store-failure.ts';

@@ -6,8 +6,8 @@
  */
 
 import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
+import { isCredentialsError, isObjectStoreError } from '../../object-store/object-store-error.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
-import { isCredentialsError, isObjectStoreError } from '../object-store/object-store-error.ts';
 
 export function objectStoreFailure(what: string, error: unknown): TierVecError {
   if (isTierVecError(error) && error.code !== ErrorCode.OBJECT_STORE) {

@@ -11,11 +11,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, TierVecError } from '../../errors.ts';
+import type { ObjectStore } from '../../object-store/object-store.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import { crc32 } from '../crc32.ts';
 import { writeFileDurable } from '../durable-file.ts';
 import type { Manifest } from '../manifest.ts';
-import type { ObjectStore } from '../object-store/object-store.ts';
 import { requestOrFail as request } from './object-store-failure.ts';
 import { parseManifestKey, RemoteLayout } from './remote-layout.ts';
 import { decodeRemoteManifest, type RemoteManifest } from './remote-manifest.ts';

@@ -21,11 +21,11 @@
 
 import type { Clock } from '../../clock.ts';
 import { describeValue, ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
+import type { ObjectStore } from '../../object-store/object-store.ts';
+import { isCredentialsError, isObjectStoreError } from '../../object-store/object-store-error.ts';
 import { decodeBatch } from '../../uploaders/batch-codec.ts';
 import { BatchUploader } from '../../uploaders/batch-uploader.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
-import type { ObjectStore } from '../object-store/object-store.ts';
-import { isCredentialsError, isObjectStoreError } from '../object-store/object-store-error.ts';
 import type { WalOperation } from '../wal/wal-record.ts';
 import { requestOrFail as request } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';

@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
+import type { ObjectStore } from '../../object-store/object-store.ts';
 import { omitOptions } from '../../options.ts';
 import type { CircuitBreakerStats } from '../../uploaders/circuit-breaker.ts';
 import {
@@ -14,7 +15,6 @@ import {
   ParallelUploader,
   type ParallelUploaderOptions,
 } from '../../uploaders/parallel-uploader.ts';
-import type { ObjectStore } from '../object-store/object-store.ts';
 import type { TierEventListener } from './tier-accounting.ts';
 import { TierManager } from './tier-manager.ts';
 import type { ResolvedTieringOptions } from './tiering-options.ts';

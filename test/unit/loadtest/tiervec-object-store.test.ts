@@ -5,7 +5,7 @@ import {
   FAULT_CODES,
   isFaultCode,
 } from '../../../src/loadtest/targets/tiervec-object-store.ts';
-import { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
+import { ObjectStoreError } from '../../../src/object-store/object-store-error.ts';
 
 describe('tiervec target error classification', () => {
   it('names a store error by its code and the S3 code it wraps, and a bare S3 error by its code', () => {

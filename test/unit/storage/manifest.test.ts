@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.ts';
-import { LocalObjectStore } from '../../../src/storage/object-store/local.ts';
+import { LocalObjectStore } from '../../../src/object-store/local.ts';
 import { openStore } from '../../../src/storage/store.ts';
 import { expectTierVecError, seededVector, useTempDirs } from '../../helpers/storage-fixtures.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, yieldToEventLoop } from '../../../src/clock.ts';
 import { ErrorCode, isTierVecError, type TierVecError } from '../../../src/errors.ts';
-import { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
+import { ObjectStoreError } from '../../../src/object-store/object-store-error.ts';
 import { decodeBatch } from '../../../src/uploaders/batch-codec.ts';
 import { BatchUploader, type BatchUploaderOptions } from '../../../src/uploaders/batch-uploader.ts';
 import { ParallelUploader } from '../../../src/uploaders/parallel-uploader.ts';

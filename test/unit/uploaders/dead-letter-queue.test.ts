@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.ts';
 import { ErrorCode, isTierVecError, TierVecError } from '../../../src/errors.ts';
-import { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
+import { ObjectStoreError } from '../../../src/object-store/object-store-error.ts';
 import { DeadLetterQueue, describeDeadLetterError } from '../../../src/uploaders/dead-letter-queue.ts';
 
 let dir: string;

@@ -9,8 +9,8 @@ import type {
   ObjectStore,
   PutOptions,
   RequestOptions,
-} from '../../../src/storage/object-store/object-store.ts';
-import { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
+} from '../../../src/object-store/object-store.ts';
+import { ObjectStoreError } from '../../../src/object-store/object-store-error.ts';
 
 export type PutBehaviour =
   | 'ok'

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, yieldToEventLoop } from '../../../src/clock.ts';
 import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
-import type { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
+import type { ObjectStoreError } from '../../../src/object-store/object-store-error.ts';
 import { ParallelUploader, type ParallelUploaderOptions } from '../../../src/uploaders/parallel-uploader.ts';
 import { FakeObjectStore } from './fake-object-store.ts';
 

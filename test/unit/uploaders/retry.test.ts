@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.ts';
 import { ErrorCode, isTierVecError, TierVecError } from '../../../src/errors.ts';
+import { ObjectStoreError } from '../../../src/object-store/object-store-error.ts';
 import { Rng } from '../../../src/random.ts';
-import { ObjectStoreError } from '../../../src/storage/object-store/object-store-error.ts';
 import { RETRY_DEFAULTS } from '../../../src/uploaders/defaults.ts';
 import {
   backoffDelays,

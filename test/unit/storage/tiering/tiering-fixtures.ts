@@ -6,8 +6,8 @@
 
 import { vi } from 'vitest';
 import { ManualClock } from '../../../../src/clock.ts';
+import { MockS3ObjectStore, type MockS3Options } from '../../../../src/object-store/testing/mock-s3.ts';
 import type { Collection } from '../../../../src/storage/collection.ts';
-import { MockS3ObjectStore, type MockS3Options } from '../../../../src/storage/object-store/mock-s3.ts';
 import { openStore, type Store } from '../../../../src/storage/store.ts';
 import type { StoreOptions } from '../../../../src/storage/store-options.ts';
 import type { StoreWarning } from '../../../../src/storage/store-warning.ts';

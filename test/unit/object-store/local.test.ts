@@ -2,11 +2,11 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, isTierVecError } from '../../../../src/errors.ts';
-import { fromFsError } from '../../../../src/storage/object-store/fs-error-mapping.ts';
-import { LocalObjectStore } from '../../../../src/storage/object-store/local.ts';
-import { isObjectStoreError } from '../../../../src/storage/object-store/object-store-error.ts';
-import { describeObjectStoreContract } from '../../../helpers/object-store-contract.ts';
+import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { fromFsError } from '../../../src/object-store/fs-error-mapping.ts';
+import { LocalObjectStore } from '../../../src/object-store/local.ts';
+import { isObjectStoreError } from '../../../src/object-store/object-store-error.ts';
+import { describeObjectStoreContract } from '../../helpers/object-store-contract.ts';
 
 const encoder = new TextEncoder();
 let parent: string;

@@ -22,8 +22,8 @@ import {
   oneOf,
 } from '../../options.ts';
 import type { Rng } from '../../random.ts';
-import type { ObjectStoreOperation } from './object-store.ts';
-import { isS3ErrorCode, S3_ERRORS, type S3ErrorCode } from './object-store-error.ts';
+import type { ObjectStoreOperation } from '../object-store.ts';
+import { isS3ErrorCode, S3_ERRORS, type S3ErrorCode } from '../object-store-error.ts';
 
 export const OBJECT_STORE_OPERATIONS: readonly ObjectStoreOperation[] = Object.freeze([
   'put',

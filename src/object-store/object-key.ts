@@ -16,7 +16,7 @@
  * A list prefix may be empty or end with `/`; otherwise it follows the same character rules.
  */
 
-import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 
 /** Longest key, in bytes of UTF-8 (S3's limit). */
 export const KEY_BYTES_MAX = 1024;

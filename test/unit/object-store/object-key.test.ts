@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isTierVecError } from '../../../../src/errors.ts';
-import { compareKeys, validateKey, validatePrefix } from '../../../../src/storage/object-store/object-key.ts';
+import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { compareKeys, validateKey, validatePrefix } from '../../../src/object-store/object-key.ts';
 
 function codeOf(run: () => unknown): string | undefined {
   try {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { MOCK_S3_DEFAULTS } from '../../../../src/storage/object-store/mock-s3.ts';
-import { S3_OBJECT_STORE_DEFAULTS } from '../../../../src/storage/object-store/s3.ts';
+import { S3_OBJECT_STORE_DEFAULTS } from '../../../src/object-store/s3.ts';
+import { MOCK_S3_DEFAULTS } from '../../../src/object-store/testing/mock-s3.ts';
 
 async function objectStoresSection(): Promise<string> {
-  const readme = await readFile(new URL('../../../../README.md', import.meta.url), 'utf8');
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
   const start = readme.indexOf('## Object stores');
   const end = readme.indexOf('\n## ', start + 1);
   expect(start).toBeGreaterThanOrEqual(0);

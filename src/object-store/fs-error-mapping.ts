@@ -3,7 +3,7 @@
  * errno `code`, so that callers handle a local directory exactly like S3.
  */
 
-import { describeValue } from '../../errors.ts';
+import { describeValue } from '../errors.ts';
 import type { ObjectStoreOperation } from './object-store.ts';
 import { ObjectStoreError } from './object-store-error.ts';
 

@@ -4,7 +4,7 @@
  * Node error `code`. Never by message text: messages change between SDK and server versions.
  */
 
-import { describeValue } from '../../errors.ts';
+import { describeValue } from '../errors.ts';
 import type { ObjectStoreOperation } from './object-store.ts';
 import { CREDENTIAL_ERROR_CODES, ObjectStoreError } from './object-store-error.ts';
 

@@ -39,7 +39,7 @@ import {
   unlink,
 } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { abortError, describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { abortError, describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { errnoOf, fromFsError } from './fs-error-mapping.ts';
 import { md5Etag } from './md5-etag.ts';
 import { compareKeys, RESERVED_SEGMENT_PREFIX, validateKey, validatePrefix } from './object-key.ts';

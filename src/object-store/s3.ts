@@ -15,8 +15,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { abortError, checkInteger, describeValue } from '../../errors.ts';
-import { lazyRequire } from '../../lazy-require.ts';
+import { abortError, checkInteger, describeValue } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import {
   boolean,
   type CheckedOptions,
@@ -26,7 +26,7 @@ import {
   invalidOption,
   matching,
   optional,
-} from '../../options.ts';
+} from '../options.ts';
 import { unquoteEtag } from './md5-etag.ts';
 import { validateKey, validatePrefix } from './object-key.ts';
 import type {

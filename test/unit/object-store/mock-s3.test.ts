@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../src/clock.ts';
-import { ErrorCode, isTierVecError } from '../../../../src/errors.ts';
-import { MockS3ObjectStore, type MockS3Options } from '../../../../src/storage/object-store/mock-s3.ts';
-import { isObjectStoreError } from '../../../../src/storage/object-store/object-store-error.ts';
-import { describeObjectStoreContract } from '../../../helpers/object-store-contract.ts';
+import { ManualClock } from '../../../src/clock.ts';
+import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { isObjectStoreError } from '../../../src/object-store/object-store-error.ts';
+import { MockS3ObjectStore, type MockS3Options } from '../../../src/object-store/testing/mock-s3.ts';
+import { describeObjectStoreContract } from '../../helpers/object-store-contract.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

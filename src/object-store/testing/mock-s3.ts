@@ -28,17 +28,17 @@ import {
   optional,
 } from '../../options.ts';
 import { Rng } from '../../random.ts';
-import { md5Etag } from './md5-etag.ts';
-import { type MockFailureRule, type MockFailureScope, MockS3Faults } from './mock-s3-faults.ts';
-import { compareKeys, validateKey, validatePrefix } from './object-key.ts';
+import { md5Etag } from '../md5-etag.ts';
+import { compareKeys, validateKey, validatePrefix } from '../object-key.ts';
 import type {
   ObjectHead,
   ObjectStore,
   ObjectStoreOperation,
   PutOptions,
   RequestOptions,
-} from './object-store.ts';
-import { ObjectStoreError, type S3ErrorCode } from './object-store-error.ts';
+} from '../object-store.ts';
+import { ObjectStoreError, type S3ErrorCode } from '../object-store-error.ts';
+import { type MockFailureRule, type MockFailureScope, MockS3Faults } from './mock-s3-faults.ts';
 import { PrefixRateLimiter, type PrefixRateLimits } from './prefix-rate-limiter.ts';
 
 export interface MockS3Latency {

@@ -13,11 +13,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, isTierVecError } from '../../../../src/errors.ts';
-import { isObjectStoreError } from '../../../../src/storage/object-store/object-store-error.ts';
-import { S3ObjectStore, type S3ObjectStoreOptions } from '../../../../src/storage/object-store/s3.ts';
-import { fromS3Error } from '../../../../src/storage/object-store/s3-error-mapping.ts';
-import { objectStoreFailure } from '../../../../src/storage/remote/object-store-failure.ts';
+import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { isObjectStoreError } from '../../../src/object-store/object-store-error.ts';
+import { S3ObjectStore, type S3ObjectStoreOptions } from '../../../src/object-store/s3.ts';
+import { fromS3Error } from '../../../src/object-store/s3-error-mapping.ts';
+import { objectStoreFailure } from '../../../src/storage/remote/object-store-failure.ts';
 
 const MIB = 1024 * 1024;
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
