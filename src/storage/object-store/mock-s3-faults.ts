@@ -33,15 +33,25 @@ export interface MockFailureScope {
   keyPrefix?: string;
 }
 
+/** For patterns and flaky rules: what the failed request did before it failed. */
+export interface MockAnswerLoss {
+  /**
+   * The request takes effect and only its answer is lost: the object is stored (or deleted) and the
+   * caller still gets the error, like a PUT that succeeded at S3 whose response never arrived.
+   * @default false
+   */
+  answerLost?: boolean;
+}
+
 /** Fails the matching requests in order: `'ok'` lets one through. Then success, or again if `repeat`. */
-export interface MockPatternFailure extends MockFailureScope {
+export interface MockPatternFailure extends MockFailureScope, MockAnswerLoss {
   pattern: readonly (S3ErrorCode | 'ok')[];
   /** Start the pattern over when it is used up. @default false */
   repeat?: boolean;
 }
 
 /** Fails each matching request with probability `rate`, drawn from the mock's seeded generator. */
-export interface MockFlakyFailure extends MockFailureScope {
+export interface MockFlakyFailure extends MockFailureScope, MockAnswerLoss {
   rate: number;
   code: S3ErrorCode;
 }
@@ -57,12 +67,15 @@ export type MockFailureRule = MockPatternFailure | MockFlakyFailure | MockAlways
 export interface InjectedFault {
   code: S3ErrorCode;
   source: string;
+  /** The request takes effect before the error is returned (its answer is lost). */
+  answerLost: boolean;
 }
 
 interface CompiledRule {
   source: string;
   operations: ReadonlySet<ObjectStoreOperation>;
   keyPrefix: string;
+  answerLost: boolean;
   decide(): S3ErrorCode | undefined;
 }
 
@@ -118,7 +131,7 @@ export function checkScope(name: string, rule: Record<string, unknown>): Require
 }
 
 function compilePattern(name: string, rule: Record<string, unknown>): () => S3ErrorCode | undefined {
-  checkKeys(name, rule, ['pattern', 'repeat', 'operations', 'keyPrefix']);
+  checkKeys(name, rule, ['pattern', 'repeat', 'operations', 'keyPrefix', 'answerLost']);
   const { pattern, repeat } = rule;
   if (!Array.isArray(pattern) || pattern.length === 0 || pattern.length > PATTERN_STEPS_MAX) {
     throw invalid(
@@ -144,7 +157,7 @@ function compilePattern(name: string, rule: Record<string, unknown>): () => S3Er
 }
 
 function compileFlaky(name: string, rule: Record<string, unknown>, rng: Rng): () => S3ErrorCode | undefined {
-  checkKeys(name, rule, ['rate', 'code', 'operations', 'keyPrefix']);
+  checkKeys(name, rule, ['rate', 'code', 'operations', 'keyPrefix', 'answerLost']);
   const { rate } = rule;
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
     throw invalid(`${name}.rate`, 'a number from 0 to 1', rate);
@@ -165,6 +178,10 @@ function compileRule(name: string, rule: unknown, rng: Rng, isHealed: () => bool
     );
   }
   const scope = checkScope(name, rule);
+  const { answerLost } = rule;
+  if (answerLost !== undefined && typeof answerLost !== 'boolean') {
+    throw invalid(`${name}.answerLost`, 'a boolean', answerLost);
+  }
   let decide: () => S3ErrorCode | undefined;
   if (kinds[0] === 'pattern') decide = compilePattern(name, rule);
   else if (kinds[0] === 'rate') decide = compileFlaky(name, rule, rng.fork(name));
@@ -177,6 +194,7 @@ function compileRule(name: string, rule: unknown, rng: Rng, isHealed: () => bool
     source: `${name} (${kinds[0]})`,
     operations: new Set(scope.operations),
     keyPrefix: scope.keyPrefix,
+    answerLost: answerLost === true,
     decide,
   };
 }
@@ -250,13 +268,15 @@ export class MockS3Faults {
   decide(operation: ObjectStoreOperation, key: string): InjectedFault | undefined {
     let fault: InjectedFault | undefined;
     if (this.#partition !== undefined && matches(this.#partition, operation, key)) {
-      fault = { code: this.#partition.code, source: 'partition' };
+      fault = { code: this.#partition.code, source: 'partition', answerLost: false };
     }
     if (this.#cleared) return fault;
     for (const rule of this.#rules) {
       if (!matches(rule, operation, key)) continue;
       const code = rule.decide();
-      if (code !== undefined && fault === undefined) fault = { code, source: rule.source };
+      if (code !== undefined && fault === undefined) {
+        fault = { code, source: rule.source, answerLost: rule.answerLost };
+      }
     }
     return fault;
   }
