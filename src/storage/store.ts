@@ -13,7 +13,6 @@
  * collection created before its catalog entry is durable.
  */
 
-import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
@@ -33,6 +32,7 @@ import {
 } from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { readFileIfExists } from './durable-file.ts';
+import { mkdir, readdir, rm } from './file-system.ts';
 import { initialManifest } from './manifest.ts';
 import { LocalObjectStore } from './object-store/local.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';

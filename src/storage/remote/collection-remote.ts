@@ -22,13 +22,13 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import { crc32 } from '../crc32.ts';
 import { readFileIfExists, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
+import { mkdir, readFile, rename, rm, writeFile } from '../file-system.ts';
 import type { Manifest } from '../manifest.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import { isObjectStoreError } from '../object-store/object-store-error.ts';

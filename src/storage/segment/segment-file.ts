@@ -7,7 +7,6 @@
  * opened anywhere. Both files are immutable once written.
  */
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Bool,
@@ -28,6 +27,7 @@ import { ErrorCode, TierVecError } from '../../errors.ts';
 import type { Metric } from '../collection-spec.ts';
 import { crc32 } from '../crc32.ts';
 import { syncAndRename, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
+import { readFile } from '../file-system.ts';
 import type { HnswBuildParams } from './hnsw-index.ts';
 import { HnswIndex } from './hnsw-index.ts';
 import { type SegmentColumns, SegmentMemory } from './segment-memory.ts';
