@@ -4,7 +4,7 @@
  * is gone (killed with SIGKILL, say) is stale and taken over, which is what crash recovery needs.
  */
 
-import { readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rm, writeFile } from './file-system.ts';
 import { join } from 'node:path';
 import { ErrorCode, TierVecError } from '../errors.ts';
 

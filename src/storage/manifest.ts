@@ -9,7 +9,7 @@
  * previous manifest, grouped by segment; they are immutable too and verified by size and CRC-32.
  */
 
-import { readdir } from 'node:fs/promises';
+import { readdir } from './file-system.ts';
 import { join } from 'node:path';
 import { ErrorCode, TierVecError } from '../errors.ts';
 import { type CollectionSpec, validateCollectionSpec } from './collection-spec.ts';
