@@ -18,7 +18,7 @@
  * `crash-switch.ts`).
  */
 
-import * as nodeFs from 'node:fs/promises';
+import * as nodeFs from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Rng } from '../random.ts';
 import type { FileSystem, StorageFileHandle } from '../storage/file-system.ts';
@@ -42,10 +42,8 @@ export class CrashableFileSystem implements FileSystem {
   #durable = new Map<string, Durable>();
   /** Content at each file's last fsync (data durable, its name perhaps not yet). */
   #synced = new Map<string, Buffer>();
-  readonly #inFlight = new Set<Promise<unknown>>();
-  /** Calls run one at a time, in call order, so a seed replays the same interleaving. */
-  #chain: Promise<unknown> = Promise.resolve();
-  readonly #handles = new Set<nodeFs.FileHandle>();
+  /** Descriptors the live process has open (closed for it when it crashes). */
+  readonly #handles = new Set<number>();
 
   constructor(root: string, crashSwitch: CrashSwitch, rng: Rng) {
     this.#root = root;
@@ -58,16 +56,6 @@ export class CrashableFileSystem implements FileSystem {
     return this.#root;
   }
 
-  /** True while a call is running or queued. */
-  get busy(): boolean {
-    return this.#inFlight.size > 0;
-  }
-
-  /** Resolves once no call is running or queued. */
-  async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-  }
-
   /** Starts tracking a new directory (a recovery on a new, empty directory). */
   async useRoot(root: string): Promise<void> {
     this.#retired.push(this.#root);
@@ -76,17 +64,16 @@ export class CrashableFileSystem implements FileSystem {
   }
 
   /**
-   * The crash: waits for I/O already issued to finish, rolls every touched path back to what was
-   * durable, and moves the directory to a fresh name (returned) for the next process to open.
+   * The crash: rolls every touched path back to what was durable and moves the directory to a
+   * fresh name (returned) for the next process to open.
    */
   async crash(): Promise<string> {
     this.#switch.crashNow('crash()');
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-    for (const handle of this.#handles) await handle.close().catch(() => undefined);
+    for (const fd of this.#handles) nodeFs.closeSync(fd);
     this.#handles.clear();
-    for (const [path, durable] of this.#durable) await this.#restore(path, durable);
+    for (const [path, durable] of this.#durable) this.#restore(path, durable);
     const next = `${this.#root.replace(/-g\d+$/, '')}-g${++this.#generation}`;
-    await nodeFs.rename(this.#root, next);
+    nodeFs.renameSync(this.#root, next);
     this.#retired.push(this.#root);
     this.#root = next;
     await this.#startTracking();
@@ -94,17 +81,12 @@ export class CrashableFileSystem implements FileSystem {
     return next;
   }
 
-  async #restore(path: string, durable: Durable): Promise<void> {
+  #restore(path: string, durable: Durable): void {
     if (durable === null) {
-      await nodeFs.rm(path, { force: true, recursive: true });
+      nodeFs.rmSync(path, { force: true, recursive: true });
       return;
     }
-    let current: Buffer | undefined;
-    try {
-      current = await nodeFs.readFile(path);
-    } catch {
-      current = undefined;
-    }
+    const current = nodeFs.existsSync(path) ? nodeFs.readFileSync(path) : undefined;
     let content = durable;
     if (
       current !== undefined &&
@@ -113,8 +95,8 @@ export class CrashableFileSystem implements FileSystem {
     ) {
       content = current.subarray(0, this.#tornLength(durable.length, current.length));
     }
-    await nodeFs.mkdir(dirname(path), { recursive: true });
-    await nodeFs.writeFile(path, content);
+    nodeFs.mkdirSync(dirname(path), { recursive: true });
+    nodeFs.writeFileSync(path, content);
   }
 
   /**
@@ -137,37 +119,37 @@ export class CrashableFileSystem implements FileSystem {
   async #startTracking(): Promise<void> {
     this.#durable = new Map();
     this.#synced = new Map();
-    this.#baseline = new Set(await listFiles(this.#root));
+    this.#baseline = new Set(listFiles(this.#root));
   }
 
   // ------------------------------------------------------------ FileSystem
 
   open(path: string, flags: string): Promise<StorageFileHandle> {
-    return this.#call('open', path, async () => {
-      if (flags !== 'r') await this.#remember(path);
-      const handle = await nodeFs.open(path, flags);
-      this.#handles.add(handle);
-      return this.#wrap(handle, path);
+    return this.#call('open', path, () => {
+      if (flags !== 'r') this.#remember(path);
+      const fd = nodeFs.openSync(path, flags);
+      this.#handles.add(fd);
+      return this.#wrap(fd, path);
     });
   }
 
   readFile(path: string): Promise<Buffer> {
-    return this.#call('readFile', path, () => nodeFs.readFile(path));
+    return this.#call('readFile', path, () => nodeFs.readFileSync(path));
   }
 
   writeFile(path: string, data: Uint8Array | string, options?: { flag?: string }): Promise<void> {
-    return this.#call('writeFile', path, async () => {
-      await this.#remember(path);
-      await nodeFs.writeFile(path, data, options);
+    return this.#call('writeFile', path, () => {
+      this.#remember(path);
+      nodeFs.writeFileSync(path, data, options);
     });
   }
 
   rename(from: string, to: string): Promise<void> {
-    return this.#call('rename', from, async () => {
+    return this.#call('rename', from, () => {
       this.#checkPath(to);
-      await this.#remember(from);
-      await this.#remember(to);
-      await nodeFs.rename(from, to);
+      this.#remember(from);
+      this.#remember(to);
+      nodeFs.renameSync(from, to);
       const synced = this.#synced.get(from);
       this.#synced.delete(from);
       if (synced === undefined) this.#synced.delete(to);
@@ -176,29 +158,29 @@ export class CrashableFileSystem implements FileSystem {
   }
 
   rm(path: string, options?: { force?: boolean; recursive?: boolean }): Promise<void> {
-    return this.#call('rm', path, async () => {
-      for (const file of await listFiles(path)) {
-        await this.#remember(file);
+    return this.#call('rm', path, () => {
+      for (const file of listFiles(path)) {
+        this.#remember(file);
         this.#synced.delete(file);
       }
-      await nodeFs.rm(path, options);
+      nodeFs.rmSync(path, options);
     });
   }
 
   mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined> {
-    return this.#call('mkdir', path, () => nodeFs.mkdir(path, options));
+    return this.#call('mkdir', path, () => nodeFs.mkdirSync(path, options));
   }
 
   readdir(path: string): Promise<string[]> {
-    return this.#call('readdir', path, () => nodeFs.readdir(path));
+    return this.#call('readdir', path, () => nodeFs.readdirSync(path));
   }
 
   access(path: string): Promise<void> {
-    return this.#call('access', path, () => nodeFs.access(path));
+    return this.#call('access', path, () => nodeFs.accessSync(path));
   }
 
   realpath(path: string): Promise<string> {
-    return this.#call('realpath', path, () => nodeFs.realpath(path));
+    return this.#call('realpath', path, () => nodeFs.realpathSync(path));
   }
 
   // ------------------------------------------------------------ internals
@@ -217,70 +199,67 @@ export class CrashableFileSystem implements FileSystem {
     }
   }
 
-  /** Runs one call: crash check, counting, and in-flight tracking for paths of the live directory. */
-  #call<T>(name: string, path: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one call: crash check and counting for paths of the live directory, then the real
+   * operation, done synchronously so that its effect happens at the moment of the call and the
+   * caller's continuation is a plain microtask (no I/O timing can reorder a run).
+   */
+  #call<T>(name: string, path: string, run: () => T): Promise<T> {
     try {
       this.#checkPath(path);
       if (this.#inside(path)) this.#switch.enter(`${name} ${relative(this.#root, path)}`);
+      return Promise.resolve(run());
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = this.#chain.then(run);
-    this.#chain = promise.catch(() => undefined);
-    this.#inFlight.add(promise);
-    const done = () => this.#inFlight.delete(promise);
-    promise.then(done, done);
-    return promise;
   }
 
   /** Records what a crash would leave at `path`, the first time a call is about to change it. */
-  async #remember(path: string): Promise<void> {
+  #remember(path: string): void {
     if (!this.#inside(path) || this.#durable.has(path)) return;
     if (!this.#baseline.has(path)) {
       this.#durable.set(path, null);
       return;
     }
-    const content = await nodeFs.readFile(path);
+    const content = nodeFs.readFileSync(path);
     this.#durable.set(path, content);
     this.#synced.set(path, content);
   }
 
   /** fsync of `path`: a file's data becomes durable; a directory's entries become durable. */
-  async #fsync(path: string): Promise<void> {
+  #fsync(path: string): void {
     if (!this.#inside(path)) return;
-    const stats = await nodeFs.stat(path);
-    if (stats.isDirectory()) {
+    if (nodeFs.statSync(path).isDirectory()) {
       for (const [file] of this.#durable) {
         if (dirname(file) !== path) continue;
-        const exists = await nodeFs.stat(file).then(
-          () => true,
-          () => false,
-        );
+        const exists = nodeFs.existsSync(file);
         this.#durable.set(file, exists ? (this.#synced.get(file) ?? Buffer.alloc(0)) : null);
       }
       return;
     }
     if (!this.#durable.has(path) && !this.#baseline.has(path)) this.#durable.set(path, null);
-    const content = await nodeFs.readFile(path);
+    const content = nodeFs.readFileSync(path);
     this.#synced.set(path, content);
     if (this.#durable.get(path) !== null) this.#durable.set(path, content);
   }
 
-  #wrap(handle: nodeFs.FileHandle, path: string): StorageFileHandle {
+  #wrap(fd: number, path: string): StorageFileHandle {
     return {
       write: (buffer, offset, length, position) =>
-        this.#call('write', path, () => handle.write(buffer, offset, length, position)),
+        this.#call('write', path, () => ({
+          bytesWritten: nodeFs.writeSync(fd, buffer, offset, length, position ?? null),
+        })),
       // The real fsync is skipped: durability is what this class records, and the disk is scratch.
       sync: () => this.#call('sync', path, () => this.#fsync(path)),
       datasync: () => this.#call('datasync', path, () => this.#fsync(path)),
       truncate: (length) =>
-        this.#call('truncate', path, async () => {
-          await this.#remember(path);
-          await handle.truncate(length);
+        this.#call('truncate', path, () => {
+          this.#remember(path);
+          nodeFs.ftruncateSync(fd, length);
         }),
       close: async () => {
         // The descriptor is released even by a crashed process, so a long run does not leak them.
-        if (this.#handles.delete(handle)) await handle.close();
+        if (this.#handles.delete(fd)) nodeFs.closeSync(fd);
         if (this.#switch.crashed) throw new SimulatedCrash(`close ${path} (after the crash)`);
       },
     };
@@ -288,10 +267,10 @@ export class CrashableFileSystem implements FileSystem {
 }
 
 /** Every file under `path` (or `path` itself when it is a file); none when it does not exist. */
-async function listFiles(path: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
+function listFiles(path: string): string[] {
+  let entries: nodeFs.Dirent[];
   try {
-    entries = await nodeFs.readdir(path, { withFileTypes: true });
+    entries = nodeFs.readdirSync(path, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') return [path];
@@ -301,7 +280,7 @@ async function listFiles(path: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of entries) {
     const full = join(path, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(full)));
+    if (entry.isDirectory()) files.push(...listFiles(full));
     else files.push(full);
   }
   return files;

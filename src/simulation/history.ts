@@ -104,12 +104,22 @@ export class History {
 
   /** `fail`: the operation certainly did not happen; `info`: it may or may not have happened. */
   end(invocation: Invocation, type: 'fail' | 'info', error: { code: string; message: string }): void {
-    this.#push({ process: invocation.process, type, f: invocation.f, value: invocation.value, error });
+    const redacted = { code: error.code, message: redactPaths(error.message) };
+    this.#push({
+      process: invocation.process,
+      type,
+      f: invocation.f,
+      value: invocation.value,
+      error: redacted,
+    });
   }
 
   /** A fault injected by the simulation (crash, recovery, partition …): one `info` event. */
   nemesis(f: string, value: Record<string, unknown> = {}): void {
-    this.#push({ process: 'nemesis', type: 'info', f, value });
+    const redacted = Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? redactPaths(v) : v]),
+    );
+    this.#push({ process: 'nemesis', type: 'info', f, value: redacted });
   }
 
   toJSON(seed: number, options: Record<string, unknown>): HistoryJson {
@@ -123,6 +133,14 @@ export class History {
     this.events.push(full);
     return index;
   }
+}
+
+/**
+ * Replaces the simulation's temporary directories (random names) in messages with `<dir>`, so the
+ * same seed gives the same history byte for byte.
+ */
+export function redactPaths(message: string): string {
+  return message.replace(/\/[^\s'"`]*tiervec-sim-\d+-[A-Za-z0-9]+(-g\d+)?/g, '<dir>');
 }
 
 /** A document's copy for the history (vectors as plain arrays, metadata cloned). */

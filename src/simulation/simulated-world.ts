@@ -17,6 +17,7 @@ import { ManualClock, yieldToEventLoop } from '../clock.ts';
 import { Rng } from '../random.ts';
 import { installFileSystem } from '../storage/file-system.ts';
 import { MockS3ObjectStore } from '../storage/object-store/mock-s3.ts';
+import { setSynchronousIndexFiles } from '../storage/segment/hnsw-index.ts';
 import { openStore, type Store } from '../storage/store.ts';
 import { CrashSwitch, isSimulatedCrash } from './crash-switch.ts';
 import { CrashableFileSystem } from './crashable-file-system.ts';
@@ -37,6 +38,11 @@ const REAL_SPINS_MAX = 0;
  */
 export function scratchDir(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+/** Whether any file-system request of this process is in flight (seam or not). */
+function fileRequestsPending(): boolean {
+  return process.getActiveResourcesInfo().some((name) => name.startsWith('FSReq') || name === 'CloseReq');
 }
 
 export type Driven<T> =
@@ -78,7 +84,12 @@ export class SimulatedWorld {
     this.#dirs = [dir];
     this.#client = new ProcessObjectStore(this.mock, this.crashSwitch);
     this.#processClock = new ProcessClock(this.clock);
-    this.#uninstall = installFileSystem(this.fs);
+    const uninstallFs = installFileSystem(this.fs);
+    const hnswWasSynchronous = setSynchronousIndexFiles(true);
+    this.#uninstall = () => {
+      uninstallFs();
+      setSynchronousIndexFiles(hnswWasSynchronous);
+    };
   }
 
   static async create(config: SimulationConfig): Promise<SimulatedWorld> {
@@ -184,7 +195,6 @@ export class SimulatedWorld {
     for (let poll = 0; performance.now() < deadline; poll++) {
       // Spin on the event loop first (I/O callbacks run between turns); then back off to 1 ms sleeps.
       await (poll < REAL_SPINS_MAX ? yieldToEventLoop() : new Promise((resolve) => setTimeout(resolve, 1)));
-      if (this.fs.busy) await this.fs.idle();
       if (done()) return true;
     }
     return false;
@@ -194,8 +204,9 @@ export class SimulatedWorld {
   async quiesce(): Promise<void> {
     for (let quiet = 0; quiet < 3; ) {
       await yieldToEventLoop();
-      if (this.fs.busy) {
-        await this.fs.idle();
+      if (fileRequestsPending()) {
+        // I/O outside the seam (the dead-letter queue's files) is running: time must not move yet.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         quiet = 0;
       } else {
         quiet++;

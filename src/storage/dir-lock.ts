@@ -4,9 +4,9 @@
  * is gone (killed with SIGKILL, say) is stale and taken over, which is what crash recovery needs.
  */
 
-import { readFile, realpath, rm, writeFile } from './file-system.ts';
 import { join } from 'node:path';
 import { ErrorCode, TierVecError } from '../errors.ts';
+import { readFile, realpath, rm, writeFile } from './file-system.ts';
 
 const FILE_NAME = 'LOCK';
 const openInThisProcess = new Set<string>();

@@ -9,12 +9,12 @@
  * previous manifest, grouped by segment; they are immutable too and verified by size and CRC-32.
  */
 
-import { readdir } from './file-system.ts';
 import { join } from 'node:path';
 import { ErrorCode, TierVecError } from '../errors.ts';
 import { type CollectionSpec, validateCollectionSpec } from './collection-spec.ts';
 import { crc32 } from './crc32.ts';
 import { readFileIfExists, writeFileDurable } from './durable-file.ts';
+import { readdir } from './file-system.ts';
 import type { FileRef, SegmentDescriptor } from './segment/segment-file.ts';
 
 export const MANIFEST_FORMAT = 'tiervec.manifest';
