@@ -167,7 +167,15 @@ class HistoryChecker {
     const doc = value.doc ?? undefined;
     if (doc === undefined) {
       const { states, base } = this.#allowed(key);
-      if (!states.has(ABSENT)) {
+      if (states.has(ABSENT)) return;
+      if (this.#failedDeleteAfter(key, base)) {
+        this.#violate(
+          'failed-write-visible',
+          event,
+          key,
+          'get returned nothing: a delete that failed took effect',
+        );
+      } else {
         this.#violate(
           'lost-write',
           event,
@@ -215,6 +223,13 @@ class HistoryChecker {
       this.#violate('stale-value', event, key, `read returned write w=${w}; allowed: ${expected}`);
     }
     return false;
+  }
+
+  /** Whether a delete of `key` that failed comes after its last certain write. */
+  #failedDeleteAfter(key: string, base: WriteRecord | undefined): boolean {
+    const records = this.#keys.get(key)?.records ?? [];
+    const from = base === undefined ? 0 : records.indexOf(base) + 1;
+    return records.slice(from).some((record) => record.doc === undefined && record.outcome === 'failed');
   }
 
   #checkSearch(event: HistoryEvent, target: string, value: SearchValue): void {

@@ -118,7 +118,8 @@ class SimulationRun {
     const choice = this.#rng.nextInt(3);
     if (choice === 0) await this.#restart();
     else if (!(await this.#recover(choice === 1 ? 'local' : 'object-store'))) return;
-    for (const target of this.#config.targets) {
+    for (const { tenant, collection } of this.#config.targets) {
+      const target = { tenant, collection };
       for (const id of this.#config.ids) await this.#run([this.#readOp(target, 'get', id)]);
       await this.#run([this.#readOp(target, 'search', undefined, this.#config.ids.length + 1)]);
     }

@@ -81,6 +81,14 @@ describe('checkHistory', () => {
     expect(kinds(h.check())).toEqual(['failed-write-visible']);
   });
 
+  it('flags a failed delete that took effect as failed-write-visible', () => {
+    const h = build();
+    h.write('insert', h.doc('x', 1));
+    h.del('x', 'fail');
+    h.get('x', null);
+    expect(kinds(h.check())).toEqual(['failed-write-visible']);
+  });
+
   it('lets an info write be there or not', () => {
     const h = build();
     const maybe = h.doc('x', 1);
