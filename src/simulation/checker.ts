@@ -106,6 +106,13 @@ class HistoryChecker {
 
   #onInvoke(event: HistoryEvent): void {
     const records: WriteRecord[] = [];
+    if (event.f === 'create-collection') {
+      // Known from the invocation: a create whose answer was lost still fixes the metric.
+      this.#metrics.set(
+        targetKey(event.value as { tenant?: unknown }),
+        (event.value as { metric: Metric }).metric,
+      );
+    }
     const value = event.value as { docs?: HistoryDoc[]; ids?: string[] };
     const target = targetKey(event.value as { tenant?: unknown });
     if ((event.f === 'insert' || event.f === 'upsert') && value.docs !== undefined) {
@@ -137,7 +144,6 @@ class HistoryChecker {
     }
     if (event.type !== 'ok') return;
     const value = event.value as Record<string, unknown>;
-    if (event.f === 'create-collection') this.#metrics.set(target, value.metric as Metric);
     if (event.f === 'get') this.#checkGet(event, target, value as { id: string; doc?: HistoryDoc | null });
     if (event.f === 'search') this.#checkSearch(event, target, value as unknown as SearchValue);
   }

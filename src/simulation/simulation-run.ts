@@ -263,6 +263,10 @@ class SimulationRun {
   /** After an open: recreate what the object store did not have, or report why it failed. */
   async #opened(opened: Driven<unknown>, attempt = 1): Promise<boolean> {
     if (opened.state === 'crashed' || this.#world.crashSwitch.crashed) return this.#recover();
+    if (opened.state === 'error' && !isTierVecError(opened.error)) {
+      this.#problem(`open failed with an untyped error after ${this.crashes} crash(es): ${describe(opened)}`);
+      return false;
+    }
     if (opened.state === 'error' && attempt < OPEN_ATTEMPTS_MAX) {
       // Opening may need the object store (a new directory, a collection's remote WAL): an
       // operator heals the network and tries again.
