@@ -20,6 +20,9 @@ export interface SimulateArgs {
   historyPath: string | undefined;
 }
 
+/** A progress line every this many seeds, so a long run can be stopped without losing its figures. */
+const PROGRESS_EVERY = 500;
+
 const USAGE =
   'usage: npm run simulate -- [--seeds N] [--from S] [--seed S] [--steps N] [--durability fsync|buffered|object-store] [--history FILE]';
 
@@ -94,6 +97,11 @@ export async function runSimulateCommand(argv: readonly string[]): Promise<numbe
     if (!result.valid) {
       failed++;
       console.log(describeFailure(result, args.options));
+    }
+    const done = seed - args.from + 1;
+    if (done % PROGRESS_EVERY === 0 && done < args.seeds) {
+      const seconds = (performance.now() - startedMs) / 1000;
+      console.log(`… ${done} seeds, ${failed} failed, ${(done / seconds).toFixed(1)} seeds/s`);
     }
   }
   const seconds = (performance.now() - startedMs) / 1000;
