@@ -115,8 +115,10 @@ export function searchExact(collection: Collection, vector: number[], k: number)
 export function maintenance(store: Store, collection: Collection, f: string, tier: 'hot' | 'warm' | 'cold') {
   return async (): Promise<Record<string, unknown>> => {
     if (f === 'flush') await collection.flush();
-    else if (f === 'compact') return { result: await collection.compact() };
-    else if (f === 'publish') return { result: await collection.publish() };
+    else if (f === 'compact') {
+      // Eager thresholds: with the defaults, the few rows of a simulated collection rarely qualify.
+      return { result: await collection.compact({ smallSegmentRatio: 1, deletedRatioMin: 0.01 }) };
+    } else if (f === 'publish') return { result: await collection.publish() };
     else if (f === 'set-tier') {
       const { moved, held } = await collection.setTier(tier);
       return { result: { tier, moved, held } };

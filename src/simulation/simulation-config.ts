@@ -74,7 +74,7 @@ export function simulationConfig(seed: number, options: SimulationOptions = {}):
     latency: { fixedMs: rng.nextInt(4), jitterMs: rng.next() < 0.3 ? 20 + rng.nextInt(200) : rng.nextInt(5) },
     failures: failureRules(rng, targets),
     deadLettersMax: 1 + rng.nextInt(4),
-    segmentVectorsMax: 3 + rng.nextInt(8),
+    segmentVectorsMax: 2 + rng.nextInt(5),
     dimension: 4,
     targets,
     ids: ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'],

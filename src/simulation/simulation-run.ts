@@ -118,10 +118,20 @@ class SimulationRun {
     const choice = this.#rng.nextInt(3);
     if (choice === 0) await this.#restart();
     else if (!(await this.#recover(choice === 1 ? 'local' : 'object-store'))) return;
+    // Every fault is healed: each read must now succeed (a failure is a finding, not an outcome).
     for (const { tenant, collection } of this.#config.targets) {
       const target = { tenant, collection };
-      for (const id of this.#config.ids) await this.#run([this.#readOp(target, 'get', id)]);
-      await this.#run([this.#readOp(target, 'search', undefined, this.#config.ids.length + 1)]);
+      const reads = this.#config.ids.map((id) => this.#readOp(target, 'get', id));
+      reads.push(this.#readOp(target, 'search', undefined, this.#config.ids.length + 1));
+      for (const read of reads) {
+        await this.#run([read]);
+        const settled = read.settled;
+        if (settled !== undefined && 'error' in settled) {
+          this.#problem(
+            `${read.invocation.f} failed after recovery with every fault healed: ${describeError(settled.error)}`,
+          );
+        }
+      }
     }
   }
 
@@ -134,12 +144,32 @@ class SimulationRun {
     else if (kind < 0.6) await this.#run([this.#readOp(this.#target(), 'get', this.#id())]);
     else if (kind < 0.7)
       await this.#run([this.#readOp(this.#target(), 'search', undefined, 1 + this.#rng.nextInt(5))]);
-    else if (kind < 0.87) await this.#run([this.#maintenanceOp(this.#pick(MAINTENANCE))]);
+    else if (kind < 0.87) await this.#maintenance();
     else if (kind < 0.92) this.#partitionOrHeal();
     else if (kind < 0.95) await this.#world.clock.advance(this.#rng.nextInt(1_000));
     else if (kind < 0.98) {
       if (!(await this.#recover())) return;
     } else await this.#restart();
+  }
+
+  /** One maintenance call; a compaction usually right after a flush of its collection (more to merge). */
+  async #maintenance(): Promise<void> {
+    const f = this.#maintenanceKind();
+    const target = this.#target();
+    if (f === 'compact' && this.#rng.next() < 0.7) {
+      await this.#run([this.#maintenanceOp('flush', target)]);
+      if (this.#world.crashSwitch.crashed) return;
+    }
+    await this.#run([this.#maintenanceOp(f, target)]);
+  }
+
+  /** Flush and compact most often: they are what seals, publishes and rewrites segments. */
+  #maintenanceKind(): (typeof MAINTENANCE)[number] {
+    const roll = this.#rng.next();
+    if (roll < 0.3) return 'flush';
+    if (roll < 0.6) return 'compact';
+    if (roll < 0.8) return 'set-tier';
+    return roll < 0.9 ? 'publish' : 'replay-dead-letters';
   }
 
   #partitionOrHeal(): void {
@@ -163,7 +193,7 @@ class SimulationRun {
     const ids = shuffled(this.#config.ids, this.#rng);
     const ops: StartedOperation[] = [];
     for (let slot = 0; slot < group; slot++) {
-      const mine = ids.splice(0, 1 + this.#rng.nextInt(2));
+      const mine = ids.splice(0, 1 + this.#rng.nextInt(3));
       const kind = this.#rng.next();
       const f = kind < 0.4 ? 'insert' : kind < 0.75 ? 'upsert' : 'delete';
       ops.push(this.#writeOp(target, slot, f, mine));
@@ -194,8 +224,7 @@ class SimulationRun {
     return this.#start(0, f, { ...target, vector, k }, collection && searchExact(collection, vector, k));
   }
 
-  #maintenanceOp(f: (typeof MAINTENANCE)[number]): StartedOperation {
-    const target = this.#target();
+  #maintenanceOp(f: (typeof MAINTENANCE)[number], target = this.#target()): StartedOperation {
     const collection = this.#collection(target);
     const tier = this.#pick(['hot', 'warm', 'cold'] as const);
     const store = this.#world.store;
@@ -317,8 +346,10 @@ class SimulationRun {
     return Array.from({ length: this.#config.dimension }, () => this.#rng.nextInt(7) - 3);
   }
 
+  /** Most operations go to the first collection, so it grows segments that compaction can merge. */
   #target(): Target {
-    const { tenant, collection } = this.#pick(this.#config.targets);
+    const targets = this.#config.targets;
+    const { tenant, collection } = this.#rng.next() < 0.6 ? (targets[0] as Target) : this.#pick(targets);
     return { tenant, collection };
   }
 
@@ -345,9 +376,9 @@ function shuffled<T>(items: readonly T[], rng: Rng): T[] {
 }
 
 function describe(driven: Driven<unknown>): string {
-  if (driven.state === 'error')
-    return driven.error instanceof Error
-      ? `${driven.error.name}: ${driven.error.message}`
-      : String(driven.error);
-  return driven.state;
+  return driven.state === 'error' ? describeError(driven.error) : driven.state;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
