@@ -116,8 +116,13 @@ class SimulationRun {
     await this.#run([this.#maintenanceOp('replay-dead-letters')]);
     if (world.crashSwitch.crashed && !(await this.#recover())) return;
     const choice = this.#rng.nextInt(3);
-    if (choice === 0) await this.#restart();
-    else if (!(await this.#recover(choice === 1 ? 'local' : 'object-store'))) return;
+    if (
+      choice === 0
+        ? !(await this.#restart())
+        : !(await this.#recover(choice === 1 ? 'local' : 'object-store'))
+    ) {
+      return;
+    }
     // Every fault is healed: each read must now succeed (a failure is a finding, not an outcome).
     for (const { tenant, collection } of this.#config.targets) {
       const target = { tenant, collection };
@@ -273,20 +278,18 @@ class SimulationRun {
     return this.#opened(await this.#world.crash(this.#history, from));
   }
 
-  async #restart(): Promise<void> {
+  /** A clean close and reopen; false when the store could not be reopened (a problem is recorded). */
+  async #restart(): Promise<boolean> {
     const store = this.#world.store;
-    if (store === undefined) return;
+    if (store === undefined) return false;
     const closed = await this.#world.drive(store.close());
     if (closed.state !== 'ok') {
-      if (this.#world.crashSwitch.crashed) {
-        await this.#recover();
-        return;
-      }
+      if (this.#world.crashSwitch.crashed) return this.#recover();
       this.#problem(`close failed: ${describe(closed)}`);
-      return;
+      return false;
     }
     this.#history.nemesis('restart');
-    await this.#opened(await this.#world.open());
+    return this.#opened(await this.#world.open());
   }
 
   /** After an open: recreate what the object store did not have, or report why it failed. */

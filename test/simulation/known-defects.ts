@@ -16,6 +16,9 @@ export const DAMAGED_DOWNLOAD =
 export const LSN_REUSE =
   "in 'object-store' durability, after a crash a write left only in the local WAL shares its LSN with a later acknowledged one; opening from the object store fails with a raw Error (Wal.append: LSN n is not after n), and a retry shows the unacknowledged value instead of the acknowledged one";
 
+export const MISSING_TOMBSTONE_FILE =
+  "in 'object-store' durability, after crashes and a recovery from the object store, a later open fails (CORRUPT_DATA): a tombstone file the manifest names is missing or damaged on local disk";
+
 interface KnownDefect {
   name: string;
   matches(result: SimulationResult): boolean;
@@ -44,6 +47,14 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
     name: LSN_REUSE,
     matches: (result) =>
       result.problems.some((problem) => /Wal\.append: LSN \d+ is not after \d+/.test(problem)),
+  },
+  {
+    name: MISSING_TOMBSTONE_FILE,
+    matches: (result) =>
+      result.problems.length === 1 &&
+      /open failed .*Tombstone file \S+ is missing or does not match its size and CRC-32/.test(
+        result.problems[0] ?? '',
+      ),
   },
 ];
 

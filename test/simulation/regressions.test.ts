@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { isSimulatedCrash } from '../../src/simulation/crash-switch.ts';
 import { describeFailure } from '../../src/simulation/simulate-command.ts';
 import { runSimulation } from '../../src/simulation/simulation-run.ts';
-import { DAMAGED_DOWNLOAD, DEFECT_5, knownDefectOf, LSN_REUSE } from './known-defects.ts';
+import {
+  DAMAGED_DOWNLOAD,
+  DEFECT_5,
+  knownDefectOf,
+  LSN_REUSE,
+  MISSING_TOMBSTONE_FILE,
+} from './known-defects.ts';
 
 process.on('unhandledRejection', (reason) => {
   if (!isSimulatedCrash(reason)) throw reason;
@@ -55,6 +61,14 @@ describe('simulation regressions', () => {
 
   it.fails('seed 995 passes once LSNs are never reused after a crash in object-store durability', async () => {
     await expectSeedPasses(995);
+  });
+
+  it('seed 178 finds a tombstone file missing on local disk after a recovery from the object store', async () => {
+    await expectSeedFinds(178, MISSING_TOMBSTONE_FILE);
+  });
+
+  it.fails('seed 178 passes once a tombstone file the manifest names is always on local disk (or downloaded again)', async () => {
+    await expectSeedPasses(178);
   });
 
   it('seed 972 passes: the checker takes a collection metric from a create whose answer was lost', async () => {
