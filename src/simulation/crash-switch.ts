@@ -2,7 +2,9 @@
  * The crash trigger shared by the simulated file system and the simulated process's object-store
  * client: both count every call they see, and the call whose number the seed picked (or a call
  * after `crashNow()`) throws `SimulatedCrash`, as does every later call of the crashed process.
- * This module decides when a crash happens; it never touches files or objects.
+ * At their boundary both turn it into a promise that never settles (`neverSettles`): a dead
+ * process does not get errors it could retry on, it simply stops. This module decides when a
+ * crash happens; it never touches files or objects.
  */
 
 export class SimulatedCrash extends Error {
@@ -17,6 +19,11 @@ export function isSimulatedCrash(error: unknown): boolean {
     if (e instanceof SimulatedCrash) return true;
   }
   return false;
+}
+
+/** What a crashed process's call returns: nothing ever happens after it. */
+export function neverSettles<T>(): Promise<T> {
+  return new Promise<T>(() => undefined);
 }
 
 export class CrashSwitch {

@@ -11,7 +11,7 @@
  *   outside the seam (hnswlib writes its index file natively) survive a crash as written, unless
  *   the seam saw them and they were never made durable.
  *
- * After `crash()` every call of the crashed process throws `SimulatedCrash` (its directory is
+ * From the crash on, every call of the crashed process never settles (its directory is
  * retired: the rolled-back files move to a new directory that the next process opens), so an
  * abandoned store object that is still running timers can change nothing. Paths outside the
  * current directory pass straight through. This module never decides when to crash (see
@@ -22,7 +22,7 @@ import * as nodeFs from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Rng } from '../random.ts';
 import type { FileSystem, StorageFileHandle } from '../storage/file-system.ts';
-import { type CrashSwitch, SimulatedCrash } from './crash-switch.ts';
+import { type CrashSwitch, neverSettles, SimulatedCrash } from './crash-switch.ts';
 
 /** The unit in which an unsynced append can reach the disk before a crash. */
 const SECTOR_BYTES = 512;
@@ -210,7 +210,7 @@ export class CrashableFileSystem implements FileSystem {
       if (this.#inside(path)) this.#switch.enter(`${name} ${relative(this.#root, path)}`);
       return Promise.resolve(run());
     } catch (error) {
-      return Promise.reject(error);
+      return error instanceof SimulatedCrash ? neverSettles() : Promise.reject(error);
     }
   }
 
@@ -260,7 +260,7 @@ export class CrashableFileSystem implements FileSystem {
       close: async () => {
         // The descriptor is released even by a crashed process, so a long run does not leak them.
         if (this.#handles.delete(fd)) nodeFs.closeSync(fd);
-        if (this.#switch.crashed) throw new SimulatedCrash(`close ${path} (after the crash)`);
+        if (this.#switch.crashed) await neverSettles();
       },
     };
   }

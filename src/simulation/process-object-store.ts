@@ -1,7 +1,7 @@
 /**
  * One simulated process's client of the shared object store: it counts each request on the crash
- * switch (so a crash can land between any two requests) and, once its process has crashed, refuses
- * new requests with `SimulatedCrash`. Requests already sent before the crash go on and may land, as
+ * switch (so a crash can land between any two requests) and, once its process has crashed, never
+ * sends or answers a new request. Requests already sent before the crash go on and may land, as
  * a real request on the wire would. It never changes what a request does otherwise.
  */
 
@@ -11,7 +11,7 @@ import type {
   PutOptions,
   RequestOptions,
 } from '../storage/object-store/object-store.ts';
-import { type CrashSwitch, SimulatedCrash } from './crash-switch.ts';
+import { type CrashSwitch, neverSettles, SimulatedCrash } from './crash-switch.ts';
 
 export class ProcessObjectStore implements ObjectStore {
   readonly #target: ObjectStore;
@@ -28,34 +28,37 @@ export class ProcessObjectStore implements ObjectStore {
     this.#dead = true;
   }
 
-  #enter(what: string): void {
+  /** Counts the request; false when the process is dead (or dies at this request). */
+  #enter(what: string): boolean {
     // A dead process's late request must not touch the switch, which now belongs to its successor.
-    if (this.#dead) throw new SimulatedCrash(`${what} (after the crash)`);
-    this.#switch.enter(what);
+    if (this.#dead) return false;
+    try {
+      this.#switch.enter(what);
+      return true;
+    } catch (error) {
+      if (error instanceof SimulatedCrash) return false;
+      throw error;
+    }
   }
 
-  async put(key: string, body: Uint8Array, options?: PutOptions): Promise<{ etag: string }> {
-    this.#enter(`put ${key}`);
-    return this.#target.put(key, body, options);
+  put(key: string, body: Uint8Array, options?: PutOptions): Promise<{ etag: string }> {
+    return this.#enter(`put ${key}`) ? this.#target.put(key, body, options) : neverSettles();
   }
 
-  async get(key: string, options?: RequestOptions): Promise<Uint8Array> {
-    this.#enter(`get ${key}`);
-    return this.#target.get(key, options);
+  get(key: string, options?: RequestOptions): Promise<Uint8Array> {
+    return this.#enter(`get ${key}`) ? this.#target.get(key, options) : neverSettles();
   }
 
-  async head(key: string, options?: RequestOptions): Promise<ObjectHead | undefined> {
-    this.#enter(`head ${key}`);
-    return this.#target.head(key, options);
+  head(key: string, options?: RequestOptions): Promise<ObjectHead | undefined> {
+    return this.#enter(`head ${key}`) ? this.#target.head(key, options) : neverSettles();
   }
 
-  async delete(key: string, options?: RequestOptions): Promise<void> {
-    this.#enter(`delete ${key}`);
-    return this.#target.delete(key, options);
+  delete(key: string, options?: RequestOptions): Promise<void> {
+    return this.#enter(`delete ${key}`) ? this.#target.delete(key, options) : neverSettles();
   }
 
   async *list(prefix: string, options?: RequestOptions): AsyncIterable<string> {
-    this.#enter(`list ${prefix}`);
+    if (!this.#enter(`list ${prefix}`)) await neverSettles();
     yield* this.#target.list(prefix, options);
   }
 }
