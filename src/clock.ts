@@ -5,6 +5,7 @@
  */
 
 import { abortError } from './errors.ts';
+import { withMethods } from './options.ts';
 
 export interface TimerHandle {
   readonly id: number;
@@ -70,6 +71,14 @@ function sleepOn(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<v
 
 /** Real time. */
 export const systemClock: Clock = new SystemClock();
+
+/** The rule of every `clock` option: an object with the four methods of a Clock. */
+export const CLOCK_OPTION = withMethods<Clock>('a Clock (now, setTimeout, clearTimeout, sleep)', [
+  'now',
+  'setTimeout',
+  'clearTimeout',
+  'sleep',
+]);
 
 interface ManualTimer {
   id: number;

@@ -16,6 +16,8 @@ export const ErrorCode = Object.freeze({
   DUPLICATE_ID: 'DUPLICATE_ID',
   COLLECTION_NOT_FOUND: 'COLLECTION_NOT_FOUND',
   COLLECTION_EXISTS: 'COLLECTION_EXISTS',
+  /** `getOrCreateCollection` found the collection with another spec (dimension, metric, hnsw or quota). */
+  COLLECTION_SPEC_MISMATCH: 'COLLECTION_SPEC_MISMATCH',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   RATE_LIMITED: 'RATE_LIMITED',
   OBJECT_STORE: 'OBJECT_STORE',

@@ -37,13 +37,14 @@ export type {
   TargetCheck,
 } from './loadtest/load-target.ts';
 export {
-  createProfile,
   PROFILE_KINDS,
   type Profile,
   type ProfileKind,
   type ProfileSpec,
+  profileBaseRate,
   scaleProfile,
-} from './loadtest/profiles.ts';
+} from './loadtest/profile-spec.ts';
+export { createProfile } from './loadtest/profiles.ts';
 export {
   type CompareOptions,
   type Comparison,
@@ -76,21 +77,24 @@ export {
   type TimelineEntry,
 } from './loadtest/report/schema.ts';
 export { type LoadTestProgress, type RunLoadTestOptions, runLoadTest } from './loadtest/run.ts';
-export { type RunScenarioOptions, runScenario } from './loadtest/scenario/run-scenario.ts';
-export { toLoadTestConfig } from './loadtest/scenario/to-load-test-config.ts';
 export {
   type LoadScenarioOptions,
   listScenarios,
   loadScenario,
-  type ResolvedScenario,
   readScenarioFile,
   type ScenarioListing,
-  type ScenarioMode,
-  type ScenarioOverrides,
-  type ScenarioSpec,
   SHIPPED_SCENARIOS_DIR,
-} from './loadtest/scenario.ts';
+} from './loadtest/scenario/load-scenario.ts';
+export {
+  resolveScenario,
+  type ScenarioOverrides,
+  type ScenarioRun,
+} from './loadtest/scenario/resolve-scenario.ts';
+export { type RunScenarioOptions, runScenario } from './loadtest/scenario/run-scenario.ts';
+export type { ScenarioMode, ScenarioSpec } from './loadtest/scenario/scenario-types.ts';
+export type { ScenarioLoadTestConfig } from './loadtest/scenario/to-load-test-config.ts';
 export { createNoopTarget, NOOP_TARGET_NAME, type NoopTargetOptions } from './loadtest/targets/noop.ts';
+export type { TiervecTargetConfig } from './loadtest/targets/tiervec-config.ts';
 export {
   createTiervecTarget,
   TIERVEC_TARGET_DEFAULTS,
@@ -98,25 +102,16 @@ export {
   type TiervecTargetOptions,
 } from './loadtest/targets/tiervec-target.ts';
 export { Rng, randomSeed } from './random.ts';
-export {
-  Collection,
-  type CollectionStats,
-  SEARCH_DEFAULTS,
-  type SearchHit,
-  type SearchOptions,
-  type SegmentStats,
-  type SetTierOptions,
-  type StoredDocument,
-  type TierStats,
-} from './storage/collection.ts';
+export type { CollectionInfo } from './storage/catalog.ts';
+export { Collection, type SetTierOptions } from './storage/collection.ts';
 export {
   COLLECTION_DEFAULTS,
   type CollectionQuota,
   type CollectionSpec,
   type CollectionSpecInput,
   type HnswParams,
-  type Metric,
 } from './storage/collection-spec.ts';
+export type { CollectionStats, SegmentStats, TierStats } from './storage/collection-stats.ts';
 export {
   COMPACTION_DEFAULTS,
   type CompactionOptions,
@@ -124,6 +119,7 @@ export {
 } from './storage/compaction.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export { LIMITS } from './storage/limits.ts';
+export type { Metric } from './storage/metric.ts';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './storage/object-store/local.ts';
 export {
   MOCK_S3_DEFAULTS,
@@ -177,13 +173,14 @@ export {
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';
+export { SEAL_DEFAULTS } from './storage/seal-pipeline.ts';
 export {
-  type CollectionInfo,
-  openStore,
-  Store,
-  type StoreStats,
-  type TenantOption,
-} from './storage/store.ts';
+  SEARCH_DEFAULTS,
+  type SearchHit,
+  type SearchOptions,
+  type StoredDocument,
+} from './storage/search-path.ts';
+export { openStore, Store, type StoreStats } from './storage/store.ts';
 export {
   type Durability,
   STORE_DEFAULTS,
@@ -191,7 +188,7 @@ export {
   type TieringOptions,
 } from './storage/store-options.ts';
 export type { StoreWarning, StoreWarningCode } from './storage/store-warning.ts';
-export { Tenant } from './storage/tenant.ts';
+export { Tenant, type TenantOption } from './storage/tenant.ts';
 export type { TieringStats } from './storage/tiering/collection-tiering.ts';
 export type { StoreUploadsOptions, UploadsStats } from './storage/tiering/object-tier.ts';
 export type {

@@ -22,7 +22,8 @@ import { pathToFileURL } from 'node:url';
 import hnswlib from 'hnswlib-node';
 import { VectorGenerator } from '../../src/datasets/vector-generator.ts';
 import type { Collection } from '../../src/storage/collection.ts';
-import { COLLECTION_DEFAULTS, type Metric } from '../../src/storage/collection-spec.ts';
+import { COLLECTION_DEFAULTS } from '../../src/storage/collection-spec.ts';
+import type { Metric } from '../../src/storage/metric.ts';
 import { openStore } from '../../src/storage/store.ts';
 import { STORE_DEFAULTS } from '../../src/storage/store-options.ts';
 

@@ -9,8 +9,8 @@
 
 import path from 'node:path';
 import type { LoadTestReport } from '../loadtest/report/schema.ts';
+import { readScenarioFile } from '../loadtest/scenario/load-scenario.ts';
 import { baseRate, resolveScenario } from '../loadtest/scenario/resolve-scenario.ts';
-import { readScenarioFile } from '../loadtest/scenario.ts';
 import { type CapacityProbe, writeCapacityReport } from './capacity-report.ts';
 import { type CapacityStrategy, roundRate, searchCapacity } from './capacity-search.ts';
 import type { CliIo } from './cli-io.ts';

@@ -2,7 +2,7 @@
  * `tiervec loadtest list`: the shipped scenarios, one line each, with their short and full lengths.
  */
 
-import { listScenarios } from '../loadtest/scenario.ts';
+import { listScenarios } from '../loadtest/scenario/load-scenario.ts';
 import type { CliIo } from './cli-io.ts';
 import { ExitCode } from './exit-codes.ts';
 import { formatDurationS } from './format.ts';

@@ -5,7 +5,7 @@
  */
 
 import { Command, Option } from 'commander';
-import { OBJECT_STORE_KINDS } from '../loadtest/scenario/scenario-types.ts';
+import { OBJECT_STORE_KINDS } from '../loadtest/targets/tiervec-config.ts';
 import { type CapacityFlags, capacityCommand } from './capacity-command.ts';
 import type { CliIo } from './cli-io.ts';
 import { compareCommand } from './compare-command.ts';

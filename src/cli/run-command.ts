@@ -6,8 +6,10 @@
 
 import path from 'node:path';
 import { ErrorCode, TierVecError } from '../errors.ts';
-import type { ObjectStoreKind, ScenarioMode } from '../loadtest/scenario/scenario-types.ts';
-import { loadScenario, type ResolvedScenario, type ScenarioOverrides } from '../loadtest/scenario.ts';
+import { loadScenario } from '../loadtest/scenario/load-scenario.ts';
+import type { ScenarioOverrides, ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
+import type { ScenarioMode } from '../loadtest/scenario/scenario-types.ts';
+import type { ObjectStoreKind } from '../loadtest/targets/tiervec-config.ts';
 import type { CliIo } from './cli-io.ts';
 import { ExitCode } from './exit-codes.ts';
 import { reportDir, reportTimestamp } from './report-dir.ts';
@@ -55,11 +57,11 @@ export function overridesOf(flags: ScenarioFlags): ScenarioOverrides {
 }
 
 /** Problems the command line can see before anything starts. */
-export function checkRunnable(scenario: ResolvedScenario): void {
+export function checkRunnable(scenario: ScenarioRun): void {
   if (scenario.target.objectStore === 's3' && scenario.target.s3.bucket === undefined) {
     throw new TierVecError(
       ErrorCode.INVALID_ARGUMENT,
-      `Scenario "${scenario.name}" uses object store "s3" without a bucket: pass --s3-bucket NAME (and --s3-endpoint URL for a non-AWS server)`,
+      `Scenario "${scenario.config.name}" uses object store "s3" without a bucket: pass --s3-bucket NAME (and --s3-endpoint URL for a non-AWS server)`,
     );
   }
 }
@@ -74,7 +76,7 @@ export async function runCommand(
   checkRunnable(scenario);
   const outDir =
     flags.out === undefined
-      ? reportDir(io.cwd, undefined, scenario.name, reportTimestamp(new Date()))
+      ? reportDir(io.cwd, undefined, scenario.config.name, reportTimestamp(new Date()))
       : path.resolve(io.cwd, flags.out);
   const { report } = await executeScenario(scenario, {
     io,

@@ -1,5 +1,5 @@
 /**
- * Runs one resolved scenario for a command: a header line, preload and fault events, console
+ * Runs one scenario run for a command: a header line, preload and fault events, console
  * progress (a live line on a terminal, a plain line every few seconds elsewhere), the engine's
  * summary, and the three report files in the scenario's report directory.
  */
@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createConsoleProgress, formatConsoleSummary } from '../loadtest/report/console.ts';
 import { type ReportFiles, writeReportFiles } from '../loadtest/report/json.ts';
 import type { LoadTestReport } from '../loadtest/report/schema.ts';
-import type { ResolvedScenario } from '../loadtest/scenario/resolve-scenario.ts';
+import type { ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
 import { runScenario } from '../loadtest/scenario/run-scenario.ts';
 import type { CliIo } from './cli-io.ts';
 import { formatDurationS } from './format.ts';
@@ -34,16 +34,17 @@ export interface ExecuteOptions {
 }
 
 export async function executeScenario(
-  scenario: ResolvedScenario,
+  scenario: ScenarioRun,
   options: ExecuteOptions,
 ): Promise<ScenarioExecution> {
   const { io } = options;
   const style = createStyle(io.color);
+  const { config, target } = scenario;
   io.stdout.write(
-    `${style.bold(`▶ ${scenario.name}`)} ${style.dim(
-      `(${scenario.mode}, ${formatDurationS(scenario.durationS)}, seed ${scenario.seed}, ` +
-        `${scenario.data.vectors} × ${scenario.data.dimension}, ${scenario.target.objectStore})`,
-    )} ${scenario.description}\n`,
+    `${style.bold(`▶ ${config.name}`)} ${style.dim(
+      `(${config.mode}, ${formatDurationS(config.durationS)}, seed ${config.seed}, ` +
+        `${target.data.vectors} × ${target.data.dimension}, ${target.objectStore})`,
+    )} ${config.description}\n`,
   );
   const progress = createConsoleProgress({
     stream: io.stderr as NodeJS.WritableStream,

@@ -8,8 +8,9 @@
 
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, TierVecError } from '../errors.ts';
+import { listScenarios, loadScenario } from '../loadtest/scenario/load-scenario.ts';
+import type { ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
 import type { ScenarioMode } from '../loadtest/scenario/scenario-types.ts';
-import { listScenarios, loadScenario, type ResolvedScenario } from '../loadtest/scenario.ts';
 import type { CliIo } from './cli-io.ts';
 import { ExitCode } from './exit-codes.ts';
 import { reportDir, reportTimestamp, shownPath } from './report-dir.ts';
@@ -31,7 +32,7 @@ export interface SuiteFlags extends Omit<ScenarioFlags, 'short' | 'full'> {
   only?: string;
 }
 
-async function selectScenarios(mode: ScenarioMode, flags: SuiteFlags): Promise<ResolvedScenario[]> {
+async function selectScenarios(mode: ScenarioMode, flags: SuiteFlags): Promise<ScenarioRun[]> {
   const names = (await listScenarios()).map((listing) => listing.name);
   let selected = names;
   if (flags.only !== undefined) {
@@ -47,7 +48,7 @@ async function selectScenarios(mode: ScenarioMode, flags: SuiteFlags): Promise<R
       );
     }
   }
-  const scenarios: ResolvedScenario[] = [];
+  const scenarios: ScenarioRun[] = [];
   for (const name of selected) {
     const scenario = await loadScenario(name, { mode, overrides: overridesOf(flags) });
     checkRunnable(scenario);
@@ -71,7 +72,7 @@ export async function suiteCommand(
   io.stdout.write(`${style.bold(`tiervec loadtest ${mode}`)}: ${scenarios.length} scenarios\n`);
   for (const scenario of scenarios) {
     if (signal.aborted) break;
-    const outDir = reportDir(io.cwd, flags.out, scenario.name, timestamp);
+    const outDir = reportDir(io.cwd, flags.out, scenario.config.name, timestamp);
     const scenarioStartMs = performance.now();
     try {
       const { report, wallS } = await executeScenario(scenario, {
@@ -83,7 +84,7 @@ export async function suiteCommand(
       });
       outcomes.push({
         state: 'completed',
-        scenario: scenario.name,
+        scenario: scenario.config.name,
         report,
         reportDir: outDir,
         wallS,
@@ -91,10 +92,10 @@ export async function suiteCommand(
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      io.stderr.write(`${style.fail(`✗ ${scenario.name} broke`)}: ${message.split('\n')[0]}\n`);
+      io.stderr.write(`${style.fail(`✗ ${scenario.config.name} broke`)}: ${message.split('\n')[0]}\n`);
       outcomes.push({
         state: 'broken',
-        scenario: scenario.name,
+        scenario: scenario.config.name,
         error: message.split('\n')[0] ?? '',
         wallS: (performance.now() - scenarioStartMs) / 1000,
       });

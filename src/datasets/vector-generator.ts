@@ -5,7 +5,8 @@
  * give the same vectors, in the same order, on every machine.
  */
 
-import { checkInteger, checkNumber, describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { checkInteger } from '../errors.ts';
+import { boolean, checkOptions, integer, number, oneOf } from '../options.ts';
 import { Rng } from '../random.ts';
 
 export type VectorDistribution = 'uniform' | 'clustered';
@@ -33,6 +34,16 @@ export const VECTOR_GENERATOR_DEFAULTS = Object.freeze({
 const DIMENSION_MAX = 4096;
 const CLUSTERS_MAX = 1_000_000;
 
+/** What each generator option may be; any other key is rejected. */
+export const VECTOR_GENERATOR_LIMITS = Object.freeze({
+  seed: integer(0, 2 ** 32 - 1),
+  dimension: integer(1, DIMENSION_MAX),
+  distribution: oneOf(['uniform', 'clustered']),
+  clusters: integer(1, CLUSTERS_MAX),
+  clusterStdDev: number(0, 100),
+  normalize: boolean(),
+});
+
 export class VectorGenerator {
   readonly dimension: number;
   readonly distribution: VectorDistribution;
@@ -43,29 +54,13 @@ export class VectorGenerator {
   readonly #normalize: boolean;
 
   constructor(options: VectorGeneratorOptions) {
-    const seed = checkInteger('seed', options.seed, 0, 2 ** 32 - 1);
-    this.dimension = checkInteger('dimension', options.dimension, 1, DIMENSION_MAX);
-    const distribution = options.distribution ?? VECTOR_GENERATOR_DEFAULTS.distribution;
-    if (distribution !== 'uniform' && distribution !== 'clustered') {
-      throw new TierVecError(
-        ErrorCode.INVALID_ARGUMENT,
-        `Expected \`distribution\` to be 'uniform' or 'clustered', got ${describeValue(distribution)}`,
-      );
-    }
+    const checked = checkOptions(options, VECTOR_GENERATOR_LIMITS, VECTOR_GENERATOR_DEFAULTS);
+    const { seed, distribution } = checked;
+    this.dimension = checked.dimension;
     this.distribution = distribution;
-    this.#clusters = checkInteger(
-      'clusters',
-      options.clusters ?? VECTOR_GENERATOR_DEFAULTS.clusters,
-      1,
-      CLUSTERS_MAX,
-    );
-    this.#stdDev = checkNumber(
-      'clusterStdDev',
-      options.clusterStdDev ?? VECTOR_GENERATOR_DEFAULTS.clusterStdDev,
-      0,
-      100,
-    );
-    this.#normalize = options.normalize ?? VECTOR_GENERATOR_DEFAULTS.normalize;
+    this.#clusters = checked.clusters;
+    this.#stdDev = checked.clusterStdDev;
+    this.#normalize = checked.normalize;
     const root = new Rng(seed);
     this.#rng = root.fork('points');
     if (distribution === 'clustered') {

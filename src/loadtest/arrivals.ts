@@ -7,7 +7,7 @@
  */
 
 import type { Rng } from '../random.ts';
-import type { Profile } from './profiles.ts';
+import type { Profile } from './profile-spec.ts';
 
 export const ARRIVAL_PROCESSES = ['uniform', 'poisson'] as const;
 export type ArrivalProcess = (typeof ARRIVAL_PROCESSES)[number];

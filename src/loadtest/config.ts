@@ -11,14 +11,15 @@ import { ARRIVAL_PROCESSES, type ArrivalProcess } from './arrivals.ts';
 import { type CriteriaConfig, type ResolvedCriteria, resolveCriteria } from './criteria.ts';
 import {
   enumField,
+  fieldError,
   numberField,
   objectField,
   optionalNumberField,
   rejectUnknownKeys,
-  scenarioError,
   stringField,
 } from './field-check.ts';
-import { createProfile, type Profile, type ProfileSpec } from './profiles.ts';
+import type { Profile, ProfileSpec } from './profile-spec.ts';
+import { createProfile } from './profiles.ts';
 import { createMix } from './workload.ts';
 
 export const LOADTEST_DEFAULTS = Object.freeze({
@@ -192,7 +193,7 @@ export function resolveLoadTestConfig(config: LoadTestConfig): ResolvedLoadTestC
   const name = stringField('name', raw.name);
   const durationS = numberField('durationS', raw.durationS, 0.001, DURATION_S_MAX);
   const warmupS = optionalNumberField('warmupS', raw.warmupS, 0, durationS, LOADTEST_DEFAULTS.warmupS);
-  if (warmupS >= durationS) throw scenarioError('warmupS', `less than \`durationS\` (${durationS})`, warmupS);
+  if (warmupS >= durationS) throw fieldError('warmupS', `less than \`durationS\` (${durationS})`, warmupS);
   const seed =
     raw.seed === undefined ? randomSeed() : numberField('seed', raw.seed, 0, 2 ** 32 - 1, { integer: true });
   const groups = resolveGroups(raw, durationS, seed);
@@ -201,12 +202,12 @@ export function resolveLoadTestConfig(config: LoadTestConfig): ResolvedLoadTestC
   const known = new Set(groups.flatMap((g) => g.operations));
   for (const operation of Object.keys(criteria.operations)) {
     if (!known.has(operation)) {
-      throw scenarioError(`criteria.operations.${operation}`, 'an operation some mix runs', operation);
+      throw fieldError(`criteria.operations.${operation}`, 'an operation some mix runs', operation);
     }
   }
   criteria.windows.forEach((window, i) => {
     if (window.operation !== null && !known.has(window.operation)) {
-      throw scenarioError(`criteria.windows[${i}].operation`, 'an operation some mix runs', window.operation);
+      throw fieldError(`criteria.windows[${i}].operation`, 'an operation some mix runs', window.operation);
     }
   });
   const scheduler = raw.scheduler === undefined ? {} : objectField('scheduler', raw.scheduler);
@@ -259,10 +260,10 @@ export function resolveLoadTestConfig(config: LoadTestConfig): ResolvedLoadTestC
 function resolveGroups(raw: Record<string, unknown>, durationS: number, seed: number): ResolvedGroup[] {
   if (raw.groups !== undefined) {
     if (raw.load !== undefined || raw.mix !== undefined) {
-      throw scenarioError('groups', 'absent when `load` or `mix` is given (use one form)', raw.groups);
+      throw fieldError('groups', 'absent when `load` or `mix` is given (use one form)', raw.groups);
     }
     if (!Array.isArray(raw.groups) || raw.groups.length === 0 || raw.groups.length > GROUPS_MAX) {
-      throw scenarioError('groups', `a list of 1 to ${GROUPS_MAX} load groups`, raw.groups);
+      throw fieldError('groups', `a list of 1 to ${GROUPS_MAX} load groups`, raw.groups);
     }
     const names = new Set<string>();
     return raw.groups.map((item, i) => {
@@ -270,14 +271,14 @@ function resolveGroups(raw: Record<string, unknown>, durationS: number, seed: nu
       const group = objectField(field, item);
       rejectUnknownKeys(field, group, [...LOAD_KEYS, 'name', 'mix']);
       const name = stringField(`${field}.name`, group.name, 64);
-      if (names.has(name)) throw scenarioError(`${field}.name`, 'a name no other group has', name);
+      if (names.has(name)) throw fieldError(`${field}.name`, 'a name no other group has', name);
       names.add(name);
       return resolveGroup(name, group, group.mix, field, `${field}.mix`, durationS, seed);
     });
   }
   const load = raw.load === undefined ? {} : objectField('load', raw.load);
   rejectUnknownKeys('load', load, LOAD_KEYS);
-  if (raw.mix === undefined) throw scenarioError('mix', 'an object of operation weights', raw.mix);
+  if (raw.mix === undefined) throw fieldError('mix', 'an object of operation weights', raw.mix);
   return [resolveGroup(LOADTEST_DEFAULTS.groupName, load, raw.mix, 'load', 'mix', durationS, seed)];
 }
 
@@ -293,7 +294,7 @@ function resolveGroup(
   const model = enumField(`${field}.model`, load.model ?? LOADTEST_DEFAULTS.model, ['open', 'closed']);
   const onlyFor = (key: string, wanted: LoadModel) => {
     if (load[key] !== undefined && model !== wanted) {
-      throw scenarioError(`${field}.${key}`, `absent: it applies to the ${wanted} model only`, load[key]);
+      throw fieldError(`${field}.${key}`, `absent: it applies to the ${wanted} model only`, load[key]);
     }
   };
   for (const key of ['arrival', 'onSaturation', 'queueLengthMax', 'profile']) onlyFor(key, 'open');
@@ -304,16 +305,12 @@ function resolveGroup(
     ['queue', 'drop'],
   );
   if (load.queueLengthMax !== undefined && onSaturation === 'drop') {
-    throw scenarioError(
-      `${field}.queueLengthMax`,
-      'absent when `onSaturation` is "drop"',
-      load.queueLengthMax,
-    );
+    throw fieldError(`${field}.queueLengthMax`, 'absent when `onSaturation` is "drop"', load.queueLengthMax);
   }
   let profile: Profile | undefined;
   if (model === 'open') {
     if (load.profile === undefined)
-      throw scenarioError(`${field}.profile`, 'a rate profile for the open model', undefined);
+      throw fieldError(`${field}.profile`, 'a rate profile for the open model', undefined);
     profile = createProfile(load.profile, {
       durationS,
       seed: new Rng(seed).fork(`profile:${name}`).seed,

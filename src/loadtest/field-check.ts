@@ -1,19 +1,50 @@
 /**
- * Validation of load-test configuration fields. Every check throws a TierVecError with code
- * SCENARIO_INVALID, a message naming the field by its path in the configuration
- * (`load.profile.spikeRate`) and what was expected, and `details.field` so that the scenario loader
- * can point at the line of the file the field came from. Nothing here has side effects.
+ * Validation of load-test configuration fields, and the one SCENARIO_INVALID error both the engine
+ * and the scenario file reader throw. A field is named by its path: in the engine's configuration
+ * (`load.profile.spikeRate`, kept in `details.field` so that the scenario loader can later point at
+ * the line of the file the field came from), or in a scenario file, whose errors read
+ * `file:line: key: message`. Nothing here has side effects.
  */
 
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { formatTomlPath, lineOf, type TomlPath, type TomlSource } from './toml-lines.ts';
 
-/** The error every invalid load-test configuration field produces. */
-export function scenarioError(field: string, expectation: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.SCENARIO_INVALID,
-    `Expected \`${field}\` to be ${expectation}, got ${describeValue(value)}`,
-    { details: { field, value } },
-  );
+export interface ScenarioErrorOptions {
+  /** The file the field was read from: the message then names the file, line and key. */
+  source?: TomlSource;
+  /** The offending value, kept in `details.value` of configuration errors. */
+  value?: unknown;
+}
+
+/**
+ * The SCENARIO_INVALID error for the field at `path`: `load.profile.rate` in a configuration, or
+ * `['group', 1, 'profile', 'rate']` in a file. With a `source`, the message is prefixed with
+ * `file:line: key:` and `details` holds the file, line and key; without, `details.field` holds the path.
+ */
+export function scenarioError(
+  path: string | TomlPath,
+  message: string,
+  options: ScenarioErrorOptions = {},
+): TierVecError {
+  const key = typeof path === 'string' ? path : formatTomlPath(path);
+  const { source } = options;
+  if (source === undefined) {
+    return new TierVecError(ErrorCode.SCENARIO_INVALID, message, {
+      details: { field: key, value: options.value },
+    });
+  }
+  const line = lineOf(source.lines, typeof path === 'string' ? path.split('.') : path);
+  const where = line === undefined ? source.file : `${source.file}:${line}`;
+  return new TierVecError(ErrorCode.SCENARIO_INVALID, `${where}: ${key}: ${message}`, {
+    details: { file: source.file, line, key },
+  });
+}
+
+/** The engine's error for a configuration field that is not what it should be. */
+export function fieldError(field: string, expectation: string, value: unknown): TierVecError {
+  return scenarioError(field, `Expected \`${field}\` to be ${expectation}, got ${describeValue(value)}`, {
+    value,
+  });
 }
 
 /** A finite number within [min, max] (integer when asked). */
@@ -32,7 +63,7 @@ export function numberField(
     value < min ||
     value > max
   ) {
-    throw scenarioError(field, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
+    throw fieldError(field, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
   }
   return value;
 }
@@ -52,7 +83,7 @@ export function optionalNumberField(
 /** One of a fixed list of strings. */
 export function enumField<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw scenarioError(field, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
+    throw fieldError(field, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
   }
   return value as T;
 }
@@ -60,7 +91,7 @@ export function enumField<T extends string>(field: string, value: unknown, allow
 /** A non-empty string of at most `lengthMax` characters. */
 export function stringField(field: string, value: unknown, lengthMax = 200): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > lengthMax) {
-    throw scenarioError(field, `a non-empty string of at most ${lengthMax} characters`, value);
+    throw fieldError(field, `a non-empty string of at most ${lengthMax} characters`, value);
   }
   return value;
 }
@@ -68,7 +99,7 @@ export function stringField(field: string, value: unknown, lengthMax = 200): str
 /** A plain object (not an array, not null). */
 export function objectField(field: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw scenarioError(field, 'an object', value);
+    throw fieldError(field, 'an object', value);
   }
   return value as Record<string, unknown>;
 }
@@ -82,10 +113,10 @@ export function rejectUnknownKeys(
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
       const path = field === '' ? key : `${field}.${key}`;
-      throw new TierVecError(
-        ErrorCode.SCENARIO_INVALID,
+      throw scenarioError(
+        path,
         `Unknown key \`${path}\`; expected one of ${allowed.map((a) => `\`${a}\``).join(', ')}`,
-        { details: { field: path, value: value[key] } },
+        { value: value[key] },
       );
     }
   }
@@ -108,19 +139,18 @@ export function timeField(
   const seconds = spec[secondsKey];
   const fraction = spec[fractionKey];
   if (seconds !== undefined && fraction !== undefined) {
-    throw new TierVecError(
-      ErrorCode.SCENARIO_INVALID,
+    throw scenarioError(
+      `${path}.${fractionKey}`,
       `Expected only one of \`${path}.${secondsKey}\` and \`${path}.${fractionKey}\`, got both`,
-      { details: { field: `${path}.${fractionKey}`, value: fraction } },
+      { value: fraction },
     );
   }
   if (seconds !== undefined) return numberField(`${path}.${secondsKey}`, seconds, 0, durationS);
   if (fraction !== undefined) return numberField(`${path}.${fractionKey}`, fraction, 0, 1) * durationS;
   if (fallbackS === undefined) {
-    throw new TierVecError(
-      ErrorCode.SCENARIO_INVALID,
+    throw scenarioError(
+      `${path}.${secondsKey}`,
       `Expected \`${path}.${secondsKey}\` or \`${path}.${fractionKey}\` to be given`,
-      { details: { field: `${path}.${secondsKey}`, value: undefined } },
     );
   }
   return fallbackS;

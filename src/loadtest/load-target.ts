@@ -47,6 +47,12 @@ export interface LoadTarget {
   setup?(context: SetupContext): Promise<Record<string, unknown> | undefined>;
   /** Sampled every second; finite numbers only. Must be cheap and synchronous. */
   gauges?(): Record<string, number>;
+  /**
+   * Names a failed operation's error for the report's `errorsByCode` (for example `OBJECT_STORE/SlowDown`
+   * for a store error wrapping an S3 one); undefined leaves it to the harness (the error's `code`, else
+   * its name). Called on the hot path: cheap and synchronous.
+   */
+  classifyError?(error: unknown): string | undefined;
   /** Runs after the last operation settled or was cut off, before `teardown`. */
   verify?(): Promise<TargetCheck[]>;
   teardown?(): Promise<void>;
@@ -68,7 +74,7 @@ export function assertLoadTarget(target: unknown): asserts target is LoadTarget 
   for (const [name, fn] of Object.entries(t?.operations ?? {})) {
     if (typeof fn !== 'function') fail(`operation \`${name}\` to be a function`, fn);
   }
-  for (const hook of ['setup', 'gauges', 'verify', 'teardown'] as const) {
+  for (const hook of ['setup', 'gauges', 'classifyError', 'verify', 'teardown'] as const) {
     if (t?.[hook] !== undefined && typeof t[hook] !== 'function')
       fail(`\`${hook}\` to be a function`, t[hook]);
   }

@@ -8,7 +8,6 @@
  */
 
 import { isTierVecError } from '../errors.ts';
-import { isObjectStoreError } from '../storage/object-store/object-store-error.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { PercentilesMs } from './report/schema.ts';
 
@@ -20,17 +19,30 @@ const CUT_OFF_ERROR = Object.assign(new Error('cut off at the end of the grace p
   code: CUT_OFF_CODE,
 });
 
-/** What errors are counted by: a TierVecError's code (with the S3 code it wraps), an S3 code, else a name. */
-export function errorCode(error: unknown): string {
-  if (isTierVecError(error)) {
-    return isObjectStoreError(error.cause) ? `${error.code}/${error.cause.code}` : error.code;
-  }
-  if (isObjectStoreError(error)) return error.code;
+/** A target's own naming of an error (`LoadTarget.classifyError`); undefined leaves it to `errorCode`. */
+export type ErrorClassifier = (error: unknown) => string | undefined;
+
+/** The longest error code counted as given; longer ones are counted by the error's name. */
+const ERROR_CODE_LENGTH_MAX = 64;
+
+/**
+ * What errors are counted by: the target's classification when it gives one (the tiervec target
+ * adds the S3 code an OBJECT_STORE error wraps), else a TierVecError's code, an error's own `code`,
+ * else its name.
+ */
+export function errorCode(error: unknown, classify?: ErrorClassifier): string {
+  const classified = classify?.(error);
+  if (isCode(classified)) return classified;
+  if (isTierVecError(error)) return error.code;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && code.length > 0 && code.length <= 64 ? code : error.name;
+    return isCode(code) ? code : error.name;
   }
   return typeof error;
+}
+
+function isCode(code: unknown): code is string {
+  return typeof code === 'string' && code.length > 0 && code.length <= ERROR_CODE_LENGTH_MAX;
 }
 
 /** Per-interval figures of one operation name, shared by every group that runs it. */
@@ -106,10 +118,13 @@ export interface RecorderOptions {
   /** End of the arrival window; completions after it do not count towards throughput. */
   windowEndMs: number;
   windows: ReadonlyArray<{ name: string; startS: number; endS: number }>;
+  /** The target's error classification, tried first. */
+  classifyError?: ErrorClassifier;
 }
 
 export class Recorder {
   readonly #warmupMs: number;
+  readonly #classifyError: ErrorClassifier | undefined;
   #windowEndMs: number;
   readonly #windows: MeasuredWindow[];
   readonly #windowStartMs: Float64Array;
@@ -126,6 +141,7 @@ export class Recorder {
 
   constructor(options: RecorderOptions) {
     this.#warmupMs = options.warmupMs;
+    this.#classifyError = options.classifyError;
     this.#windowEndMs = options.windowEndMs;
     this.#windows = options.windows.map((w) => new MeasuredWindow(w.name, w.startS * 1000, w.endS * 1000));
     this.#windowStartMs = Float64Array.from(this.#windows, (w) => w.startMs);
@@ -189,7 +205,7 @@ export class Recorder {
     if (failed) {
       slot.errors++;
       slot.errorResponse.recordMs(responseMs);
-      slot.countError(errorCode(error));
+      slot.countError(errorCode(error, this.#classifyError));
     }
     for (let w = 0; w < this.#windowStartMs.length; w++) {
       if (

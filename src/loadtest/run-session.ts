@@ -89,6 +89,7 @@ export class RunSession {
       warmupMs: config.warmupS * 1000,
       windowEndMs: this.#arrivalEndMs,
       windows: criteriaWindows(config.criteria),
+      ...(target.classifyError === undefined ? {} : { classifyError: target.classifyError.bind(target) }),
     });
     this.#runtimes = config.groups.map((group) => this.#runtime(group, root));
     this.#sampler = new ResourceSampler({ gauges: target.gauges?.bind(target), warn: (m) => this.#warn(m) });

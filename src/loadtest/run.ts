@@ -10,7 +10,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { abortError } from '../errors.ts';
 import { Rng } from '../random.ts';
 import { type LoadTestConfig, type ResolvedLoadTestConfig, resolveLoadTestConfig } from './config.ts';
-import { scenarioError } from './field-check.ts';
+import { fieldError } from './field-check.ts';
 import { assertLoadTarget, type LoadTarget, type TargetCheck } from './load-target.ts';
 import type { LoadTestReport } from './report/schema.ts';
 import { type LoadTestProgress, RunSession } from './run-session.ts';
@@ -60,7 +60,7 @@ function assertMixOperations(config: ResolvedLoadTestConfig, target: LoadTarget)
       if (typeof target.operations[operation] === 'function') continue;
       const field = group.field === 'load' ? 'mix' : `${group.field}.mix`;
       const offered = Object.keys(target.operations).join(', ');
-      throw scenarioError(
+      throw fieldError(
         `${field}.${operation}`,
         `an operation of target "${target.name}" (${offered})`,
         operation,

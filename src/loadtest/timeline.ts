@@ -6,7 +6,7 @@
  */
 
 import type { Clock, TimerHandle } from '../clock.ts';
-import type { Profile } from './profiles.ts';
+import type { Profile } from './profile-spec.ts';
 import type { Recorder } from './recorder.ts';
 import type { TimelineEntry } from './report/schema.ts';
 import type { ResourceSampler } from './resource-sampler.ts';

@@ -10,6 +10,22 @@
 /** Path segments: strings for keys, numbers for indexes into arrays of tables. */
 export type TomlPath = ReadonlyArray<string | number>;
 
+/** Where a table came from: the file name shown in messages and the key → line index. */
+export interface TomlSource {
+  file: string;
+  lines: Map<string, number>;
+}
+
+/** `group[1].profile.rate` for the path ['group', 1, 'profile', 'rate']. */
+export function formatTomlPath(path: TomlPath): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text === '' ? part : `.${part}`;
+  }
+  return text === '' ? '(top level)' : text;
+}
+
 const KEY_PART = String.raw`(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')`;
 const ASSIGNMENT = new RegExp(String.raw`^(${KEY_PART}(?:\s*\.\s*${KEY_PART})*)\s*=(.*)$`);
 

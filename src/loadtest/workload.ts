@@ -6,7 +6,7 @@
 
 import { ErrorCode, TierVecError } from '../errors.ts';
 import { Rng } from '../random.ts';
-import { enumField, numberField, objectField, optionalNumberField, scenarioError } from './field-check.ts';
+import { enumField, fieldError, numberField, objectField, optionalNumberField } from './field-check.ts';
 
 /** The most distinct operations one mix may name. */
 export const MIX_OPERATIONS_MAX = 64;
@@ -25,7 +25,7 @@ export function createMix(weights: unknown, rng: Rng, field = 'mix'): Mix {
   const mix = objectField(field, weights);
   const entries = Object.entries(mix);
   if (entries.length === 0 || entries.length > MIX_OPERATIONS_MAX) {
-    throw scenarioError(field, `an object with 1 to ${MIX_OPERATIONS_MAX} operations`, entries.length);
+    throw fieldError(field, `an object with 1 to ${MIX_OPERATIONS_MAX} operations`, entries.length);
   }
   const operations: string[] = [];
   const raw: number[] = [];
@@ -37,7 +37,7 @@ export function createMix(weights: unknown, rng: Rng, field = 'mix'): Mix {
     }
   }
   const total = raw.reduce((sum, w) => sum + w, 0);
-  if (!(total > 0)) throw scenarioError(field, 'weights that sum to more than 0', total);
+  if (!(total > 0)) throw fieldError(field, 'weights that sum to more than 0', total);
   const shares = raw.map((w) => w / total);
   const cumulative = new Float64Array(shares.length);
   let running = 0;

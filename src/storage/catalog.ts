@@ -20,6 +20,17 @@ export interface CatalogEntry {
   readonly createdAtMs: number;
 }
 
+/** One collection as `listCollections` describes it. */
+export interface CollectionInfo {
+  tenant: string;
+  name: string;
+  dimension: number;
+  metric: CollectionSpec['metric'];
+  hnsw: CollectionSpec['hnsw'];
+  quota: CollectionSpec['quota'];
+  createdAtMs: number;
+}
+
 export async function readCatalog(dir: string): Promise<CatalogEntry[]> {
   const path = join(dir, FILE_NAME);
   const bytes = await readFileIfExists(path);

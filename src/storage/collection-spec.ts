@@ -6,10 +6,8 @@
 
 import { checkInteger, describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { LIMITS } from './limits.ts';
+import { METRICS, type Metric } from './metric.ts';
 import { checkOptionsObject, validateName } from './validation.ts';
-
-export type Metric = 'cosine' | 'l2' | 'ip';
-export const METRICS: readonly Metric[] = Object.freeze(['cosine', 'l2', 'ip']);
 
 export interface HnswParams {
   /** Links per node on the upper layers (twice that on the bottom layer). @default 16 */
@@ -115,4 +113,26 @@ export function validateCollectionQuota(input: unknown): Readonly<CollectionQuot
 /** True when two specs describe the same collection (used to cross-check catalog and manifest). */
 export function sameSpec(a: CollectionSpec, b: CollectionSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** How two specs differ: each field (`dimension`, `metric`, `hnsw.m`, `quota.bytesMax`, …) with both values. */
+export function specDifferences(
+  existing: CollectionSpec,
+  requested: CollectionSpec,
+): { field: string; existing: unknown; requested: unknown }[] {
+  const fields: [string, unknown, unknown][] = [
+    ['dimension', existing.dimension, requested.dimension],
+    ['metric', existing.metric, requested.metric],
+    ...HNSW_KEYS.map((key): [string, unknown, unknown] => [
+      `hnsw.${key}`,
+      existing.hnsw[key as keyof HnswParams],
+      requested.hnsw[key as keyof HnswParams],
+    ]),
+    ...QUOTA_KEYS.map((key): [string, unknown, unknown] => [
+      `quota.${key}`,
+      existing.quota[key as keyof CollectionQuota],
+      requested.quota[key as keyof CollectionQuota],
+    ]),
+  ];
+  return fields.filter(([, a, b]) => a !== b).map(([field, a, b]) => ({ field, existing: a, requested: b }));
 }

@@ -5,8 +5,8 @@
  * shrink usage (deletes, smaller overwrites) are never refused.
  */
 
-import { checkInteger, ErrorCode, TierVecError } from '../errors.ts';
-import { checkOptionsObject } from './validation.ts';
+import { ErrorCode, TierVecError } from '../errors.ts';
+import { checkOptions, integer, optional } from '../options.ts';
 
 export interface TenantQuota {
   /** Collections the tenant may own. @default unlimited */
@@ -22,14 +22,19 @@ export interface Usage {
   bytes: number;
 }
 
+/** What each quota may be (absent: unlimited); any other key is rejected. */
+export const TENANT_QUOTA_LIMITS = Object.freeze({
+  collectionsMax: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  vectorsMax: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  bytesMax: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+});
+
 export function validateTenantQuota(what: string, input: unknown): Readonly<TenantQuota> {
-  const quota = checkOptionsObject(what, input ?? {}, ['collectionsMax', 'vectorsMax', 'bytesMax']);
-  const result: TenantQuota = {};
-  for (const key of ['collectionsMax', 'vectorsMax', 'bytesMax'] as const) {
-    if (quota[key] !== undefined)
-      result[key] = checkInteger(`${what}.${key}`, quota[key], 0, Number.MAX_SAFE_INTEGER);
-  }
-  return Object.freeze(result);
+  const checked = checkOptions(input ?? {}, TENANT_QUOTA_LIMITS, {}, what);
+  // Only the quotas that are set, so a stored or printed quota lists what limits something.
+  return Object.freeze(
+    Object.fromEntries(Object.entries(checked).filter(([, limit]) => limit !== undefined)),
+  );
 }
 
 /**

@@ -1,23 +1,34 @@
 /**
  * `openStore` options: their defaults (one frozen object, which the README's table is tested against)
- * and their validation. The tier options (`objectStore`, `tiering`, `uploads`, `onTierEvent`) are
+ * and their limits (`STORE_LIMITS`, checked by `options.ts`). The tier options (`objectStore`, `tiering`, `uploads`, `onTierEvent`) are
  * resolved with the tiering layer's own defaults (`TIERING_DEFAULTS`, the uploaders' defaults).
  */
 
-import { type Clock, systemClock } from '../clock.ts';
-import { checkInteger, describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { CLOCK_OPTION, type Clock, systemClock } from '../clock.ts';
+import {
+  callback,
+  checkOptions,
+  custom,
+  integer,
+  invalidOption,
+  matching,
+  oneOf,
+  optional,
+  withMethods,
+} from '../options.ts';
+import { PARALLEL_UPLOADER_DEFAULTS } from '../uploaders/defaults.ts';
 import { LIMITS } from './limits.ts';
 import type { ObjectStore } from './object-store/object-store.ts';
 import { type TenantQuota, validateTenantQuota } from './quota.ts';
 import { defaultWarningListener, type WarningListener } from './store-warning.ts';
-import { type StoreUploadsOptions, UPLOADS_OPTION_KEYS } from './tiering/object-tier.ts';
+import { STORE_UPLOADS_LIMITS, type StoreUploadsOptions } from './tiering/object-tier.ts';
 import type { TierEventListener } from './tiering/tier-accounting.ts';
 import {
   type ResolvedTieringOptions,
   resolveTieringOptions,
   type TieringOptions,
 } from './tiering/tiering-options.ts';
-import { checkOptionsObject, validateName } from './validation.ts';
+import { validateName } from './validation.ts';
 
 export type { TieringOptions };
 
@@ -80,103 +91,55 @@ export interface ResolvedStoreOptions {
   readonly onWarning: WarningListener;
 }
 
-const OPTION_KEYS = [
-  'dir',
-  'objectStore',
-  'durability',
-  'segmentVectorsMax',
-  'bufferedFlushIntervalMs',
-  'walPendingBytesMax',
-  'tiering',
-  'uploads',
-  'onTierEvent',
-  'clock',
-  'tenantQuota',
-  'tenants',
-  'onWarning',
-];
-
-function invalid(option: string, expected: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${option}\` to be ${expected}, got ${describeValue(value)}`,
-    {
-      details: { option, value },
-    },
-  );
-}
-
-function checkMethods(option: string, value: unknown, methods: readonly string[]): void {
-  const ok =
-    typeof value === 'object' &&
-    value !== null &&
-    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
-  if (!ok) throw invalid(option, `an object with methods ${methods.join(', ')}`, value);
-}
+/** What each `openStore` option may be; any other key is rejected. */
+export const STORE_LIMITS = Object.freeze({
+  dir: matching<string>('a non-empty path', (value) => typeof value === 'string' && value.length > 0),
+  objectStore: optional(
+    withMethods<ObjectStore>('an object with methods put, get, head, delete, list', [
+      'put',
+      'get',
+      'head',
+      'delete',
+      'list',
+    ]),
+  ),
+  durability: oneOf(['fsync', 'buffered', 'object-store']),
+  segmentVectorsMax: integer(1, LIMITS.segmentVectorsMaxLimit),
+  bufferedFlushIntervalMs: integer(1, 3_600_000),
+  walPendingBytesMax: integer(1, Number.MAX_SAFE_INTEGER),
+  tiering: custom((value) => resolveTieringOptions(value)),
+  uploads: custom(
+    (value): StoreUploadsOptions =>
+      checkOptions(value ?? {}, STORE_UPLOADS_LIMITS, PARALLEL_UPLOADER_DEFAULTS, 'uploads'),
+  ),
+  onTierEvent: optional(callback<TierEventListener>()),
+  clock: CLOCK_OPTION,
+  tenantQuota: custom((value, path) => validateTenantQuota(path, value)),
+  tenants: custom((value, path) => validateTenants(value, path)),
+  onWarning: callback<WarningListener>(),
+});
 
 export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
-  const given = checkOptionsObject('openStore options', input, OPTION_KEYS);
-  // Defaults first, then every option the caller set (an explicit undefined means "the default").
-  const options: Record<string, unknown> = { ...STORE_DEFAULTS };
-  for (const [key, value] of Object.entries(given)) if (value !== undefined) options[key] = value;
-  if (typeof options.dir !== 'string' || options.dir.length === 0)
-    throw invalid('dir', 'a non-empty path', options.dir);
-  if (!['fsync', 'buffered', 'object-store'].includes(options.durability as string)) {
-    throw invalid('durability', "'fsync', 'buffered' or 'object-store'", options.durability);
-  }
-  if (options.objectStore !== undefined)
-    checkMethods('objectStore', options.objectStore, ['put', 'get', 'head', 'delete', 'list']);
-  const clock = (options.clock ?? systemClock) as Clock;
-  checkMethods('clock', clock, ['now', 'setTimeout', 'clearTimeout']);
-  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') {
-    throw invalid('onWarning', 'a function', options.onWarning);
-  }
-  if (options.onTierEvent !== undefined && typeof options.onTierEvent !== 'function') {
-    throw invalid('onTierEvent', 'a function', options.onTierEvent);
-  }
-  return {
-    dir: options.dir,
-    objectStore: options.objectStore as ObjectStore | undefined,
-    durability: options.durability as Durability,
-    segmentVectorsMax: checkInteger(
-      'segmentVectorsMax',
-      options.segmentVectorsMax,
-      1,
-      LIMITS.segmentVectorsMaxLimit,
-    ),
-    bufferedFlushIntervalMs: checkInteger(
-      'bufferedFlushIntervalMs',
-      options.bufferedFlushIntervalMs,
-      1,
-      3_600_000,
-    ),
-    walPendingBytesMax: checkInteger(
-      'walPendingBytesMax',
-      options.walPendingBytesMax,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    tiering: resolveTieringOptions(options.tiering),
-    uploads: checkOptionsObject('uploads', options.uploads ?? {}, UPLOADS_OPTION_KEYS) as StoreUploadsOptions,
-    onTierEvent: options.onTierEvent as TierEventListener | undefined,
-    clock,
-    tenantQuota: validateTenantQuota('tenantQuota', options.tenantQuota),
-    tenantQuotas: validateTenants(options.tenants),
-    onWarning: (options.onWarning as WarningListener | undefined) ?? defaultWarningListener,
-  };
+  const { tenants, ...options } = checkOptions(input, STORE_LIMITS, {
+    ...STORE_DEFAULTS,
+    clock: systemClock,
+    onWarning: defaultWarningListener,
+  });
+  return { ...options, tenantQuotas: tenants };
 }
 
-function validateTenants(input: unknown): Map<string, Readonly<TenantQuota>> {
-  const tenants = checkOptionsObject(
-    'tenants',
-    input ?? {},
-    Object.keys((input as object | undefined) ?? {}),
-  );
+const TENANT_LIMITS = Object.freeze({
+  quota: custom((value, path) => validateTenantQuota(path, value)),
+});
+
+/** `tenants`: per-tenant settings by tenant name, each checked against TENANT_LIMITS. */
+function validateTenants(input: unknown, path: string): Map<string, Readonly<TenantQuota>> {
+  const tenants = input ?? {};
+  if (typeof tenants !== 'object' || Array.isArray(tenants)) throw invalidOption(path, 'an object', input);
   const result = new Map<string, Readonly<TenantQuota>>();
   for (const [name, settings] of Object.entries(tenants)) {
     validateName('tenant name in `tenants`', name);
-    const checked = checkOptionsObject(`tenants.${name}`, settings, ['quota']);
-    result.set(name, validateTenantQuota(`tenants.${name}.quota`, checked.quota));
+    result.set(name, checkOptions(settings, TENANT_LIMITS, {}, `${path}.${name}`).quota);
   }
   return result;
 }

@@ -15,19 +15,17 @@
 
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { Serial } from '../serial.ts';
 import type { ReplayOutcome } from '../uploaders/parallel-uploader.ts';
-import { type CatalogEntry, readCatalog, writeCatalog } from './catalog.ts';
-import {
-  Collection,
-  type CollectionContext,
-  closeCollection,
-  collectionUsage,
-  dropCollection,
-} from './collection.ts';
+import { type CatalogEntry, type CollectionInfo, readCatalog, writeCatalog } from './catalog.ts';
+import { Collection, closeCollection, collectionUsage, dropCollection } from './collection.ts';
+import type { CollectionContext } from './collection-context.ts';
+import { createCollectionFiles } from './collection-dirs.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionSpec,
   type CollectionSpecInput,
+  specDifferences,
   validateCollectionSpec,
 } from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
@@ -50,24 +48,9 @@ import {
   type StoreOptions,
 } from './store-options.ts';
 import type { StoreWarning } from './store-warning.ts';
-import { Tenant } from './tenant.ts';
+import { Tenant, type TenantOption } from './tenant.ts';
 import { ObjectTier } from './tiering/object-tier.ts';
 import { checkOptionsObject, validateName } from './validation.ts';
-
-export interface CollectionInfo {
-  tenant: string;
-  name: string;
-  dimension: number;
-  metric: CollectionSpec['metric'];
-  hnsw: CollectionSpec['hnsw'];
-  quota: CollectionSpec['quota'];
-  createdAtMs: number;
-}
-
-export interface TenantOption {
-  /** @default 'default' */
-  tenant?: string;
-}
 
 export interface StoreStats {
   dir: string;
@@ -111,7 +94,8 @@ export class Store {
   readonly #objectTier: ObjectTier;
   readonly #collections = new Map<string, Collection>();
   #catalog: CatalogEntry[] = [];
-  #exclusiveChain: Promise<unknown> = Promise.resolve();
+  /** Catalog changes run one at a time, in call order. */
+  readonly #catalogChanges = new Serial();
   #closed = false;
   #opened = false;
   #warnings = 0;
@@ -161,7 +145,7 @@ export class Store {
     for (const manifest of manifests) {
       const dir = this.#collectionDir(manifest.tenant, manifest.collection);
       await rm(dir, { recursive: true, force: true });
-      await Collection.create(dir, localManifestOf(manifest));
+      await createCollectionFiles(dir, localManifestOf(manifest));
       await downloadTombstoneFiles(dir, manifest, objectStore, uploader);
       catalog.push({ spec: manifest.spec, createdAtMs: manifest.collectionCreatedAtMs });
       imported.set(keyOf(manifest.tenant, manifest.collection), manifest);
@@ -249,13 +233,6 @@ export class Store {
     if (this.#closed) throw new TierVecError(ErrorCode.CLOSED, `Store ${this.#options.dir} is closed`);
   }
 
-  /** Runs catalog changes one at a time, in call order. */
-  #exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#exclusiveChain.then(operation);
-    this.#exclusiveChain = result.catch(() => undefined);
-    return result;
-  }
-
   #tenantOf(options: TenantOption | undefined): string {
     const checked = checkOptionsObject('options', options ?? {}, ['tenant']);
     return validateName('tenant name', checked.tenant ?? COLLECTION_DEFAULTS.tenant);
@@ -265,37 +242,62 @@ export class Store {
   createCollection(input: CollectionSpecInput): Promise<Collection> {
     this.#checkOpen();
     const spec = validateCollectionSpec(input);
-    return this.#exclusive(async () => {
+    return this.#catalogChanges.run(() => this.#create(spec));
+  }
+
+  /**
+   * The collection `input` names, created with that spec when the tenant has none by that name. An
+   * existing collection must have the same spec once defaults are filled in (dimension, metric, hnsw
+   * and quota), else COLLECTION_SPEC_MISMATCH names the fields that differ and nothing changes.
+   */
+  getOrCreateCollection(input: CollectionSpecInput): Promise<Collection> {
+    this.#checkOpen();
+    const spec = validateCollectionSpec(input);
+    return this.#catalogChanges.run(async () => {
       this.#checkOpen();
-      const key = keyOf(spec.tenant, spec.name);
-      if (this.#collections.has(key)) {
+      const existing = this.#collections.get(keyOf(spec.tenant, spec.name));
+      if (existing === undefined) return this.#create(spec);
+      const differences = specDifferences(existing.spec, spec);
+      if (differences.length > 0) {
+        const listed = differences.map(
+          (d) =>
+            `\`${d.field}\` is ${describeValue(d.existing)} there, ${describeValue(d.requested)} requested`,
+        );
         throw new TierVecError(
-          ErrorCode.COLLECTION_EXISTS,
-          `Collection ${describeValue(spec.name)} already exists in tenant ${describeValue(spec.tenant)}`,
-          { details: { tenant: spec.tenant, name: spec.name } },
+          ErrorCode.COLLECTION_SPEC_MISMATCH,
+          `Collection ${describeValue(spec.name)} of tenant ${describeValue(spec.tenant)} exists with another spec: ${listed.join('; ')}`,
+          { details: { tenant: spec.tenant, name: spec.name, differences } },
         );
       }
-      const usage = this.#tenantUsage(spec.tenant);
-      const limit = this.#tenantQuota(spec.tenant).collectionsMax;
-      checkLimit(
-        `tenant ${describeValue(spec.tenant)}`,
-        'collectionsMax',
-        limit,
-        usage.collections,
-        1,
-        'collections',
-      );
-      const dir = this.#collectionDir(spec.tenant, spec.name);
-      const createdAtMs = this.#options.clock.now();
-      await rm(dir, { recursive: true, force: true });
-      await Collection.create(dir, initialManifest(spec, createdAtMs));
-      const catalog = [...this.#catalog, { spec, createdAtMs }];
-      await writeCatalog(this.#options.dir, catalog);
-      this.#catalog = catalog;
-      const collection = await Collection.open(this.#contextFor({ spec, createdAtMs }), spec);
-      this.#collections.set(key, collection);
-      return collection;
+      return existing;
     });
+  }
+
+  /** Creates a collection (a catalog change: runs in its turn). */
+  async #create(spec: CollectionSpec): Promise<Collection> {
+    this.#checkOpen();
+    const key = keyOf(spec.tenant, spec.name);
+    if (this.#collections.has(key)) {
+      throw new TierVecError(
+        ErrorCode.COLLECTION_EXISTS,
+        `Collection ${describeValue(spec.name)} already exists in tenant ${describeValue(spec.tenant)}`,
+        { details: { tenant: spec.tenant, name: spec.name } },
+      );
+    }
+    const usage = this.#tenantUsage(spec.tenant);
+    const limit = this.#tenantQuota(spec.tenant).collectionsMax;
+    const scope = `tenant ${describeValue(spec.tenant)}`;
+    checkLimit(scope, 'collectionsMax', limit, usage.collections, 1, 'collections');
+    const dir = this.#collectionDir(spec.tenant, spec.name);
+    const createdAtMs = this.#options.clock.now();
+    await rm(dir, { recursive: true, force: true });
+    await createCollectionFiles(dir, initialManifest(spec, createdAtMs));
+    const catalog = [...this.#catalog, { spec, createdAtMs }];
+    await writeCatalog(this.#options.dir, catalog);
+    this.#catalog = catalog;
+    const collection = await Collection.open(this.#contextFor({ spec, createdAtMs }), spec);
+    this.#collections.set(key, collection);
+    return collection;
   }
 
   /** The collection's handle; COLLECTION_NOT_FOUND when the tenant has no such collection. */
@@ -337,7 +339,7 @@ export class Store {
     this.#checkOpen();
     const tenant = this.#tenantOf(options);
     const collection = this.collection(name, { tenant });
-    await this.#exclusive(async () => {
+    await this.#catalogChanges.run(async () => {
       if (this.#collections.get(keyOf(tenant, name)) !== collection) {
         throw new TierVecError(
           ErrorCode.COLLECTION_NOT_FOUND,
@@ -415,7 +417,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#exclusiveChain;
+    await this.#catalogChanges.idle();
     for (const collection of this.#collections.values()) await collection[closeCollection]();
     await this.#objectTier.close();
     await this.#lock.release();

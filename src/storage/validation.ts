@@ -8,8 +8,8 @@
  */
 
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
-import type { Metric } from './collection-spec.ts';
 import { LIMITS } from './limits.ts';
+import type { Metric } from './metric.ts';
 
 /** Tenant and collection names: lower-case letters, digits, `_` and `-`, at most 63 characters. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -19,22 +19,32 @@
  * rejects with RATE_LIMITED). This module never talks to the store except through the uploader.
  */
 
-import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { CLOCK_OPTION, type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { checkInteger, describeValue, ErrorCode, isTierVecError, TierVecError } from '../errors.ts';
 import {
-  abortError,
-  checkInteger,
-  describeValue,
-  ErrorCode,
-  isTierVecError,
-  TierVecError,
-} from '../errors.ts';
+  callback,
+  checkOptions,
+  integer,
+  invalidOption,
+  matching,
+  oneOf,
+  optional,
+  pickOptions,
+  withMethods,
+} from '../options.ts';
 import type { ObjectStore } from '../storage/object-store/object-store.ts';
 import { encodeBatchRecords } from './batch-codec.ts';
 import { type BatchDocument, type BatchRecord, DIMENSION_MAX, toBatchRecord } from './batch-document.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
-import { BATCH_UPLOADER_DEFAULTS } from './defaults.ts';
-import { ParallelUploader, type ParallelUploaderStats, type UploadResult } from './parallel-uploader.ts';
+import { BATCH_UPLOADER_DEFAULTS, PARALLEL_UPLOADER_DEFAULTS } from './defaults.ts';
+import {
+  PARALLEL_UPLOADER_LIMITS,
+  ParallelUploader,
+  type ParallelUploaderStats,
+  type UploadResult,
+} from './parallel-uploader.ts';
 import type { RetryOptions } from './retry.ts';
+import { type ReleasePermit, Semaphore } from './semaphore.ts';
 
 export interface BatchUploaderOptions {
   objectStore: ObjectStore;
@@ -108,6 +118,8 @@ export interface BatchUploaderStats {
 
 interface Waiter {
   row: number;
+  /** Gives the document's slot of `pendingDocsMax` back once its batch has ended. */
+  release: ReleasePermit;
   resolve: (receipt: BatchReceipt) => void;
   reject: (error: unknown) => void;
 }
@@ -130,13 +142,9 @@ interface CollectionState {
   inFlight: Set<Promise<BatchOutcome>>;
 }
 
-interface RoomWaiter {
-  grant: () => void;
-  fail: (error: unknown) => void;
-}
-
 const COLLECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const DEFAULT_KEY_FILE = /^(\d{20})\.arrow$/;
+/** The ParallelUploader options a BatchUploader passes on to the uploader it makes. */
 const UPLOADER_OPTIONS = [
   'deadLetterDir',
   'concurrencyMax',
@@ -147,12 +155,57 @@ const UPLOADER_OPTIONS = [
   'seed',
 ] as const;
 
-function invalidOption(name: string, expectation: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`,
-    { details: { option: name, value } },
-  );
+/** What each BatchUploader option may be; any other key is rejected. */
+export const BATCH_UPLOADER_LIMITS = Object.freeze({
+  objectStore: withMethods<ObjectStore>('an ObjectStore', ['put', 'list']),
+  uploader: optional(
+    matching<ParallelUploader>('a ParallelUploader', (value) => value instanceof ParallelUploader),
+  ),
+  keyPrefix: matching<string>(
+    'a string of at most 512 bytes',
+    (value) => typeof value === 'string' && Buffer.byteLength(value) <= 512,
+  ),
+  objectKey: optional(
+    callback<(collection: string, seq: number) => string>('a function (collection, seq) => key'),
+  ),
+  firstSeq: optional(
+    callback<(collection: string) => number | Promise<number>>('a function (collection) => number'),
+  ),
+  dimension: optional(integer(1, DIMENSION_MAX)),
+  batchSizeMax: integer(1, 100_000),
+  waitMsMax: integer(0, 3_600_000),
+  pendingDocsMax: integer((checked) => checked.batchSizeMax as number, 10_000_000),
+  onBackpressure: oneOf(['wait', 'reject']),
+  clock: optional(CLOCK_OPTION),
+  ...pickOptions(PARALLEL_UPLOADER_LIMITS, UPLOADER_OPTIONS),
+  /** Required without `uploader`, absent with it. */
+  deadLetterDir: optional(PARALLEL_UPLOADER_LIMITS.deadLetterDir),
+});
+
+type CheckedBatchOptions = ReturnType<typeof checkBatchOptions>;
+
+/** Checks the options against BATCH_UPLOADER_LIMITS, then the rules that tie options together. */
+function checkBatchOptions(options: BatchUploaderOptions) {
+  // The options passed on take the uploader's defaults, so they are checked here as it checks them.
+  const defaults = { ...PARALLEL_UPLOADER_DEFAULTS, ...BATCH_UPLOADER_DEFAULTS };
+  const checked = checkOptions(options, BATCH_UPLOADER_LIMITS, defaults);
+  if (checked.objectKey !== undefined && checked.firstSeq === undefined) {
+    throw invalidOption(
+      'firstSeq',
+      'given with a custom `objectKey`, so batches never overwrite earlier ones',
+      undefined,
+    );
+  }
+  if (checked.uploader === undefined && checked.deadLetterDir === undefined) {
+    throw invalidOption('deadLetterDir', 'a directory path (or pass `uploader`)', undefined);
+  }
+  if (checked.uploader !== undefined) {
+    for (const name of UPLOADER_OPTIONS) {
+      if (options[name] !== undefined)
+        throw invalidOption(name, 'absent when `uploader` is given', options[name]);
+    }
+  }
+  return checked;
 }
 
 function checkCollection(name: unknown): string {
@@ -184,26 +237,15 @@ function checkDimension(record: BatchRecord, dimension: number | undefined): voi
   }
 }
 
-function makeUploader(options: BatchUploaderOptions, clock: Clock, pendingDocsMax: number): ParallelUploader {
-  if (options.uploader !== undefined) {
-    for (const name of UPLOADER_OPTIONS) {
-      if (options[name] !== undefined)
-        throw invalidOption(name, 'absent when `uploader` is given', options[name]);
-    }
-    if (!(options.uploader instanceof ParallelUploader)) {
-      throw invalidOption('uploader', 'a ParallelUploader', options.uploader);
-    }
-    return options.uploader;
-  }
+function makeUploader(checked: CheckedBatchOptions, clock: Clock): ParallelUploader {
+  if (checked.uploader !== undefined) return checked.uploader;
   return new ParallelUploader({
-    objectStore: options.objectStore,
-    deadLetterDir: options.deadLetterDir as string,
+    ...pickOptions(checked, UPLOADER_OPTIONS),
+    objectStore: checked.objectStore,
+    deadLetterDir: checked.deadLetterDir as string,
     clock,
     // Every sealed batch holds at least one pending document, so its own bound covers the queue.
-    queuedMax: pendingDocsMax,
-    ...Object.fromEntries(
-      UPLOADER_OPTIONS.filter((name) => options[name] !== undefined).map((n) => [n, options[n]]),
-    ),
+    queuedMax: checked.pendingDocsMax,
   });
 }
 
@@ -221,8 +263,8 @@ export class BatchUploader {
   readonly #objectKey: (collection: string, seq: number) => string;
   readonly #firstSeq: ((collection: string) => number | Promise<number>) | undefined;
   readonly #collections = new Map<string, CollectionState>();
-  readonly #roomWaiters: RoomWaiter[] = [];
-  #pendingDocs = 0;
+  /** One permit per document accepted and not yet uploaded or dead-lettered. */
+  readonly #room: Semaphore;
   #closing: Promise<void> | undefined;
   #stats = {
     batchesUploaded: 0,
@@ -233,56 +275,20 @@ export class BatchUploader {
   };
 
   constructor(options: BatchUploaderOptions) {
-    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-    const merged = { ...BATCH_UPLOADER_DEFAULTS, ...options };
-    if (typeof merged.objectStore?.put !== 'function' || typeof merged.objectStore.list !== 'function') {
-      throw invalidOption('objectStore', 'an ObjectStore', merged.objectStore);
-    }
-    if (typeof merged.keyPrefix !== 'string' || Buffer.byteLength(merged.keyPrefix) > 512) {
-      throw invalidOption('keyPrefix', 'a string of at most 512 bytes', merged.keyPrefix);
-    }
-    if (merged.objectKey !== undefined && typeof merged.objectKey !== 'function') {
-      throw invalidOption('objectKey', 'a function (collection, seq) => key', merged.objectKey);
-    }
-    if (merged.firstSeq !== undefined && typeof merged.firstSeq !== 'function') {
-      throw invalidOption('firstSeq', 'a function (collection) => number', merged.firstSeq);
-    }
-    if (merged.objectKey !== undefined && merged.firstSeq === undefined) {
-      throw invalidOption(
-        'firstSeq',
-        'given with a custom `objectKey`, so batches never overwrite earlier ones',
-        undefined,
-      );
-    }
-    if (merged.onBackpressure !== 'wait' && merged.onBackpressure !== 'reject') {
-      throw invalidOption('onBackpressure', "'wait' or 'reject'", merged.onBackpressure);
-    }
-    this.dimension =
-      merged.dimension === undefined
-        ? undefined
-        : checkInteger('dimension', merged.dimension, 1, DIMENSION_MAX);
-    this.batchSizeMax = checkInteger('batchSizeMax', merged.batchSizeMax, 1, 100_000);
-    this.waitMsMax = checkInteger('waitMsMax', merged.waitMsMax, 0, 3_600_000);
-    this.pendingDocsMax = checkInteger(
-      'pendingDocsMax',
-      merged.pendingDocsMax,
-      this.batchSizeMax,
-      10_000_000,
-    );
-    this.keyPrefix = merged.keyPrefix;
-    this.onBackpressure = merged.onBackpressure;
-    this.#store = merged.objectStore;
-    this.#clock = merged.clock ?? systemClock;
-    this.#objectKey = merged.objectKey ?? ((collection, seq) => this.#defaultKey(collection, seq));
-    this.#firstSeq = merged.firstSeq;
-    this.#ownsUploader = options.uploader === undefined;
-    if (
-      this.#ownsUploader &&
-      (typeof merged.deadLetterDir !== 'string' || merged.deadLetterDir.length === 0)
-    ) {
-      throw invalidOption('deadLetterDir', 'a directory path (or pass `uploader`)', merged.deadLetterDir);
-    }
-    this.uploader = makeUploader(options, this.#clock, this.pendingDocsMax);
+    const checked = checkBatchOptions(options);
+    this.dimension = checked.dimension;
+    this.batchSizeMax = checked.batchSizeMax;
+    this.waitMsMax = checked.waitMsMax;
+    this.pendingDocsMax = checked.pendingDocsMax;
+    this.keyPrefix = checked.keyPrefix;
+    this.onBackpressure = checked.onBackpressure;
+    this.#store = checked.objectStore;
+    this.#clock = checked.clock ?? systemClock;
+    this.#objectKey = checked.objectKey ?? ((collection, seq) => this.#defaultKey(collection, seq));
+    this.#firstSeq = checked.firstSeq;
+    this.#ownsUploader = checked.uploader === undefined;
+    this.#room = new Semaphore(this.pendingDocsMax, 0, 'room in the BatchUploader');
+    this.uploader = makeUploader(checked, this.#clock);
   }
 
   /**
@@ -300,11 +306,12 @@ export class BatchUploader {
       this.#checkOpen();
       record = toBatchRecord(doc, this.#dimensionOf(name));
       // With room, the document joins its batch before add returns, so a flush() right after sees it.
-      if (this.#tryReserveRoom()) return this.#append(name, record);
+      const release = this.#tryReserveRoom();
+      if (release !== undefined) return this.#append(name, record, release);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#waitForRoom(options.signal).then(() => this.#append(name, record));
+    return this.#room.acquire(options.signal, false).then((release) => this.#append(name, record, release));
   }
 
   /**
@@ -341,8 +348,8 @@ export class BatchUploader {
       batchesInFlight += state.inFlight.size;
     }
     return {
-      pendingDocs: this.#pendingDocs,
-      waitingAdds: this.#roomWaiters.length,
+      pendingDocs: this.#room.inUse,
+      waitingAdds: this.#room.queued,
       openBatches,
       batchesInFlight,
       ...this.#stats,
@@ -352,7 +359,7 @@ export class BatchUploader {
 
   async #close(): Promise<void> {
     const closed = new TierVecError(ErrorCode.CLOSED, 'The BatchUploader is closed');
-    for (const waiter of this.#roomWaiters.splice(0)) waiter.fail(closed);
+    this.#room.failWaiting(closed);
     // Seal and wait until no batch is left: a flush can race with a batch sealed by its timer.
     while (
       [...this.#collections.values()].some((state) => state.open !== undefined || state.inFlight.size > 0)
@@ -434,7 +441,7 @@ export class BatchUploader {
       outcome = { state: 'failed', collection: state.name, key, docs, error };
       for (const waiter of batch.waiters) waiter.reject(error);
     }
-    this.#releaseRoom(docs);
+    for (const waiter of batch.waiters) waiter.release();
     return outcome;
   }
 
@@ -547,7 +554,7 @@ export class BatchUploader {
   }
 
   /** Puts a checked document into its collection's open batch; its slot of room is already taken. */
-  #append(name: string, record: BatchRecord): Promise<BatchReceipt> {
+  #append(name: string, record: BatchRecord, release: ReleasePermit): Promise<BatchReceipt> {
     let state: CollectionState;
     try {
       this.#checkOpen();
@@ -555,66 +562,27 @@ export class BatchUploader {
       checkDimension(record, this.#dimensionOf(name));
       state = this.#collection(name);
     } catch (error) {
-      this.#releaseRoom(1);
+      release();
       return Promise.reject(error);
     }
     state.dimension ??= record.vector.length;
     return new Promise<BatchReceipt>((resolve, reject) => {
       const batch = state.open ?? this.#openBatch(state);
-      batch.waiters.push({ row: batch.records.length, resolve, reject });
+      batch.waiters.push({ row: batch.records.length, release, resolve, reject });
       batch.records.push(record);
       if (batch.records.length >= this.batchSizeMax) this.#seal(state);
     });
   }
 
-  /** Takes one slot of `pendingDocsMax` if one is free and nobody waits for it; else throws or says no. */
-  #tryReserveRoom(): boolean {
-    if (this.#roomWaiters.length === 0 && this.#pendingDocs < this.pendingDocsMax) {
-      this.#pendingDocs++;
-      return true;
-    }
-    if (this.onBackpressure === 'reject') {
-      throw new TierVecError(
-        ErrorCode.RATE_LIMITED,
-        `${this.#pendingDocs} documents are pending upload (pendingDocsMax = ${this.pendingDocsMax}); retry later`,
-        { details: { pendingDocs: this.#pendingDocs, pendingDocsMax: this.pendingDocsMax } },
-      );
-    }
-    return false;
-  }
-
-  /** Waits, in arrival order, until `#releaseRoom` hands this caller a slot. */
-  #waitForRoom(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortError(signal, 'waiting for room in the BatchUploader'));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.#roomWaiters.indexOf(waiter);
-        if (index >= 0) this.#roomWaiters.splice(index, 1);
-        reject(abortError(signal as AbortSignal, 'waiting for room in the BatchUploader'));
-      };
-      const waiter: RoomWaiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        fail: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      this.#roomWaiters.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /** Gives back `count` slots, handing them to waiting `add` calls first. */
-  #releaseRoom(count: number): void {
-    this.#pendingDocs -= count;
-    while (this.#pendingDocs < this.pendingDocsMax) {
-      const waiter = this.#roomWaiters.shift();
-      if (waiter === undefined) return;
-      this.#pendingDocs++;
-      waiter.grant();
-    }
+  /** One slot of `pendingDocsMax` if one is free and nobody waits for it; else throws or says no. */
+  #tryReserveRoom(): ReleasePermit | undefined {
+    const release = this.#room.tryAcquire();
+    if (release !== undefined || this.onBackpressure === 'wait') return release;
+    const pendingDocs = this.#room.inUse;
+    throw new TierVecError(
+      ErrorCode.RATE_LIMITED,
+      `${pendingDocs} documents are pending upload (pendingDocsMax = ${this.pendingDocsMax}); retry later`,
+      { details: { pendingDocs, pendingDocsMax: this.pendingDocsMax } },
+    );
   }
 }

@@ -18,7 +18,8 @@
 
 import { CircuitState, ConsecutiveBreaker, CountBreaker } from 'cockatiel';
 import type { Clock } from '../clock.ts';
-import { checkInteger, checkNumber, describeValue, ErrorCode, TierVecError } from '../errors.ts';
+import { ErrorCode, TierVecError } from '../errors.ts';
+import { checkOptions, integer, nullable, number } from '../options.ts';
 import { CIRCUIT_BREAKER_DEFAULTS } from './defaults.ts';
 
 export type CircuitBreakerState = 'closed' | 'open' | 'half-open';
@@ -44,28 +45,26 @@ export type ResolvedCircuitBreakerOptions = Readonly<{
   cooldownMs: number;
 }>;
 
-/** Spreads CIRCUIT_BREAKER_DEFAULTS under `options` and validates; INVALID_ARGUMENT names the option. */
+/** What each circuit-breaker option may be; any other key is rejected. */
+export const CIRCUIT_BREAKER_LIMITS = Object.freeze({
+  failuresMax: integer(1, 1_000_000),
+  failureRatioMax: nullable(number(0.001, 0.999)),
+  windowCalls: integer(1, 100_000),
+  windowCallsMin: integer(1, (checked) => checked.windowCalls as number),
+  cooldownMs: number(0, 86_400_000),
+});
+
+/** Takes CIRCUIT_BREAKER_DEFAULTS for what `options` leaves out and checks; INVALID_ARGUMENT names the option. */
 export function resolveCircuitBreakerOptions(
   options: unknown,
   name = 'circuitBreaker',
 ): ResolvedCircuitBreakerOptions {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new TierVecError(
-      ErrorCode.INVALID_ARGUMENT,
-      `Expected \`${name}\` to be an object, got ${describeValue(options)}`,
-      { details: { option: name, value: options } },
-    );
-  }
-  const merged = { ...CIRCUIT_BREAKER_DEFAULTS, ...(options as CircuitBreakerOptions | undefined) };
-  const failuresMax = checkInteger(`${name}.failuresMax`, merged.failuresMax, 1, 1_000_000);
-  const windowCalls = checkInteger(`${name}.windowCalls`, merged.windowCalls, 1, 100_000);
-  const windowCallsMin = checkInteger(`${name}.windowCallsMin`, merged.windowCallsMin, 1, windowCalls);
-  const cooldownMs = checkNumber(`${name}.cooldownMs`, merged.cooldownMs, 0, 86_400_000);
-  let failureRatioMax: number | null = null;
-  if (merged.failureRatioMax !== null && merged.failureRatioMax !== undefined) {
-    failureRatioMax = checkNumber(`${name}.failureRatioMax`, merged.failureRatioMax, 0.001, 0.999);
-  }
-  return Object.freeze({ failuresMax, failureRatioMax, windowCalls, windowCallsMin, cooldownMs });
+  return checkOptions(
+    options === undefined ? {} : options,
+    CIRCUIT_BREAKER_LIMITS,
+    CIRCUIT_BREAKER_DEFAULTS,
+    name,
+  );
 }
 
 /** Leave to make one call; hand it back through `recordSuccess`, `recordFailure` or `release`. */

@@ -1,6 +1,7 @@
 /**
  * The defaults of every uploader option, one frozen object per component, with units in the names.
- * Components spread these first and validate the result; the README's defaults table is tested
+ * Components take these for every option the caller leaves out and check the result against their
+ * limits objects (`RETRY_LIMITS`, …, through `options.ts`); the README's defaults table is tested
  * against these objects, so this file is the only place a default is written.
  */
 

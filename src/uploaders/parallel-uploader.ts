@@ -16,33 +16,37 @@
  * wall clock or Math.random directly (the defaults of `clock` and `seed` do).
  */
 
-import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { CLOCK_OPTION, type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { abortError, describeValue, ErrorCode, isTierVecError, TierVecError } from '../errors.ts';
+import { mapConcurrent } from '../map-concurrent.ts';
 import {
-  abortError,
-  checkInteger,
-  describeValue,
-  ErrorCode,
-  isTierVecError,
-  TierVecError,
-} from '../errors.ts';
+  callback,
+  checkOptions,
+  integer,
+  invalidOption,
+  matching,
+  nested,
+  optional,
+  withMethods,
+} from '../options.ts';
 import { Rng, randomSeed } from '../random.ts';
 import type { ObjectStore } from '../storage/object-store/object-store.ts';
 import { isObjectStoreError, ObjectStoreError } from '../storage/object-store/object-store-error.ts';
 import {
+  CIRCUIT_BREAKER_LIMITS,
   CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitBreakerStats,
-  resolveCircuitBreakerOptions,
 } from './circuit-breaker.ts';
 import { type DeadLetter, type DeadLetterEntry, DeadLetterQueue } from './dead-letter-queue.ts';
-import { PARALLEL_UPLOADER_DEFAULTS } from './defaults.ts';
+import { CIRCUIT_BREAKER_DEFAULTS, PARALLEL_UPLOADER_DEFAULTS, RETRY_DEFAULTS } from './defaults.ts';
 import {
   isRetryableError,
+  RETRY_LIMITS,
   type RetryEvent,
   type RetryOptions,
   type RetryOutcome,
   RetryPolicy,
-  resolveRetryOptions,
 } from './retry.ts';
 import { type ReleasePermit, Semaphore } from './semaphore.ts';
 
@@ -142,47 +146,21 @@ interface QueuedItem {
   options: UploadOptions;
 }
 
-const OPTION_NAMES = new Set([
-  'objectStore',
-  'deadLetterDir',
-  'concurrencyMax',
-  'queuedMax',
-  'deadLettersMax',
-  'attemptTimeoutMs',
-  'retry',
-  'circuitBreaker',
-  'clock',
-  'seed',
-  'onRetry',
-]);
-
-function invalidOption(name: string, expectation: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`,
-    { details: { option: name, value } },
-  );
-}
-
-function checkOptions(options: unknown): ParallelUploaderOptions {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw invalidOption(name, `one of ${[...OPTION_NAMES].join(', ')}`, name);
-  }
-  const { objectStore, deadLetterDir, clock, onRetry } = options as Partial<ParallelUploaderOptions>;
-  if (typeof objectStore?.put !== 'function' || typeof objectStore.get !== 'function') {
-    throw invalidOption('objectStore', 'an ObjectStore', objectStore);
-  }
-  if (typeof deadLetterDir !== 'string' || deadLetterDir.length === 0) {
-    throw invalidOption('deadLetterDir', 'a directory path', deadLetterDir);
-  }
-  if (clock !== undefined && (typeof clock.now !== 'function' || typeof clock.sleep !== 'function')) {
-    throw invalidOption('clock', 'a Clock', clock);
-  }
-  if (onRetry !== undefined && typeof onRetry !== 'function')
-    throw invalidOption('onRetry', 'a function', onRetry);
-  return options as ParallelUploaderOptions;
-}
+/** What each ParallelUploader option may be; any other key is rejected. */
+export const PARALLEL_UPLOADER_LIMITS = Object.freeze({
+  objectStore: withMethods<ObjectStore>('an ObjectStore', ['put', 'get']),
+  deadLetterDir: matching<string>('a directory path', (value) => typeof value === 'string' && value !== ''),
+  concurrencyMax: integer(1, 256),
+  queuedMax: integer(0, 1_000_000),
+  deadLettersMax: integer(1, 10_000_000),
+  attemptTimeoutMs: integer(1, 3_600_000),
+  retry: nested(RETRY_LIMITS, RETRY_DEFAULTS),
+  circuitBreaker: nested(CIRCUIT_BREAKER_LIMITS, CIRCUIT_BREAKER_DEFAULTS),
+  clock: optional(CLOCK_OPTION),
+  /** Absent: a random seed, reported in `stats().seed`. */
+  seed: optional(integer(0, 2 ** 32 - 1)),
+  onRetry: optional(callback<(event: RetryEvent) => void>()),
+});
 
 /** Checks an upload's key (the store checks its own rules too) and body. */
 function checkUpload(key: unknown, body: unknown, bodyFunctionAllowed = false): void {
@@ -199,6 +177,13 @@ function checkUpload(key: unknown, body: unknown, bodyFunctionAllowed = false): 
     bodyFunctionAllowed ? 'a Uint8Array or a function returning one' : 'a Uint8Array',
     body,
   );
+}
+
+/** Takes items off the front of `queue` as they are asked for, items added meanwhile included. */
+function drain<T>(queue: T[]): Iterable<T> {
+  const next = (): IteratorResult<T> =>
+    queue.length === 0 ? { done: true, value: undefined } : { done: false, value: queue.shift() as T };
+  return { [Symbol.iterator]: () => ({ next }) };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -228,24 +213,20 @@ export class ParallelUploader {
   #stats = { uploaded: 0, retried: 0, deadLettered: 0, failed: 0, replayed: 0, bytesUploaded: 0 };
 
   constructor(options: ParallelUploaderOptions) {
-    const checked = checkOptions(options);
-    const merged = { ...PARALLEL_UPLOADER_DEFAULTS, ...checked };
-    this.concurrencyMax = checkInteger('concurrencyMax', merged.concurrencyMax, 1, 256);
-    this.queuedMax = checkInteger('queuedMax', merged.queuedMax, 0, 1_000_000);
-    this.attemptTimeoutMs = checkInteger('attemptTimeoutMs', merged.attemptTimeoutMs, 1, 3_600_000);
-    const deadLettersMax = checkInteger('deadLettersMax', merged.deadLettersMax, 1, 10_000_000);
-    this.seed = checkInteger('seed', checked.seed ?? randomSeed(), 0, 2 ** 32 - 1);
-    const retry = resolveRetryOptions(checked.retry);
-    const breaker = resolveCircuitBreakerOptions(checked.circuitBreaker);
+    const checked = checkOptions(options, PARALLEL_UPLOADER_LIMITS, PARALLEL_UPLOADER_DEFAULTS);
+    this.concurrencyMax = checked.concurrencyMax;
+    this.queuedMax = checked.queuedMax;
+    this.attemptTimeoutMs = checked.attemptTimeoutMs;
+    this.seed = checked.seed ?? randomSeed();
     this.#store = checked.objectStore;
     this.#clock = checked.clock ?? systemClock;
     this.#onRetry = checked.onRetry;
     this.#semaphore = new Semaphore(this.concurrencyMax, this.queuedMax);
-    this.#retry = new RetryPolicy(retry, this.#clock, new Rng(this.seed).fork('retry'));
-    this.circuitBreaker = new CircuitBreaker(breaker, this.#clock);
+    this.#retry = new RetryPolicy(checked.retry, this.#clock, new Rng(this.seed).fork('retry'));
+    this.circuitBreaker = new CircuitBreaker(checked.circuitBreaker, this.#clock);
     this.#dlq = new DeadLetterQueue({
       dir: checked.deadLetterDir,
-      entriesMax: deadLettersMax,
+      entriesMax: checked.deadLettersMax,
       clock: this.#clock,
     });
     this.deadLetters = {
@@ -306,17 +287,9 @@ export class ParallelUploader {
    */
   async flushAllParallel(): Promise<UploadOutcome[]> {
     const runningBefore = [...this.#running];
-    const outcomes: Promise<UploadOutcome>[] = [];
-    const worker = async () => {
-      for (let item = this.#enqueued.shift(); item !== undefined; item = this.#enqueued.shift()) {
-        const outcome = this.#settle(item);
-        outcomes.push(outcome);
-        await outcome;
-      }
-    };
-    const workers = Math.min(this.concurrencyMax, this.#enqueued.length);
-    await Promise.all(Array.from({ length: workers }, worker));
-    const results = await Promise.all(outcomes);
+    const results = await mapConcurrent(drain(this.#enqueued), this.concurrencyMax, (item) =>
+      this.#settle(item),
+    );
     await Promise.allSettled(runningBefore);
     return results;
   }
@@ -539,27 +512,15 @@ export class ParallelUploader {
     // By id rather than by `list()`, so that one damaged entry fails alone instead of the whole replay.
     const ids = (await this.#dlq.ids()).filter((id) => !this.#replaying.has(id));
     for (const id of ids) this.#replaying.add(id);
-    const outcomes: ReplayOutcome[] = new Array(ids.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const index = next++;
-        const id = ids[index] as string;
-        outcomes[index] = await this.#replayOne(id, signal).catch((error: unknown) => ({
-          state: 'failed' as const,
-          id,
-          key: undefined,
-          attempts: 0,
-          error,
-        }));
-      }
-    };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.concurrencyMax, ids.length) }, worker));
+      return await mapConcurrent(ids, this.concurrencyMax, (id) =>
+        this.#replayOne(id, signal).catch(
+          (error: unknown): ReplayOutcome => ({ state: 'failed', id, key: undefined, attempts: 0, error }),
+        ),
+      );
     } finally {
       for (const id of ids) this.#replaying.delete(id);
     }
-    return outcomes;
   }
 
   async #replayOne(id: string, signal: AbortSignal | undefined): Promise<ReplayOutcome> {

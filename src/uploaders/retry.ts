@@ -14,14 +14,8 @@
 
 import { ExponentialBackoff, type GeneratorFn, type IBackoff, noJitterGenerator } from 'cockatiel';
 import type { Clock } from '../clock.ts';
-import {
-  abortError,
-  checkInteger,
-  describeValue,
-  ErrorCode,
-  isTierVecError,
-  TierVecError,
-} from '../errors.ts';
+import { abortError, describeValue, ErrorCode, isTierVecError } from '../errors.ts';
+import { checkOptions, integer } from '../options.ts';
 import type { Rng } from '../random.ts';
 import { isObjectStoreError } from '../storage/object-store/object-store-error.ts';
 import { RETRY_DEFAULTS } from './defaults.ts';
@@ -39,20 +33,16 @@ export type ResolvedRetryOptions = Readonly<Required<RetryOptions>>;
 
 const DELAY_MS_LIMIT = 3_600_000;
 
-/** Spreads RETRY_DEFAULTS under `options` and validates; INVALID_ARGUMENT names the bad option. */
+/** What each retry option may be; any other key is rejected. */
+export const RETRY_LIMITS = Object.freeze({
+  attemptsMax: integer(1, 100),
+  delayMsBase: integer(0, DELAY_MS_LIMIT),
+  delayMsMax: integer((checked) => checked.delayMsBase as number, DELAY_MS_LIMIT),
+});
+
+/** Takes RETRY_DEFAULTS for what `options` leaves out and checks; INVALID_ARGUMENT names the bad option. */
 export function resolveRetryOptions(options: unknown, name = 'retry'): ResolvedRetryOptions {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new TierVecError(
-      ErrorCode.INVALID_ARGUMENT,
-      `Expected \`${name}\` to be an object, got ${describeValue(options)}`,
-      { details: { option: name, value: options } },
-    );
-  }
-  const merged = { ...RETRY_DEFAULTS, ...(options as RetryOptions | undefined) };
-  const attemptsMax = checkInteger(`${name}.attemptsMax`, merged.attemptsMax, 1, 100);
-  const delayMsBase = checkInteger(`${name}.delayMsBase`, merged.delayMsBase, 0, DELAY_MS_LIMIT);
-  const delayMsMax = checkInteger(`${name}.delayMsMax`, merged.delayMsMax, delayMsBase, DELAY_MS_LIMIT);
-  return Object.freeze({ attemptsMax, delayMsBase, delayMsMax });
+  return checkOptions(options === undefined ? {} : options, RETRY_LIMITS, RETRY_DEFAULTS, name);
 }
 
 /**

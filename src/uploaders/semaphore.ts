@@ -13,6 +13,7 @@ import { abortError, ErrorCode, TierVecError } from '../errors.ts';
 
 interface Waiter {
   grant: () => void;
+  fail: (error: unknown) => void;
 }
 
 /** Returned by `acquire`; call it once to give the slot back. */
@@ -21,12 +22,15 @@ export type ReleasePermit = () => void;
 export class Semaphore {
   readonly permitsMax: number;
   readonly queuedMax: number;
+  /** What a waiter waits for, in the message of an abort without an Error reason. */
+  readonly #waitingFor: string;
   #inUse = 0;
   readonly #waiters: Waiter[] = [];
 
-  constructor(permitsMax: number, queuedMax: number) {
+  constructor(permitsMax: number, queuedMax: number, waitingFor = 'an upload slot') {
     this.permitsMax = permitsMax;
     this.queuedMax = queuedMax;
+    this.#waitingFor = `waiting for ${waitingFor}`;
   }
 
   /** Permits held now. */
@@ -57,7 +61,7 @@ export class Semaphore {
    * caller then holds nothing).
    */
   acquire(signal?: AbortSignal, countsTowardQueueLimit = true): Promise<ReleasePermit> {
-    if (signal?.aborted) return Promise.reject(abortError(signal, 'waiting for an upload slot'));
+    if (signal?.aborted) return Promise.reject(abortError(signal, this.#waitingFor));
     if (this.#inUse < this.permitsMax) {
       this.#inUse++;
       return Promise.resolve(this.#releaser());
@@ -75,17 +79,26 @@ export class Semaphore {
       const onAbort = () => {
         const index = this.#waiters.indexOf(waiter);
         if (index >= 0) this.#waiters.splice(index, 1);
-        reject(abortError(signal as AbortSignal, 'waiting for an upload slot'));
+        reject(abortError(signal as AbortSignal, this.#waitingFor));
       };
       const waiter: Waiter = {
         grant: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve(this.#releaser());
         },
+        fail: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
       };
       this.#waiters.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Rejects every caller waiting now with `error` (they then hold nothing); permits held stay held. */
+  failWaiting(error: unknown): void {
+    for (const waiter of this.#waiters.splice(0)) waiter.fail(error);
   }
 
   #releaser(): ReleasePermit {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BufferOutput, type CliIo } from '../../src/cli/cli-io.ts';
 import { runCli } from '../../src/cli/run-cli.ts';
 import { assertReport, type LoadTestReport } from '../../src/loadtest/report/schema.ts';
+import { loadScenario } from '../../src/loadtest/scenario/load-scenario.ts';
 import { runScenario } from '../../src/loadtest/scenario/run-scenario.ts';
-import { loadScenario } from '../../src/loadtest/scenario.ts';
 import type { TiervecTarget } from '../../src/loadtest/targets/tiervec-target.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -117,7 +117,7 @@ describe('the smoke scenario reaches the store', () => {
   it('moves the store by exactly the operations the report counts', async () => {
     const scenario = await loadScenario('smoke', { overrides: { durationS: 3 } });
     // Count from the first operation: with no warm-up the report's counts are every call made.
-    scenario.warmupS = 0;
+    scenario.config.warmupS = 0;
     let target: TiervecTarget | undefined;
     const report = await runScenario(scenario, {
       onTarget: (t) => {

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { ErrorCode } from '../../src/errors.ts';
 import type { OperationContext } from '../../src/loadtest/load-target.ts';
+import { loadScenario } from '../../src/loadtest/scenario/load-scenario.ts';
 import { readScenario } from '../../src/loadtest/scenario/read-scenario.ts';
+import type { ScenarioRun } from '../../src/loadtest/scenario/resolve-scenario.ts';
 import { runScenario } from '../../src/loadtest/scenario/run-scenario.ts';
-import { loadScenario, type ResolvedScenario } from '../../src/loadtest/scenario.ts';
 import { IdPool, WriteLedger } from '../../src/loadtest/targets/tiervec-ledger.ts';
 import { TiervecTarget } from '../../src/loadtest/targets/tiervec-target.ts';
 import { splitByWeight } from '../../src/loadtest/targets/tiervec-workload.ts';
@@ -55,7 +56,7 @@ code = "ServiceUnavailable"
 `;
 
 let dir: string;
-let scenario: ResolvedScenario;
+let scenario: ScenarioRun;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tiervec-target-'));
   await writeFile(path.join(dir, 'tenants.toml'), TENANTS);
@@ -80,7 +81,7 @@ async function setUp(target: TiervecTarget): Promise<Record<string, unknown>> {
 
 describe('tiervec target', () => {
   it("preloads each tenant's share, reports the preload apart, and sends each group to its tenant's collection", async () => {
-    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
+    const target = new TiervecTarget({ config: structuredClone(scenario.target), dataDir: dir });
     try {
       const info = await setUp(target);
       expect(info).toMatchObject({
@@ -105,7 +106,7 @@ describe('tiervec target', () => {
   });
 
   it('finds an acknowledged write that went missing (the check can fail)', async () => {
-    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
+    const target = new TiervecTarget({ config: structuredClone(scenario.target), dataDir: dir });
     try {
       await setUp(target);
       for (let i = 0; i < 3; i++) await target.operations.insert?.(context('a', 'insert', i));
@@ -122,8 +123,8 @@ describe('tiervec target', () => {
   });
 
   it('surfaces a search whose vector does not fit the collection as the store error', async () => {
-    const mismatched = structuredClone(scenario);
-    const target = new TiervecTarget({ scenario: mismatched, dataDir: dir });
+    const mismatched = structuredClone(scenario.target);
+    const target = new TiervecTarget({ config: mismatched, dataDir: dir });
     // The queries keep 8 dimensions; the collection is created with 16 and nothing is preloaded.
     mismatched.data.dimension = 16;
     mismatched.data.vectors = 0;
@@ -140,7 +141,7 @@ describe('tiervec target', () => {
 
   it('partitions the mock S3 for the scenario window, on the injected clock', async () => {
     const clock = new ManualClock();
-    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir, clock });
+    const target = new TiervecTarget({ config: structuredClone(scenario.target), dataDir: dir, clock });
     try {
       await setUp(target);
       expect(target.gauges().s3_partitioned).toBe(0);
@@ -157,7 +158,7 @@ describe('tiervec target', () => {
   });
 
   it('moves one sealed segment per tier operation: a seeded-random hot one down, then the same one back to hot', async () => {
-    const target = new TiervecTarget({ scenario: structuredClone(scenario), dataDir: dir });
+    const target = new TiervecTarget({ config: structuredClone(scenario.target), dataDir: dir });
     try {
       await setUp(target);
       const alpha = target.collections().get('alpha');
@@ -214,9 +215,9 @@ describe('tiervec target', () => {
   });
 
   it('moves the whole collection one tier-cycle step per tier operation with tier_scope "collection"', async () => {
-    const collectionScope = structuredClone(scenario);
-    collectionScope.target.tierScope = 'collection';
-    const target = new TiervecTarget({ scenario: collectionScope, dataDir: dir });
+    const collectionScope = structuredClone(scenario.target);
+    collectionScope.tierScope = 'collection';
+    const target = new TiervecTarget({ config: collectionScope, dataDir: dir });
     try {
       await setUp(target);
       const alpha = target.collections().get('alpha');
@@ -236,7 +237,7 @@ describe('tiervec target', () => {
 
   it('runs both groups through the engine and reports each group', async () => {
     const short = await loadScenario('tenants', { scenariosDir: dir, overrides: { durationS: 2 } });
-    short.warmupS = 0;
+    short.config.warmupS = 0;
     const report = await runScenario(short, { dataDir: dir });
     expect(Object.keys(report.groups)).toEqual(['a', 'b']);
     expect(report.groups.a?.operations).toBeGreaterThan(0);

@@ -51,7 +51,7 @@ describe('startS3rver', () => {
   });
 
   it('rejects a bad bucket name or port with INVALID_ARGUMENT before starting anything', async () => {
-    for (const options of [{ bucket: 'UPPER' }, { port: 70_000 }, { startTimeoutMs: 0 }]) {
+    for (const options of [{ bucket: 'UPPER' }, { port: 70_000 }, { startTimeoutMs: 0 }, { bukket: 'b' }]) {
       const error = await startS3rver(options).catch((e: unknown) => e);
       expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT), JSON.stringify(options)).toBe(true);
     }

@@ -6,7 +6,7 @@
 
 import { cpus } from 'node:os';
 import type { ResolvedLoadTestConfig } from '../config.ts';
-import { evaluateCriteria } from '../criteria.ts';
+import { evaluateCriteria } from '../evaluate-criteria.ts';
 import { LatencyHistogram } from '../histogram.ts';
 import type { TargetCheck } from '../load-target.ts';
 import type { OperationSlot, Recorder } from '../recorder.ts';

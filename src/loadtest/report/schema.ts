@@ -8,7 +8,7 @@
 
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { LatencySummaryMs } from '../histogram.ts';
-import type { ProfileDescription } from '../profiles.ts';
+import type { ProfileDescription } from '../profile-spec.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 

@@ -1,9 +1,9 @@
 /**
  * The criteria keys a scenario file may set, in the file's spelling (`latency_ms_p95_max`), and
- * which of them the engine evaluates (`criteria.ts`, whose keys are these in camelCase) and which
- * the tiervec target checks from the store's own state after the load (lost writes, tier movement,
- * tenant isolation). `_max` keys fail when the actual value is above the limit, `_min` keys when it
- * is below.
+ * which of them the engine evaluates (`criteria.ts`, whose keys are these in camelCase). The keys the
+ * tiervec target checks from the store's own state after the load (lost writes, tier movement,
+ * tenant isolation) are the target's: `TARGET_CRITERIA_KEYS` in `targets/tiervec-config.ts`. `_max`
+ * keys fail when the actual value is above the limit, `_min` keys when it is below.
  */
 
 /** Latency and error limits: the whole run, one operation (`[criteria.search]`) or a window. */
@@ -43,28 +43,6 @@ export const CRITERIA_SETTING_KEYS = Object.freeze([
   'memory_growth_span_s_min',
   'recovery_delay_pct',
 ] as const);
-
-/** Checked by the tiervec target from the store's own state after the load. */
-export const TARGET_CRITERIA_KEYS = Object.freeze([
-  /** Acknowledged writes that could not be read back after the load. */
-  'acknowledged_writes_lost_max',
-  /** Peak resident memory of the process, MiB (large datasets: memory stays inside the budgets). */
-  'rss_mb_max',
-  /** Tier transitions (promotions and demotions) during the run, at least. */
-  'tier_transitions_min',
-  /** Foreground p95 service time with background work over p95 before it, at most. */
-  'background_p95_factor_max',
-  /** Slowest quiet tenant's p95 service time over the fastest's, at most (fairness). */
-  'tenant_p95_spread_max',
-  /** Reads that returned another tenant's documents, at most (isolation: 0). */
-  'tenant_isolation_violations_max',
-  /** Quiet tenants' failed operations over their operations, at most. */
-  'quiet_tenant_error_rate_max',
-] as const);
-
-export type TargetCriterionKey = (typeof TARGET_CRITERIA_KEYS)[number];
-
-export const CRITERIA_PRESETS = Object.freeze(['production', 'development', 'none'] as const);
 
 /** `latency_ms_p95_max` → `latencyMsP95Max`, the engine's spelling. */
 export function camelCaseKey(key: string): string {

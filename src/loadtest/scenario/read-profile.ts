@@ -1,10 +1,13 @@
 /**
- * Reads `[load.profile]` (or `[group.profile]`) into a `ProfileSpec`. Rates are operations per
- * second and must not be negative; positions in the run are percentages that must stay inside it,
- * so a spike that starts at 90% and lasts 20% is rejected here rather than silently clipped.
+ * Reads `[load.profile]` (or `[group.profile]`) straight into the engine's own `ProfileSpec`, the one
+ * type a profile has from the file to the scheduler. Rates are operations per second and must not
+ * be negative; positions in the run are percentages in the file (`start_pct = 20`), which must stay
+ * inside it (a spike that starts at 90% and lasts 20% is rejected here rather than silently clipped),
+ * and become fractions of the run (`startFraction: 0.2`) that the engine turns into seconds for the
+ * chosen duration.
  */
 
-import { PROFILE_KINDS, type ProfileSpec, type StageSpec } from './scenario-types.ts';
+import { PROFILE_KINDS, type ProfileSpec, type StagesProfileSpec } from '../profile-spec.ts';
 import type { TableReader } from './table-reader.ts';
 
 const RATE = { min: 0 } as const;
@@ -17,6 +20,11 @@ export function readProfile(table: TableReader): ProfileSpec {
   return profile;
 }
 
+/** A percentage of the run as the engine's fraction of it. */
+function fraction(pct: number): number {
+  return pct / 100;
+}
+
 function readKind(table: TableReader, kind: ProfileSpec['kind']): ProfileSpec {
   switch (kind) {
     case 'constant':
@@ -26,7 +34,7 @@ function readKind(table: TableReader, kind: ProfileSpec['kind']): ProfileSpec {
         kind,
         fromRate: table.number('from_rate', RATE),
         toRate: table.number('to_rate', RATE),
-        lengthPct: table.number('length_pct', PCT, 100),
+        durationFraction: fraction(table.number('length_pct', PCT, 100)),
       };
     case 'stages':
       return readStages(table);
@@ -37,35 +45,25 @@ function readKind(table: TableReader, kind: ProfileSpec['kind']): ProfileSpec {
       const amplitude = table.number('amplitude', RATE);
       if (amplitude > rate)
         throw table.error('amplitude', `expected at most rate (${rate}), got ${amplitude}`);
-      return { kind, rate, amplitude, periodPct: table.number('period_pct', PCT) };
+      return { kind, rate, amplitude, periodFraction: fraction(table.number('period_pct', PCT)) };
     }
-    case 'periodic_burst': {
-      const profile = {
-        kind,
-        rate: table.number('rate', RATE),
-        burstRate: table.number('burst_rate', RATE),
-        burstLengthPct: table.number('burst_length_pct', PCT),
-        periodPct: table.number('period_pct', PCT),
-      };
-      if (profile.burstLengthPct >= profile.periodPct) {
-        throw table.error('burst_length_pct', `expected less than period_pct (${profile.periodPct})`);
-      }
-      return profile;
-    }
+    case 'periodic_burst':
+      return readPeriodicBurst(table);
     case 'bursty':
       return {
         kind,
         rate: table.number('rate', RATE),
         burstFactor: table.number('burst_factor', { min: 1 }),
         burstProbability: table.number('burst_probability', { min: 0, max: 1 }),
-        intervalPct: table.number('interval_pct', PCT, 5),
+        intervalFraction: fraction(table.number('interval_pct', PCT, 5)),
       };
     case 'random': {
       const minRate = table.number('min_rate', RATE);
       const maxRate = table.number('max_rate', RATE);
       if (maxRate < minRate)
         throw table.error('max_rate', `expected at least min_rate (${minRate}), got ${maxRate}`);
-      return { kind, minRate, maxRate, changeEveryPct: table.number('change_every_pct', PCT) };
+      const changeEveryPct = table.number('change_every_pct', PCT);
+      return { kind, minRate, maxRate, changeEveryFraction: fraction(changeEveryPct) };
     }
   }
 }
@@ -81,18 +79,43 @@ function readSpike(table: TableReader): ProfileSpec {
       `the spike runs from ${startPct}% to ${startPct + lengthPct}% of the run; expected it to end by 100%`,
     );
   }
-  return { kind: 'spike', rate, spikeRate, startPct, lengthPct };
+  return {
+    kind: 'spike',
+    rate,
+    spikeRate,
+    startFraction: fraction(startPct),
+    lengthFraction: fraction(lengthPct),
+  };
+}
+
+function readPeriodicBurst(table: TableReader): ProfileSpec {
+  const rate = table.number('rate', RATE);
+  const burstRate = table.number('burst_rate', RATE);
+  const burstLengthPct = table.number('burst_length_pct', PCT);
+  const periodPct = table.number('period_pct', PCT);
+  if (burstLengthPct >= periodPct) {
+    throw table.error('burst_length_pct', `expected less than period_pct (${periodPct})`);
+  }
+  return {
+    kind: 'periodic_burst',
+    rate,
+    burstRate,
+    burstLengthFraction: fraction(burstLengthPct),
+    periodFraction: fraction(periodPct),
+  };
 }
 
 function readStages(table: TableReader): ProfileSpec {
   const startRate = table.number('start_rate', RATE, 0);
-  const stages: StageSpec[] = table.tables('stages').map((stage) => {
-    const spec = { lengthPct: stage.number('length_pct', PCT), rate: stage.number('rate', RATE) };
+  let totalPct = 0;
+  const stages: StagesProfileSpec['stages'] = table.tables('stages').map((stage) => {
+    const lengthPct = stage.number('length_pct', PCT);
+    const rate = stage.number('rate', RATE);
     stage.done();
-    return spec;
+    totalPct += lengthPct;
+    return { durationFraction: fraction(lengthPct), rate };
   });
   if (stages.length === 0) throw table.error('stages', 'missing; expected at least one stage');
-  const totalPct = stages.reduce((sum, stage) => sum + stage.lengthPct, 0);
   if (totalPct > 100 + 1e-9) {
     throw table.error('stages', `the stages last ${totalPct}% of the run; expected at most 100%`);
   }

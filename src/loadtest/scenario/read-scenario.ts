@@ -7,30 +7,28 @@
 
 import { parse, TomlError } from 'smol-toml';
 import { ErrorCode, TierVecError } from '../../errors.ts';
-import { indexTomlLines } from '../toml-lines.ts';
+import { CRITERIA_PRESET_NAMES } from '../criteria.ts';
+import { scenarioError } from '../field-check.ts';
 import {
-  CRITERIA_PRESETS,
-  CRITERIA_SETTING_KEYS,
-  LATENCY_CRITERIA_KEYS,
-  RUN_CRITERIA_KEYS,
-  TARGET_CRITERIA_KEYS,
-} from './criteria-keys.ts';
-import { readProfile } from './read-profile.ts';
-import { readTarget } from './read-target.ts';
-import {
-  type CriteriaSpec,
-  type CriteriaWindowSpec,
-  type DataSpec,
-  type DurationSpec,
-  type LoadGroupSpec,
-  type MixSpec,
   OPERATION_NAMES,
   type OperationName,
-  type ProfileSpec,
-  type ScenarioSpec,
-  type SearchSpec,
+  type SearchConfig,
+  TARGET_CRITERIA_KEYS,
+} from '../targets/tiervec-config.ts';
+import { indexTomlLines, type TomlSource } from '../toml-lines.ts';
+import { CRITERIA_SETTING_KEYS, LATENCY_CRITERIA_KEYS, RUN_CRITERIA_KEYS } from './criteria-keys.ts';
+import { readProfile } from './read-profile.ts';
+import { readTarget } from './read-target.ts';
+import type {
+  CriteriaSpec,
+  CriteriaWindowSpec,
+  DataSpec,
+  DurationSpec,
+  LoadGroupSpec,
+  MixSpec,
+  ScenarioSpec,
 } from './scenario-types.ts';
-import { scenarioError, TableReader, type TomlSource } from './table-reader.ts';
+import { TableReader } from './table-reader.ts';
 
 /** Scenario and group names: short, file-name safe. */
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -137,7 +135,7 @@ function readGroup(table: TableReader, name: string, mixTable: TableReader): Loa
 }
 
 /** Open groups need an arrival profile; closed groups (clients in a loop) have none. */
-function readGroupProfile(table: TableReader, model: 'open' | 'closed'): ProfileSpec | undefined {
+function readGroupProfile(table: TableReader, model: 'open' | 'closed'): LoadGroupSpec['profile'] {
   return model === 'open' ? readProfile(table.table('profile', true)) : undefined;
 }
 
@@ -191,7 +189,7 @@ function readData(table: TableReader): DataSpec {
   return data;
 }
 
-function readSearch(table: TableReader | undefined): SearchSpec {
+function readSearch(table: TableReader | undefined): SearchConfig {
   if (table === undefined) return { kMin: 10, kMax: 10, filterRatio: 0, ef: undefined };
   const k = table.number('k', { integer: true, min: 1, max: 10_000 }, undefined);
   const kMin = table.number('k_min', { integer: true, min: 1, max: 10_000 }, k ?? 10);
@@ -200,7 +198,7 @@ function readSearch(table: TableReader | undefined): SearchSpec {
   if (k !== undefined && (table.has('k_min') || table.has('k_max'))) {
     throw table.error('k', 'set either k or k_min/k_max, not both');
   }
-  const search: SearchSpec = {
+  const search: SearchConfig = {
     kMin,
     kMax,
     filterRatio: table.number('filter_ratio', { min: 0, max: 1 }, 0),
@@ -214,7 +212,7 @@ function readSearch(table: TableReader | undefined): SearchSpec {
 export function readCriteria(table: TableReader | undefined): CriteriaSpec {
   const criteria: CriteriaSpec = { preset: undefined, limits: {}, settings: {}, operations: {}, windows: [] };
   if (table === undefined) return criteria;
-  criteria.preset = table.has('preset') ? table.choice('preset', CRITERIA_PRESETS) : undefined;
+  criteria.preset = table.has('preset') ? table.choice('preset', CRITERIA_PRESET_NAMES) : undefined;
   const limits: readonly string[] = [...RUN_CRITERIA_KEYS, ...TARGET_CRITERIA_KEYS];
   for (const key of table.keys()) {
     if (limits.includes(key)) criteria.limits[key] = table.number(key, { min: 0 });
@@ -274,9 +272,9 @@ function checkTenants(root: TableReader, spec: ScenarioSpec): void {
     if (group.tenant !== undefined && !declared.has(group.tenant)) {
       const known = [...declared].map((name) => `"${name}"`).join(', ') || 'none';
       throw scenarioError(
-        root.source,
         ['group', index, 'tenant'],
         `names tenant "${group.tenant}", which no [[target.tenant]] declares (declared: ${known})`,
+        { source: root.source },
       );
     }
   });

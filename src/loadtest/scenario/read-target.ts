@@ -5,21 +5,18 @@
  * binary unit ("64MiB", "2GiB").
  */
 
-// The fault codes a scenario may inject are the object-store layer's S3 codes (a constant list).
-import { isS3ErrorCode, S3_ERRORS } from '../../storage/object-store/object-store-error.ts';
 import {
-  type BackgroundSpec,
-  type FaultSpec,
-  type HnswSpec,
-  type MockS3Spec,
+  type HnswConfig,
+  type MockS3Config,
   OBJECT_STORE_KINDS,
-  type S3Spec,
-  type TargetSpec,
-  type TenantSpec,
+  type S3Config,
+  type TenantConfig,
   TIER_SCOPES,
-  type TieringSpec,
-  type UploadsSpec,
-} from './scenario-types.ts';
+  type TieringConfig,
+  type UploadsConfig,
+} from '../targets/tiervec-config.ts';
+import { FAULT_CODES, isFaultCode } from '../targets/tiervec-object-store.ts';
+import type { BackgroundSpec, FaultSpec, TargetSpec } from './scenario-types.ts';
 import type { TableReader } from './table-reader.ts';
 
 const BYTE_UNITS: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
@@ -63,8 +60,8 @@ export function readBytes(table: TableReader, key: string): number | undefined {
   );
 }
 
-function readHnsw(table: TableReader | undefined): HnswSpec {
-  const hnsw: HnswSpec = {
+function readHnsw(table: TableReader | undefined): HnswConfig {
+  const hnsw: HnswConfig = {
     m: table?.number('m', { integer: true, min: 2, max: 128 }, undefined),
     efConstruction: table?.number('ef_construction', { integer: true, min: 1, max: 10_000 }, undefined),
     efSearch: table?.number('ef_search', { integer: true, min: 1, max: 10_000 }, undefined),
@@ -73,9 +70,9 @@ function readHnsw(table: TableReader | undefined): HnswSpec {
   return hnsw;
 }
 
-function readTiering(table: TableReader | undefined): TieringSpec | undefined {
+function readTiering(table: TableReader | undefined): TieringConfig | undefined {
   if (table === undefined) return undefined;
-  const tiering: TieringSpec = {
+  const tiering: TieringConfig = {
     hotBytesMax: readBytes(table, 'hot_bytes_max'),
     warmBytesMax: readBytes(table, 'warm_bytes_max'),
     hotIdleMs: table.number('hot_idle_ms', { min: 0 }, undefined),
@@ -85,8 +82,8 @@ function readTiering(table: TableReader | undefined): TieringSpec | undefined {
   return tiering;
 }
 
-function readMockS3(table: TableReader | undefined): MockS3Spec {
-  const spec: MockS3Spec = {
+function readMockS3(table: TableReader | undefined): MockS3Config {
+  const spec: MockS3Config = {
     latencyMs: table?.number('latency_ms', { min: 0, max: 60_000 }, 0) ?? 0,
     jitterMs: table?.number('jitter_ms', { min: 0, max: 60_000 }, 0) ?? 0,
     requestsPerSMax: table?.number('requests_per_s_max', { above: 0 }, undefined),
@@ -95,8 +92,8 @@ function readMockS3(table: TableReader | undefined): MockS3Spec {
   return spec;
 }
 
-function readS3(table: TableReader | undefined): S3Spec {
-  const spec: S3Spec = {
+function readS3(table: TableReader | undefined): S3Config {
+  const spec: S3Config = {
     endpoint: table?.string('endpoint', undefined),
     bucket: table?.string('bucket', undefined),
     region: table?.string('region', 'us-east-1') ?? 'us-east-1',
@@ -109,19 +106,16 @@ function readS3(table: TableReader | undefined): S3Spec {
 /** An S3 error code the mock can inject (`InternalError`, `SlowDown`, `NetworkError`, …). */
 function readErrorCode(table: TableReader, fallback: string): string {
   const code = table.string('code', fallback);
-  if (!isS3ErrorCode(code)) {
-    throw table.error(
-      'code',
-      `expected an S3 error code (${Object.keys(S3_ERRORS).join(', ')}), got "${code}"`,
-    );
+  if (!isFaultCode(code)) {
+    throw table.error('code', `expected an S3 error code (${FAULT_CODES.join(', ')}), got "${code}"`);
   }
   return code;
 }
 
-function readUploads(table: TableReader | undefined): UploadsSpec {
+function readUploads(table: TableReader | undefined): UploadsConfig {
   const count = { integer: true, min: 1, max: 1_000_000 } as const;
   const ms = { min: 0, max: 3_600_000 } as const;
-  const spec: UploadsSpec = {
+  const spec: UploadsConfig = {
     concurrencyMax: table?.number('concurrency_max', count, undefined),
     attemptsMax: table?.number('attempts_max', { integer: true, min: 1, max: 100 }, undefined),
     delayMsBase: table?.number('delay_ms_base', ms, undefined),
@@ -168,7 +162,7 @@ function readFault(table: TableReader): FaultSpec {
 /** The most tenants one scenario may declare (each owns a block of the generator's vector indexes). */
 export const SCENARIO_TENANTS_MAX = 16;
 
-function readTenants(table: TableReader | undefined): TenantSpec[] {
+function readTenants(table: TableReader | undefined): TenantConfig[] {
   const readers = table?.tables('tenant') ?? [];
   if (readers.length > SCENARIO_TENANTS_MAX) {
     throw (readers[SCENARIO_TENANTS_MAX] as TableReader).error(
@@ -181,7 +175,7 @@ function readTenants(table: TableReader | undefined): TenantSpec[] {
     if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name)) {
       throw tenant.error('name', `expected lowercase letters, digits, '_' or '-', got "${name}"`);
     }
-    const spec: TenantSpec = {
+    const spec: TenantConfig = {
       name,
       vectorsMax: tenant.number('vectors_max', { integer: true, min: 1 }, undefined),
       bytesMax: readBytes(tenant, 'bytes_max'),

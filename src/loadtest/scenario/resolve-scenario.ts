@@ -1,68 +1,31 @@
 /**
- * Turns a checked `ScenarioSpec` into the run one mode asks for: the duration (short, full or the
- * command line's), dataset and segment sizes for that mode, profile and fault positions converted
- * from percentages of the run into seconds, random partitions placed with the scenario's seed, and
- * the command line's overrides (rate, seed, object store) applied. Pure: no I/O, no clock.
+ * Turns a checked `ScenarioSpec` into one run: the engine's `LoadTestConfig` and the tiervec target's
+ * `TiervecTargetConfig` for the mode asked for. It chooses the duration (short, full or the command
+ * line's), dataset and segment sizes for that mode, converts fault and background positions from
+ * percentages of the run into seconds, places random partitions with the scenario's seed, and applies
+ * the command line's overrides (rate, seed, object store). Profiles need no conversion: they are the
+ * engine's own specs already. Pure: no I/O, no clock.
  */
 
 import { checkInteger, checkNumber, ErrorCode, TierVecError } from '../../errors.ts';
 import { Rng } from '../../random.ts';
-import type {
-  CriteriaSpec,
-  DataSpec,
-  LoadGroupSpec,
-  ObjectStoreKind,
-  ProfileSpec,
-  ScenarioMode,
-  ScenarioSpec,
-  SearchSpec,
-  TargetSpec,
-  TieringSpec,
-} from './scenario-types.ts';
+import { profileBaseRate } from '../profile-spec.ts';
+import {
+  type FaultConfig,
+  type ObjectStoreKind,
+  TARGET_CRITERIA_KEYS,
+  type TargetLimits,
+  type TiervecTargetConfig,
+} from '../targets/tiervec-config.ts';
+import type { CriteriaSpec, ScenarioMode, ScenarioSpec } from './scenario-types.ts';
+import { type ScenarioLoadTestConfig, toLoadTestConfig } from './to-load-test-config.ts';
 
-/** A profile with every position in seconds from the start of the run. */
-export type ResolvedProfile =
-  | { kind: 'constant'; rate: number }
-  | { kind: 'ramp'; fromRate: number; toRate: number; durationS: number }
-  | { kind: 'stages'; startRate: number; stages: Array<{ durationS: number; rate: number }> }
-  | { kind: 'spike'; rate: number; spikeRate: number; startS: number; lengthS: number }
-  | { kind: 'periodic'; rate: number; amplitude: number; periodS: number }
-  | { kind: 'periodic_burst'; rate: number; burstRate: number; burstLengthS: number; periodS: number }
-  | { kind: 'bursty'; rate: number; burstFactor: number; burstProbability: number; intervalS: number }
-  | { kind: 'random'; minRate: number; maxRate: number; changeEveryS: number };
-
-export interface ResolvedGroup extends Omit<LoadGroupSpec, 'profile'> {
-  profile: ResolvedProfile | undefined;
-}
-
-/** A fault window on the mock S3, in seconds from the start of the run. */
-export type ResolvedFault =
-  | { kind: 'partition'; startS: number; lengthS: number; code: string }
-  | { kind: 'flaky'; rate: number; code: string; operations: string[] | undefined };
-
-export interface ResolvedTarget
-  extends Omit<TargetSpec, 'faults' | 'shortTiering' | 'shortSegmentVectorsMax'> {
-  faults: ResolvedFault[];
-  /** When background work starts, seconds from the start of the run. */
-  backgroundStartS: number | undefined;
-  backgroundCompactEveryS: number | undefined;
-  backgroundTierCycleEveryS: number | undefined;
-}
-
-export interface ResolvedScenario {
-  spec: ScenarioSpec;
-  name: string;
-  description: string;
-  mode: ScenarioMode;
-  seed: number;
-  durationS: number;
-  warmupS: number;
-  graceS: number | undefined;
-  groups: ResolvedGroup[];
-  data: Omit<DataSpec, 'shortVectors'>;
-  search: SearchSpec;
-  target: ResolvedTarget;
-  criteria: CriteriaSpec;
+/** One run of a scenario: what the engine runs and what the target it runs against is. */
+export interface ScenarioRun {
+  /** The engine's configuration: name, mode, seed, durations, load groups with their profiles, criteria. */
+  config: ScenarioLoadTestConfig;
+  /** The tiervec target's configuration for the same run. */
+  target: TiervecTargetConfig;
 }
 
 /** Command-line overrides; each replaces what the file says. */
@@ -82,7 +45,7 @@ export function resolveScenario(
   spec: ScenarioSpec,
   mode: ScenarioMode,
   overrides: ScenarioOverrides = {},
-): ResolvedScenario {
+): ScenarioRun {
   const durationS =
     overrides.durationS === undefined
       ? mode === 'short'
@@ -91,37 +54,11 @@ export function resolveScenario(
       : checkNumber('durationS', overrides.durationS, 0.1, 7 * 24 * 3600);
   const seed =
     overrides.seed === undefined ? spec.seed : checkInteger('seed', overrides.seed, 0, 2 ** 32 - 1);
-  const factor =
-    overrides.rate === undefined ? 1 : rateFactor(spec, checkNumber('rate', overrides.rate, 0, 1e9));
-  const groups = spec.groups.map((group) => ({
-    ...group,
-    profile:
-      group.profile === undefined
-        ? undefined
-        : resolveProfile(scaleProfile(group.profile, factor), durationS),
-  }));
-  const { shortVectors, ...data } = spec.data;
-  data.vectors =
-    overrides.vectors === undefined
-      ? mode === 'short'
-        ? shortVectors
-        : spec.data.vectors
-      : checkInteger('vectors', overrides.vectors, 0, 100_000_000);
+  const rateFactor =
+    overrides.rate === undefined ? 1 : rateFactorOf(spec, checkNumber('rate', overrides.rate, 0, 1e9));
   return {
-    spec,
-    name: spec.name,
-    description: spec.description,
-    mode,
-    seed,
-    durationS,
-    // A duration shortened on the command line keeps at least three quarters of the run measured.
-    warmupS: Math.min(spec.duration.warmupS, durationS / 4),
-    graceS: spec.duration.graceS,
-    groups,
-    data,
-    search: spec.search,
-    target: resolveTarget(spec.target, mode, durationS, seed, overrides),
-    criteria: spec.criteria,
+    config: toLoadTestConfig(spec, { mode, seed, durationS, rateFactor }),
+    target: toTargetConfig(spec, mode, durationS, seed, overrides),
   };
 }
 
@@ -132,7 +69,7 @@ export function baseRate(spec: ScenarioSpec): number {
   return total;
 }
 
-function rateFactor(spec: ScenarioSpec, rate: number): number {
+function rateFactorOf(spec: ScenarioSpec, rate: number): number {
   const base = baseRate(spec);
   if (base <= 0) {
     throw new TierVecError(
@@ -140,147 +77,74 @@ function rateFactor(spec: ScenarioSpec, rate: number): number {
       `Expected \`rate\` to apply to an open-model profile, but scenario "${spec.name}" has none with a base rate above 0`,
     );
   }
+  if (rate <= 0) {
+    throw new TierVecError(ErrorCode.INVALID_ARGUMENT, `Expected \`rate\` to be above 0, got ${rate}`);
+  }
   return rate / base;
 }
 
-/** The rate a profile is known by: its steady rate, or its highest for ramps, stages and random. */
-export function profileBaseRate(profile: ProfileSpec): number {
-  switch (profile.kind) {
-    case 'ramp':
-      return Math.max(profile.fromRate, profile.toRate);
-    case 'stages':
-      return Math.max(profile.startRate, ...profile.stages.map((stage) => stage.rate));
-    case 'random':
-      return profile.maxRate;
-    default:
-      return profile.rate;
-  }
-}
-
-export function scaleProfile(profile: ProfileSpec, factor: number): ProfileSpec {
-  if (factor === 1) return profile;
-  switch (profile.kind) {
-    case 'constant':
-      return { ...profile, rate: profile.rate * factor };
-    case 'ramp':
-      return { ...profile, fromRate: profile.fromRate * factor, toRate: profile.toRate * factor };
-    case 'stages':
-      return {
-        ...profile,
-        startRate: profile.startRate * factor,
-        stages: profile.stages.map((stage) => ({ ...stage, rate: stage.rate * factor })),
-      };
-    case 'spike':
-      return { ...profile, rate: profile.rate * factor, spikeRate: profile.spikeRate * factor };
-    case 'periodic':
-      return { ...profile, rate: profile.rate * factor, amplitude: profile.amplitude * factor };
-    case 'periodic_burst':
-      return { ...profile, rate: profile.rate * factor, burstRate: profile.burstRate * factor };
-    case 'bursty':
-      return { ...profile, rate: profile.rate * factor };
-    case 'random':
-      return { ...profile, minRate: profile.minRate * factor, maxRate: profile.maxRate * factor };
-  }
-}
-
-function resolveProfile(profile: ProfileSpec, durationS: number): ResolvedProfile {
-  const seconds = (pct: number) => (pct / 100) * durationS;
-  switch (profile.kind) {
-    case 'constant':
-      return profile;
-    case 'ramp':
-      return {
-        kind: 'ramp',
-        fromRate: profile.fromRate,
-        toRate: profile.toRate,
-        durationS: seconds(profile.lengthPct),
-      };
-    case 'stages':
-      return {
-        kind: 'stages',
-        startRate: profile.startRate,
-        stages: profile.stages.map((stage) => ({ durationS: seconds(stage.lengthPct), rate: stage.rate })),
-      };
-    case 'spike':
-      return {
-        kind: 'spike',
-        rate: profile.rate,
-        spikeRate: profile.spikeRate,
-        startS: seconds(profile.startPct),
-        lengthS: seconds(profile.lengthPct),
-      };
-    case 'periodic':
-      return {
-        kind: 'periodic',
-        rate: profile.rate,
-        amplitude: profile.amplitude,
-        periodS: seconds(profile.periodPct),
-      };
-    case 'periodic_burst':
-      return {
-        kind: 'periodic_burst',
-        rate: profile.rate,
-        burstRate: profile.burstRate,
-        burstLengthS: seconds(profile.burstLengthPct),
-        periodS: seconds(profile.periodPct),
-      };
-    case 'bursty':
-      return {
-        kind: 'bursty',
-        rate: profile.rate,
-        burstFactor: profile.burstFactor,
-        burstProbability: profile.burstProbability,
-        intervalS: seconds(profile.intervalPct),
-      };
-    case 'random':
-      return {
-        kind: 'random',
-        minRate: profile.minRate,
-        maxRate: profile.maxRate,
-        changeEveryS: seconds(profile.changeEveryPct),
-      };
-  }
-}
-
-function resolveTarget(
-  target: TargetSpec,
+function toTargetConfig(
+  spec: ScenarioSpec,
   mode: ScenarioMode,
   durationS: number,
   seed: number,
   overrides: ScenarioOverrides,
-): ResolvedTarget {
-  const { faults, shortTiering, shortSegmentVectorsMax, ...rest } = target;
+): TiervecTargetConfig {
+  const { faults, shortTiering, shortSegmentVectorsMax, background, ...target } = spec.target;
   const seconds = (pct: number) => (pct / 100) * durationS;
-  const tiering: TieringSpec | undefined =
-    mode === 'short' ? (shortTiering ?? target.tiering) : target.tiering;
-  const s3 = {
-    ...target.s3,
-    endpoint: overrides.s3Endpoint ?? target.s3.endpoint,
-    bucket: overrides.s3Bucket ?? target.s3.bucket,
-  };
+  const { shortVectors, ...data } = spec.data;
+  data.vectors =
+    overrides.vectors === undefined
+      ? mode === 'short'
+        ? shortVectors
+        : spec.data.vectors
+      : checkInteger('vectors', overrides.vectors, 0, 100_000_000);
+  const groupTenants: Record<string, string> = {};
+  for (const group of spec.groups) if (group.tenant !== undefined) groupTenants[group.name] = group.tenant;
   return {
-    ...rest,
+    name: spec.name,
+    seed,
+    data,
+    search: spec.search,
+    ...target,
     objectStore: overrides.objectStore ?? target.objectStore,
-    s3,
-    tiering,
+    s3: {
+      ...target.s3,
+      endpoint: overrides.s3Endpoint ?? target.s3.endpoint,
+      bucket: overrides.s3Bucket ?? target.s3.bucket,
+    },
+    tiering: mode === 'short' ? (shortTiering ?? target.tiering) : target.tiering,
     segmentVectorsMax:
       mode === 'short' ? (shortSegmentVectorsMax ?? target.segmentVectorsMax) : target.segmentVectorsMax,
     faults: resolveFaults(faults, durationS, new Rng(seed).fork('faults')),
-    backgroundStartS: target.background === undefined ? undefined : seconds(target.background.startPct),
-    backgroundCompactEveryS:
-      target.background?.compactEveryPct === undefined
+    background:
+      background === undefined
         ? undefined
-        : seconds(target.background.compactEveryPct),
-    backgroundTierCycleEveryS:
-      target.background?.tierCycleEveryPct === undefined
-        ? undefined
-        : seconds(target.background.tierCycleEveryPct),
+        : {
+            startS: seconds(background.startPct),
+            compactEveryS:
+              background.compactEveryPct === undefined ? undefined : seconds(background.compactEveryPct),
+            tierCycleEveryS:
+              background.tierCycleEveryPct === undefined ? undefined : seconds(background.tierCycleEveryPct),
+          },
+    groupTenants,
+    limits: targetLimits(spec.criteria),
   };
 }
 
+/** The target's criteria from a scenario: `acknowledged_writes_lost_max` and the like, with limits. */
+function targetLimits(criteria: CriteriaSpec): TargetLimits {
+  const limits: TargetLimits = {};
+  for (const key of TARGET_CRITERIA_KEYS) {
+    const limit = criteria.limits[key];
+    if (limit !== undefined) limits[key] = limit;
+  }
+  return limits;
+}
+
 /** Random partitions are placed by the seed: same seed, same windows. */
-function resolveFaults(faults: TargetSpec['faults'], durationS: number, rng: Rng): ResolvedFault[] {
-  const resolved: ResolvedFault[] = [];
+function resolveFaults(faults: ScenarioSpec['target']['faults'], durationS: number, rng: Rng): FaultConfig[] {
+  const resolved: FaultConfig[] = [];
   for (const fault of faults) {
     if (fault.kind === 'flaky') resolved.push(fault);
     else if (fault.kind === 'partition') {

@@ -1,6 +1,6 @@
 /**
- * Runs a resolved scenario against the tiervec store: builds the tiervec target the scenario
- * describes and hands the engine the scenario's configuration. The one place a scenario meets the
+ * Runs one scenario run against the tiervec store: builds the tiervec target from the run's target
+ * configuration and hands the engine the run's own configuration. The one place a scenario meets the
  * engine and the store; the command line and library users both come through here.
  */
 
@@ -8,8 +8,7 @@ import type { LoadTestReport } from '../report/schema.ts';
 import type { LoadTestProgress } from '../run.ts';
 import { runLoadTest } from '../run.ts';
 import { createTiervecTarget, type TiervecTarget } from '../targets/tiervec-target.ts';
-import type { ResolvedScenario } from './resolve-scenario.ts';
-import { toLoadTestConfig } from './to-load-test-config.ts';
+import type { ScenarioRun } from './resolve-scenario.ts';
 
 export interface RunScenarioOptions {
   onProgress?: (progress: LoadTestProgress) => void;
@@ -25,17 +24,17 @@ export interface RunScenarioOptions {
 }
 
 export async function runScenario(
-  scenario: ResolvedScenario,
+  scenario: ScenarioRun,
   options: RunScenarioOptions = {},
 ): Promise<LoadTestReport> {
   const target = createTiervecTarget({
-    scenario,
+    config: scenario.target,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
   options.onTarget?.(target);
-  return runLoadTest(toLoadTestConfig(scenario), {
+  return runLoadTest(scenario.config, {
     target,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -4,18 +4,13 @@
  * A `TableReader` hands out one typed value per key and remembers which keys it handed out; `done()`
  * then rejects every key nobody asked for, so an unknown key (a typo such as `in_flight_mx`) is an
  * error rather than a silently ignored setting. Every rejection is a SCENARIO_INVALID error whose
- * message reads `file:line: key: expected …, got …`, with the line found by `toml-lines.ts`.
+ * message reads `file:line: key: expected …, got …` (`scenarioError` with the table's source).
  * This module knows nothing about scenarios: it checks shapes and ranges, never meaning.
  */
 
-import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
-import { lineOf, type TomlPath } from '../toml-lines.ts';
-
-/** Where the table came from: the file name shown in messages and the key → line index. */
-export interface TomlSource {
-  file: string;
-  lines: Map<string, number>;
-}
+import { describeValue, type TierVecError } from '../../errors.ts';
+import { scenarioError } from '../field-check.ts';
+import type { TomlPath, TomlSource } from '../toml-lines.ts';
 
 export interface NumberRule {
   /** Inclusive lower bound. */
@@ -28,26 +23,6 @@ export interface NumberRule {
 }
 
 type Table = Record<string, unknown>;
-
-/** Builds the SCENARIO_INVALID error for `path`, naming file, line and key. */
-export function scenarioError(source: TomlSource, path: TomlPath, message: string): TierVecError {
-  const key = formatPath(path);
-  const line = lineOf(source.lines, path);
-  const where = line === undefined ? source.file : `${source.file}:${line}`;
-  return new TierVecError(ErrorCode.SCENARIO_INVALID, `${where}: ${key}: ${message}`, {
-    details: { file: source.file, line, key },
-  });
-}
-
-/** `group[1].profile.rate` for the path ['group', 1, 'profile', 'rate']. */
-export function formatPath(path: TomlPath): string {
-  let text = '';
-  for (const part of path) {
-    if (typeof part === 'number') text += `[${part}]`;
-    else text += text === '' ? part : `.${part}`;
-  }
-  return text === '' ? '(top level)' : text;
-}
 
 export function isTable(value: unknown): value is Table {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -76,7 +51,9 @@ export class TableReader {
   }
 
   error(key: string | undefined, message: string): TierVecError {
-    return scenarioError(this.source, key === undefined ? this.path : [...this.path, key], message);
+    return scenarioError(key === undefined ? this.path : [...this.path, key], message, {
+      source: this.source,
+    });
   }
 
   string(key: string): string;
@@ -151,11 +128,9 @@ export class TableReader {
     if (!Array.isArray(value)) throw this.#wrongType(key, 'a list of tables', value);
     return value.map((item, index) => {
       if (!isTable(item)) {
-        throw scenarioError(
-          this.source,
-          [...this.path, key, index],
-          `expected a table, got ${describeValue(item)}`,
-        );
+        throw scenarioError([...this.path, key, index], `expected a table, got ${describeValue(item)}`, {
+          source: this.source,
+        });
       }
       return new TableReader(this.source, item, [...this.path, key, index]);
     });

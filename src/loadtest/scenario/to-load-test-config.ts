@@ -1,34 +1,53 @@
 /**
- * Maps a resolved scenario onto the engine's `LoadTestConfig` (keys renamed, percentages already
- * turned into seconds), and maps the engine's own validation errors back onto the scenario file:
- * the engine names fields by their configuration path (`groups[1].thinkTimeMs`), which this module
- * turns into the file's key (`group[1].think_time_ms`) and line. Target criteria (lost writes, tier
- * movement, tenants) are not the engine's: they stay with the scenario for the target to check.
+ * Maps a checked scenario onto the engine's `LoadTestConfig` for one run (keys renamed, criteria
+ * windows turned from percentages into seconds; profiles pass through, being the engine's own specs
+ * already, scaled when the command line sets the rate), and maps the engine's own validation errors
+ * back onto the scenario file: the engine names fields by their configuration path
+ * (`groups[1].thinkTimeMs`), which this module turns into the file's key (`group[1].think_time_ms`)
+ * and line. Target criteria (lost writes, tier movement, tenants) are not the engine's: they go to the
+ * target's configuration.
  */
 
 import { isTierVecError, type TierVecError } from '../../errors.ts';
 import type { LoadConfig, LoadGroupConfig, LoadTestConfig } from '../config.ts';
 import type { CriteriaConfig, LatencyLimits, WindowCriteriaConfig } from '../criteria.ts';
-import type { ProfileSpec } from '../profiles.ts';
+import { scenarioError } from '../field-check.ts';
+import { scaleProfile } from '../profile-spec.ts';
+import { TARGET_CRITERIA_KEYS } from '../targets/tiervec-config.ts';
 import { indexTomlLines } from '../toml-lines.ts';
-import { camelCaseKey, TARGET_CRITERIA_KEYS } from './criteria-keys.ts';
-import type { ResolvedGroup, ResolvedProfile, ResolvedScenario } from './resolve-scenario.ts';
-import type { CriteriaSpec } from './scenario-types.ts';
-import { scenarioError } from './table-reader.ts';
+import { camelCaseKey } from './criteria-keys.ts';
+import type { CriteriaSpec, LoadGroupSpec, ScenarioMode, ScenarioSpec } from './scenario-types.ts';
 
-export function toLoadTestConfig(scenario: ResolvedScenario): LoadTestConfig {
-  const groups = scenario.groups.map(toGroupConfig);
-  const config: LoadTestConfig = {
-    name: scenario.name,
-    description: scenario.description,
-    mode: scenario.mode,
-    seed: scenario.seed,
-    durationS: scenario.durationS,
-    warmupS: scenario.warmupS,
-    criteria: toCriteriaConfig(scenario.criteria, scenario.durationS),
+/** The engine's configuration of a scenario run: a `LoadTestConfig` whose run facts are always set. */
+export type ScenarioLoadTestConfig = LoadTestConfig & {
+  description: string;
+  mode: ScenarioMode;
+  seed: number;
+  warmupS: number;
+};
+
+/** What a run chose: the mode, the seed, the duration and the factor every rate is scaled by. */
+export interface RunChoice {
+  mode: ScenarioMode;
+  seed: number;
+  durationS: number;
+  rateFactor: number;
+}
+
+export function toLoadTestConfig(spec: ScenarioSpec, run: RunChoice): ScenarioLoadTestConfig {
+  const groups = spec.groups.map((group) => toGroupConfig(group, run.rateFactor));
+  const config: ScenarioLoadTestConfig = {
+    name: spec.name,
+    description: spec.description,
+    mode: run.mode,
+    seed: run.seed,
+    durationS: run.durationS,
+    // A duration shortened on the command line keeps at least three quarters of the run measured.
+    warmupS: Math.min(spec.duration.warmupS, run.durationS / 4),
+    criteria: toCriteriaConfig(spec.criteria, run.durationS),
   };
-  if (scenario.graceS !== undefined) config.gracePeriodS = scenario.graceS;
-  if (scenario.spec.groups.length === 1 && scenario.groups[0]?.name === 'main') {
+  if (spec.duration.graceS !== undefined) config.gracePeriodS = spec.duration.graceS;
+  if (spec.groups.length === 1 && spec.groups[0]?.name === 'main') {
     const { name: _name, mix, ...load } = groups[0] as LoadGroupConfig;
     config.load = load;
     config.mix = mix;
@@ -38,70 +57,18 @@ export function toLoadTestConfig(scenario: ResolvedScenario): LoadTestConfig {
   return config;
 }
 
-function toGroupConfig(group: ResolvedGroup): LoadGroupConfig {
+function toGroupConfig(group: LoadGroupSpec, rateFactor: number): LoadGroupConfig {
   const load: LoadConfig = { model: group.model, inFlightMax: group.inFlightMax };
   if (group.model === 'open') {
     load.arrival = group.arrival;
     load.onSaturation = group.onSaturation;
     if (group.queueMax !== undefined) load.queueLengthMax = group.queueMax;
-    load.profile = toProfileSpec(group.profile as ResolvedProfile);
+    const { profile } = group;
+    if (profile !== undefined) load.profile = rateFactor === 1 ? profile : scaleProfile(profile, rateFactor);
   } else {
     load.thinkTimeMs = group.thinkTimeMs;
   }
   return { name: group.name, mix: { ...group.mix } as Record<string, number>, ...load };
-}
-
-export function toProfileSpec(profile: ResolvedProfile): ProfileSpec {
-  switch (profile.kind) {
-    case 'constant':
-      return { kind: 'constant', rate: profile.rate };
-    case 'ramp':
-      return {
-        kind: 'ramp',
-        fromRate: profile.fromRate,
-        toRate: profile.toRate,
-        durationS: profile.durationS,
-      };
-    case 'stages':
-      return {
-        kind: 'stages',
-        startRate: profile.startRate,
-        stages: profile.stages.map((stage) => ({ rate: stage.rate, durationS: stage.durationS })),
-      };
-    case 'spike':
-      return {
-        kind: 'spike',
-        rate: profile.rate,
-        spikeRate: profile.spikeRate,
-        startS: profile.startS,
-        lengthS: profile.lengthS,
-      };
-    case 'periodic':
-      return { kind: 'periodic', rate: profile.rate, amplitude: profile.amplitude, periodS: profile.periodS };
-    case 'periodic_burst':
-      return {
-        kind: 'periodic_burst',
-        rate: profile.rate,
-        burstRate: profile.burstRate,
-        burstLengthS: profile.burstLengthS,
-        periodS: profile.periodS,
-      };
-    case 'bursty':
-      return {
-        kind: 'bursty',
-        rate: profile.rate,
-        burstFactor: profile.burstFactor,
-        burstProbability: profile.burstProbability,
-        intervalS: profile.intervalS,
-      };
-    case 'random':
-      return {
-        kind: 'random',
-        minRate: profile.minRate,
-        maxRate: profile.maxRate,
-        changeEveryS: profile.changeEveryS,
-      };
-  }
 }
 
 function camelLimits(limits: Record<string, number>): Record<string, number> {
@@ -139,18 +106,6 @@ function toCriteriaConfig(criteria: CriteriaSpec, durationS: number): CriteriaCo
   return config;
 }
 
-/** The target's criteria from a scenario: `acknowledged_writes_lost_max` and the like, with limits. */
-export function targetCriteria(
-  criteria: CriteriaSpec,
-): Partial<Record<(typeof TARGET_CRITERIA_KEYS)[number], number>> {
-  const result: Record<string, number> = {};
-  for (const key of TARGET_CRITERIA_KEYS) {
-    const limit = criteria.limits[key];
-    if (limit !== undefined) result[key] = limit;
-  }
-  return result;
-}
-
 const FIELD_RENAMES: Record<string, string> = {
   groups: 'group',
   windows: 'window',
@@ -173,6 +128,8 @@ export function toScenarioError(error: unknown, file: string, text: string): unk
     path.push(FIELD_RENAMES[name] ?? name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
     if (indexed) path.push(Number(indexed[2]));
   }
-  const wrapped: TierVecError = scenarioError({ file, lines: indexTomlLines(text) }, path, error.message);
+  const wrapped: TierVecError = scenarioError(path, error.message, {
+    source: { file, lines: indexTomlLines(text) },
+  });
   return Object.assign(wrapped, { cause: error });
 }

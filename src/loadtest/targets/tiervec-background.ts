@@ -9,7 +9,7 @@
 
 import type { Clock, TimerHandle } from '../../clock.ts';
 import type { Collection } from '../../storage/collection.ts';
-import type { ResolvedTarget } from '../scenario/resolve-scenario.ts';
+import type { BackgroundConfig } from './tiervec-config.ts';
 import type { Phase } from './tiervec-measure.ts';
 
 type Maintained = Collection & {
@@ -28,7 +28,8 @@ export interface BackgroundCounts {
 }
 
 export interface TiervecBackgroundOptions {
-  target: ResolvedTarget;
+  /** The run's background work; undefined: none. */
+  background: BackgroundConfig | undefined;
   clock: Clock;
   collections: () => Collection[];
 }
@@ -53,22 +54,22 @@ export class TiervecBackground {
 
   /** Whether the scenario has background work at all. */
   get configured(): boolean {
-    return this.#options.target.backgroundStartS !== undefined;
+    return this.#options.background !== undefined;
   }
 
   phase(): Phase {
     return this.#phase;
   }
 
-  /** Call when the load starts: background work begins `backgroundStartS` later. */
+  /** Call when the load starts: background work begins `background.startS` later. */
   start(): void {
-    const { backgroundStartS, backgroundCompactEveryS, backgroundTierCycleEveryS } = this.#options.target;
-    if (backgroundStartS === undefined) return;
-    this.#after(backgroundStartS, () => {
+    const { background } = this.#options;
+    if (background === undefined) return;
+    const { startS, compactEveryS, tierCycleEveryS } = background;
+    this.#after(startS, () => {
       this.#phase = 'background';
-      if (backgroundCompactEveryS !== undefined) this.#every(backgroundCompactEveryS, () => this.#compact());
-      if (backgroundTierCycleEveryS !== undefined)
-        this.#every(backgroundTierCycleEveryS, () => this.#tierCycle());
+      if (compactEveryS !== undefined) this.#every(compactEveryS, () => this.#compact());
+      if (tierCycleEveryS !== undefined) this.#every(tierCycleEveryS, () => this.#tierCycle());
     });
   }
 

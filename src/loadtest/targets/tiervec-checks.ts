@@ -6,8 +6,8 @@
  */
 
 import type { TargetCheck } from '../load-target.ts';
-import type { TargetCriterionKey } from '../scenario/criteria-keys.ts';
 import type { TiervecBackground } from './tiervec-background.ts';
+import type { TargetCriterionKey, TargetLimits } from './tiervec-config.ts';
 import { transitionCount } from './tiervec-gauges.ts';
 import type { CallStats, TargetMeasurements } from './tiervec-measure.ts';
 import type { TenantRuntime } from './tiervec-operations.ts';
@@ -16,7 +16,7 @@ import type { WriteVerification } from './tiervec-verify.ts';
 const MIB = 2 ** 20;
 
 export interface CheckInputs {
-  limits: Record<string, number>;
+  limits: TargetLimits;
   tenants: TenantRuntime[];
   measurements: TargetMeasurements;
   verification: WriteVerification | undefined;
@@ -112,7 +112,7 @@ export function targetChecks(inputs: CheckInputs): TargetCheck[] {
     // A scenario that asks for the read-back (`verify_acknowledged_writes`) allows no loss unless it says otherwise.
     const implied =
       key === 'acknowledged_writes_lost_max' && inputs.verification !== undefined ? 0 : undefined;
-    const limit = inputs.limits[key] ?? implied;
+    const limit = inputs.limits[key as TargetCriterionKey] ?? implied;
     if (limit === undefined) continue;
     const measured = measure(inputs);
     if (measured === undefined) {

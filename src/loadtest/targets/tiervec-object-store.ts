@@ -8,18 +8,41 @@
 
 import path from 'node:path';
 import { type Clock, systemClock, type TimerHandle } from '../../clock.ts';
-import { ErrorCode, TierVecError } from '../../errors.ts';
+import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
 import { LocalObjectStore } from '../../storage/object-store/local.ts';
 import { MockS3ObjectStore } from '../../storage/object-store/mock-s3.ts';
 import type { MockFailureRule } from '../../storage/object-store/mock-s3-faults.ts';
 import type { ObjectStore } from '../../storage/object-store/object-store.ts';
-import { isS3ErrorCode, type S3ErrorCode } from '../../storage/object-store/object-store-error.ts';
+import {
+  isObjectStoreError,
+  isS3ErrorCode,
+  S3_ERRORS,
+  type S3ErrorCode,
+} from '../../storage/object-store/object-store-error.ts';
 import { S3ObjectStore } from '../../storage/object-store/s3.ts';
 import { type S3rverProcess, startS3rver } from '../../storage/object-store/s3rver-process.ts';
-import type { ResolvedTarget } from '../scenario/resolve-scenario.ts';
+import type { TiervecTargetConfig } from './tiervec-config.ts';
 
 /** Mock requests remembered for inspection; the load test reads stats, not the history. */
 const MOCK_CALL_HISTORY_MAX = 1_000;
+
+/** The S3 error codes a scenario's faults may inject on the mock (`InternalError`, `SlowDown`, …). */
+export const FAULT_CODES: readonly string[] = Object.freeze(Object.keys(S3_ERRORS));
+
+export function isFaultCode(code: string): code is S3ErrorCode {
+  return isS3ErrorCode(code);
+}
+
+/**
+ * How a report counts an error from the store or its object store: a store error wrapping an S3 one
+ * as `OBJECT_STORE/SlowDown`, a bare S3 error by its code; undefined for anything else.
+ */
+export function classifyObjectStoreError(error: unknown): string | undefined {
+  if (isTierVecError(error)) {
+    return isObjectStoreError(error.cause) ? `${error.code}/${error.cause.code}` : undefined;
+  }
+  return isObjectStoreError(error) ? error.code : undefined;
+}
 
 export interface TargetObjectStore {
   readonly objectStore: ObjectStore;
@@ -38,7 +61,7 @@ export interface TargetObjectStore {
 }
 
 export interface TargetObjectStoreOptions {
-  target: ResolvedTarget;
+  target: Pick<TiervecTargetConfig, 'objectStore' | 's3' | 'mockS3' | 'faults'>;
   seed: number;
   /** The run's directory; `local` keeps its objects under `objects/`. */
   dir: string;

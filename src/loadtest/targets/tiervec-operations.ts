@@ -15,7 +15,7 @@ import type { Collection } from '../../storage/collection.ts';
 import type { SetTierResult } from '../../storage/tiering/tier-manager.ts';
 import type { TierName } from '../../storage/tiering/tiering-options.ts';
 import type { LoadOperation, OperationContext } from '../load-target.ts';
-import type { OperationName, TierScope } from '../scenario/scenario-types.ts';
+import type { OperationName, TierScope } from './tiervec-config.ts';
 import type { IdPool, WriteLedger } from './tiervec-ledger.ts';
 import type { Phase, TargetMeasurements } from './tiervec-measure.ts';
 import { TiervecWorkload } from './tiervec-workload.ts';

@@ -1,6 +1,7 @@
 /**
- * The tiervec load target: a real store, set up the way a scenario describes it, driven through its
- * own API. `setup` opens the object store (mock S3 with its faults, a local directory, s3rver on
+ * The tiervec load target: a real store, set up the way the run's `TiervecTargetConfig` describes it
+ * (a scenario file is read into one by the scenario loader; the target never sees the file), driven
+ * through its own API. `setup` opens the object store (mock S3 with its faults, a local directory, s3rver on
  * 127.0.0.1, or S3), opens the store in a fresh directory, creates one collection per tenant and
  * preloads the seeded dataset, timing the preload (reported apart from the run and never judged by
  * its criteria). The operations are in `tiervec-operations.ts`; gauges read the store's and the mock's
@@ -14,17 +15,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../clock.ts';
-import type { Collection, CollectionStats } from '../../storage/collection.ts';
+import type { Collection } from '../../storage/collection.ts';
+import type { CollectionStats } from '../../storage/collection-stats.ts';
 import { openStore, type Store } from '../../storage/store.ts';
 import type { StoreOptions } from '../../storage/store-options.ts';
 import type { LoadTarget, SetupContext, TargetCheck } from '../load-target.ts';
-import type { ResolvedScenario } from '../scenario/resolve-scenario.ts';
 import { TiervecBackground } from './tiervec-background.ts';
 import { targetChecks } from './tiervec-checks.ts';
+import type { TiervecTargetConfig, UploadsConfig } from './tiervec-config.ts';
 import { readGauges } from './tiervec-gauges.ts';
 import { IdPool, WriteLedger } from './tiervec-ledger.ts';
 import { TargetMeasurements, WARNINGS_SHOWN_PER_CODE } from './tiervec-measure.ts';
-import { openTargetObjectStore, type TargetObjectStore } from './tiervec-object-store.ts';
+import {
+  classifyObjectStoreError,
+  openTargetObjectStore,
+  type TargetObjectStore,
+} from './tiervec-object-store.ts';
 import {
   createOperations,
   type OperationsContext,
@@ -44,7 +50,8 @@ export const TIERVEC_TARGET_DEFAULTS = Object.freeze({
 });
 
 export interface TiervecTargetOptions {
-  scenario: ResolvedScenario;
+  /** What to set up and run against: the run's dataset, store, cold tier, faults and criteria. */
+  config: TiervecTargetConfig;
   /** Where the run's directory is made. @default the system's temporary directory */
   dataDir?: string;
   /** Keep the run's directory (store files, local objects) after teardown. @default false */
@@ -69,7 +76,7 @@ export class TiervecTarget implements LoadTarget {
   readonly operations: LoadTarget['operations'];
   readonly measurements = new TargetMeasurements();
   readonly #options: TiervecTargetOptions;
-  readonly #scenario: ResolvedScenario;
+  readonly #config: TiervecTargetConfig;
   readonly #clock: Clock;
   readonly #workload: TiervecWorkload;
   readonly #ledger: WriteLedger | undefined;
@@ -86,18 +93,18 @@ export class TiervecTarget implements LoadTarget {
 
   constructor(options: TiervecTargetOptions) {
     this.#options = options;
-    this.#scenario = options.scenario;
+    this.#config = options.config;
     this.#clock = options.clock ?? systemClock;
-    this.#workload = new TiervecWorkload(options.scenario);
+    this.#workload = new TiervecWorkload(options.config);
     const verify =
-      options.scenario.target.verifyAcknowledgedWrites ||
-      options.scenario.criteria.limits.acknowledged_writes_lost_max !== undefined;
+      options.config.verifyAcknowledgedWrites ||
+      options.config.limits.acknowledged_writes_lost_max !== undefined;
     this.#ledger = verify ? new WriteLedger() : undefined;
     const context: OperationsContext = {
       workload: this.#workload,
       measurements: this.measurements,
       ledger: this.#ledger,
-      tierScope: options.scenario.target.tierScope,
+      tierScope: options.config.tierScope,
       tenantOf: (group) => this.#tenantOf(group),
       phase: () => this.#background?.phase() ?? 'before',
     };
@@ -131,11 +138,11 @@ export class TiervecTarget implements LoadTarget {
   }
 
   async setup(context: SetupContext): Promise<Record<string, unknown>> {
-    const scenario = this.#scenario;
-    this.#dir = await mkdtemp(path.join(this.#options.dataDir ?? tmpdir(), `tiervec-${scenario.name}-`));
+    const config = this.#config;
+    this.#dir = await mkdtemp(path.join(this.#options.dataDir ?? tmpdir(), `tiervec-${config.name}-`));
     this.#objects = await openTargetObjectStore({
-      target: scenario.target,
-      seed: scenario.seed,
+      target: config,
+      seed: config.seed,
       dir: this.#dir,
       clock: this.#clock,
       ...(this.#options.onEvent ? { onEvent: this.#options.onEvent } : {}),
@@ -144,7 +151,7 @@ export class TiervecTarget implements LoadTarget {
     await this.#createCollections();
     const preload = await this.#preload(context.signal);
     this.#background = new TiervecBackground({
-      target: scenario.target,
+      background: config.background,
       clock: this.#clock,
       collections: () => [...this.#tenants.values()].map((tenant) => tenant.collection),
     });
@@ -162,6 +169,10 @@ export class TiervecTarget implements LoadTarget {
       warnings: this.#warnings,
     };
     return info as unknown as Record<string, unknown>;
+  }
+
+  classifyError(error: unknown): string | undefined {
+    return classifyObjectStoreError(error);
   }
 
   gauges(): Record<string, number> {
@@ -195,7 +206,7 @@ export class TiervecTarget implements LoadTarget {
       );
     }
     return targetChecks({
-      limits: this.#scenario.criteria.limits,
+      limits: this.#config.limits,
       tenants: [...this.#tenants.values()],
       measurements: this.measurements,
       verification: this.#verification,
@@ -233,7 +244,7 @@ export class TiervecTarget implements LoadTarget {
   }
 
   async #openStore(): Promise<Store> {
-    const { target } = this.#scenario;
+    const target = this.#config;
     const options: StoreOptions = {
       dir: path.join(this.#dir as string, 'store'),
       objectStore: (this.#objects as TargetObjectStore).objectStore,
@@ -266,12 +277,12 @@ export class TiervecTarget implements LoadTarget {
   }
 
   async #createCollections(): Promise<void> {
-    const { target, data, groups } = this.#scenario;
-    const declared = target.tenants.length > 0 ? target.tenants : [{ name: 'default', noisy: false }];
+    const { tenants, hnsw: hnswConfig, data, groupTenants } = this.#config;
+    const declared = tenants.length > 0 ? tenants : [{ name: 'default', noisy: false }];
     const hnsw = definedOnly({
-      m: target.hnsw.m,
-      efConstruction: target.hnsw.efConstruction,
-      efSearch: target.hnsw.efSearch,
+      m: hnswConfig.m,
+      efConstruction: hnswConfig.efConstruction,
+      efSearch: hnswConfig.efSearch,
     });
     for (const [index, spec] of declared.entries()) {
       const collection = await (this.#store as Store).createCollection({
@@ -295,16 +306,15 @@ export class TiervecTarget implements LoadTarget {
       };
       this.#tenants.set(spec.name, tenant);
     }
-    for (const group of groups) {
-      const tenant = group.tenant === undefined ? undefined : this.#tenants.get(group.tenant);
-      if (tenant !== undefined) this.#groupTenants.set(group.name, tenant);
+    for (const [group, name] of Object.entries(groupTenants)) {
+      const tenant = this.#tenants.get(name);
+      if (tenant !== undefined) this.#groupTenants.set(group, tenant);
     }
   }
 
   async #preload(signal: AbortSignal): Promise<TiervecSetupInfo['preload']> {
-    const { target, data } = this.#scenario;
+    const { tenants: specs, data } = this.#config;
     const tenants = [...this.#tenants.values()];
-    const specs = target.tenants;
     const shares = splitByWeight(
       data.vectors,
       tenants.map((tenant) => specs.find((s) => s.name === tenant.name)?.preloadWeight ?? 1),
@@ -344,8 +354,8 @@ export class TiervecTarget implements LoadTarget {
   }
 }
 
-/** The scenario's `[target.uploads]` as the store's `uploads` option; undefined when it sets nothing. */
-function storeUploads(spec: ResolvedScenario['target']['uploads']): StoreOptions['uploads'] {
+/** The run's uploader settings as the store's `uploads` option; undefined when it sets nothing. */
+function storeUploads(spec: UploadsConfig): StoreOptions['uploads'] {
   const retry = definedOnly({
     attemptsMax: spec.attemptsMax,
     delayMsBase: spec.delayMsBase,

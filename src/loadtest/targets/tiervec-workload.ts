@@ -6,8 +6,8 @@
  */
 
 import type { Rng } from '../../random.ts';
-import type { ResolvedScenario } from '../scenario/resolve-scenario.ts';
 import { createVectorGenerator, type VectorGenerator } from '../workload.ts';
+import type { TiervecTargetConfig } from './tiervec-config.ts';
 
 /** Queries are drawn from indexes far above any document's, so they are fresh points of the same clusters. */
 const QUERY_INDEX_BASE = 2 ** 31;
@@ -26,13 +26,13 @@ export class TiervecWorkload {
   readonly #filterRatio: number;
   readonly ef: number | undefined;
 
-  constructor(scenario: ResolvedScenario) {
-    const { data, search } = scenario;
+  constructor(config: Pick<TiervecTargetConfig, 'data' | 'search' | 'seed'>) {
+    const { data, search } = config;
     this.#vectors = createVectorGenerator({
       dimension: data.dimension,
       distribution: data.distribution,
       clusters: data.clusters,
-      seed: scenario.seed,
+      seed: config.seed,
     });
     this.#categories = data.categories;
     this.#kMin = search.kMin;

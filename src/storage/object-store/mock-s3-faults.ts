@@ -10,7 +10,17 @@
  * on the other rules, and the first rule that fails a request names its error.
  */
 
-import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import {
+  boolean,
+  checkOption,
+  checkOptions,
+  custom,
+  invalidOption,
+  matching,
+  number,
+  type OptionRule,
+  oneOf,
+} from '../../options.ts';
 import type { Rng } from '../../random.ts';
 import type { ObjectStoreOperation } from './object-store.ts';
 import { isS3ErrorCode, S3_ERRORS, type S3ErrorCode } from './object-store-error.ts';
@@ -79,124 +89,114 @@ interface CompiledRule {
   decide(): S3ErrorCode | undefined;
 }
 
-function invalid(name: string, expectation: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`,
-    { details: { option: name, value } },
-  );
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkCode(name: string, value: unknown): S3ErrorCode {
-  if (!isS3ErrorCode(value)) {
-    throw invalid(name, `an S3 error code (${Object.keys(S3_ERRORS).join(', ')})`, value);
-  }
-  return value;
-}
+const S3_CODE: OptionRule<S3ErrorCode> = matching(
+  `an S3 error code (${Object.keys(S3_ERRORS).join(', ')})`,
+  isS3ErrorCode,
+);
 
-function checkKeys(name: string, rule: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(rule)) {
-    if (!allowed.includes(key))
-      throw invalid(`${name}.${key}`, `absent (allowed: ${allowed.join(', ')})`, key);
-  }
-}
+const OPERATION = oneOf(OBJECT_STORE_OPERATIONS);
 
-export function checkScope(name: string, rule: Record<string, unknown>): Required<MockFailureScope> {
-  const { operations, keyPrefix } = rule;
-  if (keyPrefix !== undefined && typeof keyPrefix !== 'string') {
-    throw invalid(`${name}.keyPrefix`, 'a string', keyPrefix);
-  }
-  if (operations === undefined) return { operations: OBJECT_STORE_OPERATIONS, keyPrefix: keyPrefix ?? '' };
-  if (!Array.isArray(operations) || operations.length === 0) {
-    throw invalid(
-      `${name}.operations`,
-      `a non-empty array of ${OBJECT_STORE_OPERATIONS.join(', ')}`,
-      operations,
-    );
-  }
-  operations.forEach((operation, index) => {
-    if (!OBJECT_STORE_OPERATIONS.includes(operation)) {
-      throw invalid(
-        `${name}.operations[${index}]`,
-        `one of ${OBJECT_STORE_OPERATIONS.join(', ')}`,
-        operation,
-      );
+const SCOPE_LIMITS = Object.freeze({
+  operations: custom((value, path): readonly ObjectStoreOperation[] => {
+    if (!Array.isArray(value) || value.length === 0) {
+      throw invalidOption(path, `a non-empty array of ${OBJECT_STORE_OPERATIONS.join(', ')}`, value);
     }
-  });
-  return { operations: operations as ObjectStoreOperation[], keyPrefix: keyPrefix ?? '' };
+    return value.map((operation, index) => checkOption(`${path}[${index}]`, operation, OPERATION));
+  }),
+  keyPrefix: matching<string>('a string', (value) => typeof value === 'string'),
+});
+
+const SCOPE_DEFAULTS = Object.freeze({
+  operations: OBJECT_STORE_OPERATIONS,
+  keyPrefix: '',
+  repeat: false,
+  answerLost: false,
+});
+
+/** What the keys of each kind of rule may be; any other key is rejected. */
+const RULE_LIMITS = Object.freeze({
+  pattern: Object.freeze({
+    ...SCOPE_LIMITS,
+    pattern: custom((value, path) => {
+      if (!Array.isArray(value) || value.length === 0 || value.length > PATTERN_STEPS_MAX) {
+        throw invalidOption(path, `an array of 1 to ${PATTERN_STEPS_MAX} steps ('ok' or an S3 code)`, value);
+      }
+      return value.map((step, index) =>
+        step === 'ok' ? 'ok' : checkOption(`${path}[${index}]`, step, S3_CODE),
+      );
+    }),
+    repeat: boolean(),
+    answerLost: boolean(),
+  }),
+  rate: Object.freeze({ ...SCOPE_LIMITS, rate: number(0, 1), code: S3_CODE, answerLost: boolean() }),
+  always: Object.freeze({ ...SCOPE_LIMITS, always: S3_CODE }),
+});
+
+export function checkScope(name: string, scope: unknown): Required<MockFailureScope> {
+  return checkOptions(scope, SCOPE_LIMITS, SCOPE_DEFAULTS, name);
 }
 
-function compilePattern(name: string, rule: Record<string, unknown>): () => S3ErrorCode | undefined {
-  checkKeys(name, rule, ['pattern', 'repeat', 'operations', 'keyPrefix', 'answerLost']);
-  const { pattern, repeat } = rule;
-  if (!Array.isArray(pattern) || pattern.length === 0 || pattern.length > PATTERN_STEPS_MAX) {
-    throw invalid(
-      `${name}.pattern`,
-      `an array of 1 to ${PATTERN_STEPS_MAX} steps ('ok' or an S3 code)`,
-      pattern,
-    );
-  }
-  const steps = pattern.map((step, index) =>
-    step === 'ok' ? 'ok' : checkCode(`${name}.pattern[${index}]`, step),
-  );
-  if (repeat !== undefined && typeof repeat !== 'boolean')
-    throw invalid(`${name}.repeat`, 'a boolean', repeat);
+type ScopedDecider = Omit<CompiledRule, 'source'>;
+
+function scoped(
+  scope: Required<MockFailureScope> & MockAnswerLoss,
+  decide: () => S3ErrorCode | undefined,
+): ScopedDecider {
+  return {
+    operations: new Set(scope.operations),
+    keyPrefix: scope.keyPrefix,
+    answerLost: scope.answerLost === true,
+    decide,
+  };
+}
+
+function compilePattern(name: string, rule: Record<string, unknown>): ScopedDecider {
+  const checked = checkOptions(rule, RULE_LIMITS.pattern, SCOPE_DEFAULTS, name);
+  const { pattern: steps, repeat } = checked;
   let position = 0;
-  return () => {
+  return scoped(checked, () => {
     if (position >= steps.length) {
-      if (repeat !== true) return undefined;
+      if (!repeat) return undefined;
       position = 0;
     }
     const step = steps[position++];
     return step === 'ok' ? undefined : step;
-  };
+  });
 }
 
-function compileFlaky(name: string, rule: Record<string, unknown>, rng: Rng): () => S3ErrorCode | undefined {
-  checkKeys(name, rule, ['rate', 'code', 'operations', 'keyPrefix', 'answerLost']);
-  const { rate } = rule;
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-    throw invalid(`${name}.rate`, 'a number from 0 to 1', rate);
-  }
-  const code = checkCode(`${name}.code`, rule.code);
-  return () => (rng.next() < rate ? code : undefined);
+function compileFlaky(name: string, rule: Record<string, unknown>, rng: Rng): ScopedDecider {
+  const checked = checkOptions(rule, RULE_LIMITS.rate, SCOPE_DEFAULTS, name);
+  return scoped(checked, () => (rng.next() < checked.rate ? checked.code : undefined));
+}
+
+function compileAlways(name: string, rule: Record<string, unknown>, isHealed: () => boolean): ScopedDecider {
+  const checked = checkOptions(rule, RULE_LIMITS.always, SCOPE_DEFAULTS, name);
+  return scoped({ ...checked, answerLost: false }, () => (isHealed() ? undefined : checked.always));
 }
 
 /** Validates one rule and turns it into a decision function with its own state. */
 function compileRule(name: string, rule: unknown, rng: Rng, isHealed: () => boolean): CompiledRule {
-  if (!isPlainObject(rule)) throw invalid(name, 'an object with `pattern`, `rate` or `always`', rule);
+  if (!isPlainObject(rule)) throw invalidOption(name, 'an object with `pattern`, `rate` or `always`', rule);
   const kinds = ['pattern', 'rate', 'always'].filter((kind) => rule[kind] !== undefined);
   if (kinds.length !== 1) {
-    throw invalid(
+    throw invalidOption(
       name,
       'a rule with exactly one of `pattern`, `rate` or `always`',
       kinds.join(' and ') || rule,
     );
   }
-  const scope = checkScope(name, rule);
-  const { answerLost } = rule;
-  if (answerLost !== undefined && typeof answerLost !== 'boolean') {
-    throw invalid(`${name}.answerLost`, 'a boolean', answerLost);
-  }
-  let decide: () => S3ErrorCode | undefined;
-  if (kinds[0] === 'pattern') decide = compilePattern(name, rule);
-  else if (kinds[0] === 'rate') decide = compileFlaky(name, rule, rng.fork(name));
-  else {
-    checkKeys(name, rule, ['always', 'operations', 'keyPrefix']);
-    const code = checkCode(`${name}.always`, rule.always);
-    decide = () => (isHealed() ? undefined : code);
-  }
-  return {
-    source: `${name} (${kinds[0]})`,
-    operations: new Set(scope.operations),
-    keyPrefix: scope.keyPrefix,
-    answerLost: answerLost === true,
-    decide,
-  };
+  const kind = kinds[0];
+  const compiled =
+    kind === 'pattern'
+      ? compilePattern(name, rule)
+      : kind === 'rate'
+        ? compileFlaky(name, rule, rng.fork(name))
+        : compileAlways(name, rule, isHealed);
+  return { source: `${name} (${kind})`, ...compiled };
 }
 
 function matches(
@@ -240,9 +240,9 @@ export class MockS3Faults {
 
   /** Fails every matching request with `code` until `heal()`. */
   partition(code: S3ErrorCode, scope: MockFailureScope = {}): void {
-    const checked = checkScope('partition', { ...scope });
+    const checked = checkScope('partition', scope);
     this.#partition = {
-      code: checkCode('partition(code)', code),
+      code: checkOption('partition(code)', code, S3_CODE),
       operations: new Set(checked.operations),
       keyPrefix: checked.keyPrefix,
     };

@@ -15,15 +15,18 @@
  * This module must never sleep on real time except through the injected clock.
  */
 
-import { type Clock, systemClock } from '../../clock.ts';
+import { CLOCK_OPTION, type Clock, systemClock } from '../../clock.ts';
+import { abortError, checkNumber, describeValue } from '../../errors.ts';
 import {
-  abortError,
-  checkInteger,
-  checkNumber,
-  describeValue,
-  ErrorCode,
-  TierVecError,
-} from '../../errors.ts';
+  callback,
+  checkOptions,
+  custom,
+  integer,
+  invalidOption,
+  nested,
+  number,
+  optional,
+} from '../../options.ts';
 import { Rng } from '../../random.ts';
 import { md5Etag } from './md5-etag.ts';
 import { type MockFailureRule, type MockFailureScope, MockS3Faults } from './mock-s3-faults.ts';
@@ -117,66 +120,31 @@ function emptyStats(): MockS3OperationStats {
   return { requests: 0, ok: 0, failed: 0, aborted: 0, inFlight: 0, inFlightMax: 0 };
 }
 
-function invalidOption(name: string, expectation: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`,
-    { details: { option: name, value } },
-  );
-}
+/** A request rate per second: positive, or Infinity for no limit. */
+const RATE_PER_S = custom((value, path) =>
+  value === Number.POSITIVE_INFINITY ? value : checkNumber(path, value, Number.MIN_VALUE, 1e9),
+);
 
-function checkObject(name: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidOption(name, 'an object', value);
-  }
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw invalidOption(`${name}.${key}`, `absent (allowed: ${allowed.join(', ')})`, key);
-    }
-  }
-  return value as Record<string, unknown>;
-}
+const RATE_LIMIT_LIMITS = Object.freeze({ writesPerS: RATE_PER_S, readsPerS: RATE_PER_S });
 
-function checkRate(name: string, value: unknown): number {
-  if (value === Number.POSITIVE_INFINITY) return value;
-  return checkNumber(name, value, Number.MIN_VALUE, 1e9);
-}
-
-function checkRateLimit(value: unknown): PrefixRateLimits | undefined {
-  if (value === false) return undefined;
-  const limits = {
-    ...MOCK_S3_DEFAULTS.rateLimit,
-    ...checkObject('rateLimit', value, ['writesPerS', 'readsPerS']),
-  };
-  return {
-    writesPerS: checkRate('rateLimit.writesPerS', limits.writesPerS),
-    readsPerS: checkRate('rateLimit.readsPerS', limits.readsPerS),
-  };
-}
-
-function checkClock(value: unknown): Clock {
-  const clock = value as Clock;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.sleep !== 'function'
-  ) {
-    throw invalidOption('clock', 'a Clock (now, setTimeout, clearTimeout, sleep)', value);
-  }
-  return clock;
-}
-
-const OPTION_NAMES = [
-  'seed',
-  'latency',
-  'failures',
-  'rateLimit',
-  'clock',
-  'listPageSizeMax',
-  'callHistoryMax',
-  'onRequest',
-] as const;
+/** What each MockS3ObjectStore option may be; any other key is rejected. */
+export const MOCK_S3_LIMITS = Object.freeze({
+  seed: integer(0, 2 ** 32 - 1),
+  latency: nested(
+    { fixedMs: number(0, LATENCY_MS_MAX), jitterMs: number(0, LATENCY_MS_MAX) },
+    MOCK_S3_DEFAULTS.latency,
+  ),
+  /** Checked by MockS3Faults, which owns the rules. */
+  failures: custom((value) => value),
+  /** `false`: no rate limits. */
+  rateLimit: custom((value, path): PrefixRateLimits | undefined =>
+    value === false ? undefined : checkOptions(value, RATE_LIMIT_LIMITS, MOCK_S3_DEFAULTS.rateLimit, path),
+  ),
+  clock: CLOCK_OPTION,
+  listPageSizeMax: integer(1, 1_000_000),
+  callHistoryMax: integer(0, 100_000_000),
+  onRequest: optional(callback<(call: MockS3Call) => void>()),
+});
 
 export class MockS3ObjectStore implements ObjectStore {
   readonly seed: number;
@@ -201,32 +169,18 @@ export class MockS3ObjectStore implements ObjectStore {
   #byOutcome: Record<string, number> = {};
 
   constructor(options: MockS3Options = {}) {
-    checkObject('options', options, OPTION_NAMES);
-    const latency = checkObject('latency', options.latency ?? {}, ['fixedMs', 'jitterMs']);
-    this.seed = checkInteger('seed', options.seed ?? MOCK_S3_DEFAULTS.seed, 0, 2 ** 32 - 1);
-    this.#fixedMs = checkNumber('latency.fixedMs', latency.fixedMs ?? 0, 0, LATENCY_MS_MAX);
-    this.#jitterMs = checkNumber('latency.jitterMs', latency.jitterMs ?? 0, 0, LATENCY_MS_MAX);
-    this.#clock = checkClock(options.clock ?? systemClock);
-    const rateLimit = checkRateLimit(options.rateLimit ?? {});
-    this.#listPageSizeMax = checkInteger(
-      'listPageSizeMax',
-      options.listPageSizeMax ?? MOCK_S3_DEFAULTS.listPageSizeMax,
-      1,
-      1_000_000,
-    );
-    this.#callHistoryMax = checkInteger(
-      'callHistoryMax',
-      options.callHistoryMax ?? MOCK_S3_DEFAULTS.callHistoryMax,
-      0,
-      100_000_000,
-    );
-    if (options.onRequest !== undefined && typeof options.onRequest !== 'function') {
-      throw invalidOption('onRequest', 'a function', options.onRequest);
-    }
-    this.#onRequest = options.onRequest;
+    const checked = checkOptions(options, MOCK_S3_LIMITS, { ...MOCK_S3_DEFAULTS, clock: systemClock });
+    this.seed = checked.seed;
+    this.#fixedMs = checked.latency.fixedMs;
+    this.#jitterMs = checked.latency.jitterMs;
+    this.#clock = checked.clock;
+    const rateLimit = checked.rateLimit;
+    this.#listPageSizeMax = checked.listPageSizeMax;
+    this.#callHistoryMax = checked.callHistoryMax;
+    this.#onRequest = checked.onRequest;
     const rng = new Rng(this.seed);
     this.#jitterRng = rng.fork('latency');
-    this.#faults = new MockS3Faults(options.failures, rng);
+    this.#faults = new MockS3Faults(checked.failures, rng);
     this.#rateLimiter = rateLimit === undefined ? undefined : new PrefixRateLimiter(rateLimit, this.#clock);
   }
 

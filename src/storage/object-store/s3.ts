@@ -23,7 +23,17 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { abortError, checkInteger, describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { abortError, checkInteger, describeValue } from '../../errors.ts';
+import {
+  boolean,
+  type CheckedOptions,
+  checkOptions,
+  custom,
+  integer,
+  invalidOption,
+  matching,
+  optional,
+} from '../../options.ts';
 import { unquoteEtag } from './md5-etag.ts';
 import { validateKey, validatePrefix } from './object-key.ts';
 import type {
@@ -81,121 +91,59 @@ export const S3_OBJECT_STORE_DEFAULTS = Object.freeze({
 const PART_SIZE_BYTES_MIN = 5 * MIB;
 const PART_SIZE_BYTES_MAX = 5 * 1024 * MIB;
 
-const OPTION_NAMES: readonly string[] = [
-  'bucket',
-  'endpoint',
-  'region',
-  'forcePathStyle',
-  'credentials',
-  'client',
-  'partSizeBytes',
-  'multipartThresholdBytes',
-  'partConcurrencyMax',
-  'maxSockets',
-  'socketIdleTimeoutMs',
-  'connectionTimeoutMs',
-  'requestTimeoutMs',
-];
-
-function invalid(name: string, expectation: string, value: unknown): TierVecError {
-  return new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`,
-    { details: { option: name, value } },
-  );
+interface MaybeCredentials {
+  accessKeyId?: unknown;
+  secretAccessKey?: unknown;
 }
 
-function checkStrings(options: S3ObjectStoreOptions): void {
-  if (typeof options.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
-    throw invalid('bucket', 'an S3 bucket name (3 to 63 of a-z, 0-9, `.`, `-`)', options.bucket);
-  }
-  if (
-    options.endpoint !== undefined &&
-    (typeof options.endpoint !== 'string' || !URL.canParse(options.endpoint))
-  ) {
-    throw invalid('endpoint', 'a URL such as http://127.0.0.1:9000', options.endpoint);
-  }
-  if (options.region !== undefined && (typeof options.region !== 'string' || options.region === '')) {
-    throw invalid('region', 'a non-empty string', options.region);
-  }
-  if (options.forcePathStyle !== undefined && typeof options.forcePathStyle !== 'boolean') {
-    throw invalid('forcePathStyle', 'a boolean', options.forcePathStyle);
-  }
-  const { credentials } = options;
-  if (
-    credentials !== undefined &&
-    (typeof credentials?.accessKeyId !== 'string' || typeof credentials?.secretAccessKey !== 'string')
-  ) {
-    throw invalid('credentials', 'an object with string accessKeyId and secretAccessKey', credentials);
-  }
-  if (options.client !== undefined && !(options.client instanceof S3Client)) {
-    throw invalid('client', 'an S3Client', options.client);
-  }
-}
+/** What each S3ObjectStore option may be; any other key is rejected. */
+export const S3_OBJECT_STORE_LIMITS = Object.freeze({
+  bucket: matching<string>(
+    'an S3 bucket name (3 to 63 of a-z, 0-9, `.`, `-`)',
+    (value) => typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value),
+  ),
+  endpoint: optional(
+    matching<string>(
+      'a URL such as http://127.0.0.1:9000',
+      (value) => typeof value === 'string' && URL.canParse(value),
+    ),
+  ),
+  region: matching<string>('a non-empty string', (value) => typeof value === 'string' && value !== ''),
+  forcePathStyle: boolean(),
+  credentials: optional(
+    matching<NonNullable<S3ObjectStoreOptions['credentials']>>(
+      'an object with string accessKeyId and secretAccessKey',
+      (value) =>
+        typeof (value as MaybeCredentials | null)?.accessKeyId === 'string' &&
+        typeof (value as MaybeCredentials).secretAccessKey === 'string',
+    ),
+  ),
+  client: optional(matching<S3Client>('an S3Client', (value) => value instanceof S3Client)),
+  partSizeBytes: integer(PART_SIZE_BYTES_MIN, PART_SIZE_BYTES_MAX),
+  /** Absent: `partSizeBytes`. */
+  multipartThresholdBytes: custom((value, path, checked) =>
+    checkInteger(path, value ?? checked.partSizeBytes, 1, PART_SIZE_BYTES_MAX),
+  ),
+  partConcurrencyMax: integer(1, 64),
+  maxSockets: integer(1, 10_000),
+  socketIdleTimeoutMs: integer(1, 3_600_000),
+  connectionTimeoutMs: integer(1, 3_600_000),
+  requestTimeoutMs: integer(1, 86_400_000),
+});
 
-function checkOptions(options: S3ObjectStoreOptions) {
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options);
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(name))
-      throw invalid(name, `absent (allowed: ${OPTION_NAMES.join(', ')})`, name);
-  }
-  checkStrings(options);
-  const d = S3_OBJECT_STORE_DEFAULTS;
-  const partSizeBytes = checkInteger(
-    'partSizeBytes',
-    options.partSizeBytes ?? d.partSizeBytes,
-    PART_SIZE_BYTES_MIN,
-    PART_SIZE_BYTES_MAX,
-  );
-  return {
-    partSizeBytes,
-    multipartThresholdBytes: checkInteger(
-      'multipartThresholdBytes',
-      options.multipartThresholdBytes ?? partSizeBytes,
-      1,
-      PART_SIZE_BYTES_MAX,
-    ),
-    partConcurrencyMax: checkInteger(
-      'partConcurrencyMax',
-      options.partConcurrencyMax ?? d.partConcurrencyMax,
-      1,
-      64,
-    ),
-    maxSockets: checkInteger('maxSockets', options.maxSockets ?? d.maxSockets, 1, 10_000),
-    socketIdleTimeoutMs: checkInteger(
-      'socketIdleTimeoutMs',
-      options.socketIdleTimeoutMs ?? d.socketIdleTimeoutMs,
-      1,
-      3_600_000,
-    ),
-    connectionTimeoutMs: checkInteger(
-      'connectionTimeoutMs',
-      options.connectionTimeoutMs ?? d.connectionTimeoutMs,
-      1,
-      3_600_000,
-    ),
-    requestTimeoutMs: checkInteger(
-      'requestTimeoutMs',
-      options.requestTimeoutMs ?? d.requestTimeoutMs,
-      1,
-      86_400_000,
-    ),
-  };
-}
+type CheckedS3Options = CheckedOptions<typeof S3_OBJECT_STORE_LIMITS>;
 
-type CheckedOptions = ReturnType<typeof checkOptions>;
-
-function createClient(options: S3ObjectStoreOptions, checked: CheckedOptions): S3Client {
+function createClient(checked: CheckedS3Options): S3Client {
   const agentOptions = {
     keepAlive: true,
     maxSockets: checked.maxSockets,
     timeout: checked.socketIdleTimeoutMs,
   };
   return new S3Client({
-    region: options.region ?? S3_OBJECT_STORE_DEFAULTS.region,
-    forcePathStyle: options.forcePathStyle ?? S3_OBJECT_STORE_DEFAULTS.forcePathStyle,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    region: checked.region,
+    forcePathStyle: checked.forcePathStyle,
+    ...(checked.endpoint === undefined ? {} : { endpoint: checked.endpoint }),
+    ...(checked.credentials === undefined ? {} : { credentials: checked.credentials }),
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -218,20 +166,20 @@ export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   readonly client: S3Client;
   readonly #ownsClient: boolean;
-  readonly #options: CheckedOptions;
+  readonly #options: CheckedS3Options;
 
   constructor(options: S3ObjectStoreOptions) {
-    this.#options = checkOptions(options);
-    this.bucket = options.bucket;
-    this.#ownsClient = options.client === undefined;
-    this.client = options.client ?? createClient(options, this.#options);
+    this.#options = checkOptions(options, S3_OBJECT_STORE_LIMITS, S3_OBJECT_STORE_DEFAULTS);
+    this.bucket = this.#options.bucket;
+    this.#ownsClient = this.#options.client === undefined;
+    this.client = this.#options.client ?? createClient(this.#options);
   }
 
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
     validateKey(key);
-    if (!(body instanceof Uint8Array)) throw invalid('body', 'a Uint8Array', body);
+    if (!(body instanceof Uint8Array)) throw invalidOption('body', 'a Uint8Array', body);
     if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-      throw invalid('ifNoneMatch', "'*' or undefined", options.ifNoneMatch);
+      throw invalidOption('ifNoneMatch', "'*' or undefined", options.ifNoneMatch);
     }
     // Copied before the first await: the caller may reuse its buffer once put() has returned.
     const copy = asBuffer(new Uint8Array(body));

@@ -22,7 +22,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkInteger, describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { checkOptions, integer, matching, optional } from '../../options.ts';
 
 export interface S3rverProcessOptions {
   /** Bucket created before the server answers. @default 'tiervec' */
@@ -117,31 +118,16 @@ server.run().then(
 );
 `;
 
-function checkOptions(options: S3rverProcessOptions) {
-  const bucket = options.bucket ?? S3RVER_DEFAULTS.bucket;
-  if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket)) {
-    throw new TierVecError(
-      ErrorCode.INVALID_ARGUMENT,
-      `Expected \`bucket\` to be an S3 bucket name (3 to 63 of a-z, 0-9, '.', '-'), got ${describeValue(bucket)}`,
-    );
-  }
-  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
-    throw new TierVecError(
-      ErrorCode.INVALID_ARGUMENT,
-      `Expected \`dir\` to be a directory path, got ${describeValue(options.dir)}`,
-    );
-  }
-  return {
-    bucket,
-    port: checkInteger('port', options.port ?? S3RVER_DEFAULTS.port, 0, 65_535),
-    startTimeoutMs: checkInteger(
-      'startTimeoutMs',
-      options.startTimeoutMs ?? S3RVER_DEFAULTS.startTimeoutMs,
-      1,
-      600_000,
-    ),
-  };
-}
+/** What each `startS3rver` option may be; any other key is rejected. */
+export const S3RVER_LIMITS = Object.freeze({
+  bucket: matching<string>(
+    "an S3 bucket name (3 to 63 of a-z, 0-9, '.', '-')",
+    (value) => typeof value === 'string' && BUCKET_NAME.test(value),
+  ),
+  dir: optional(matching<string>('a directory path', (value) => typeof value === 'string' && value !== '')),
+  port: integer(0, 65_535),
+  startTimeoutMs: integer(1, 600_000),
+});
 
 function resolveS3rver(): string {
   try {
@@ -193,10 +179,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /** Starts s3rver on 127.0.0.1 in a child process; see the module comment. Always `stop()` it. */
 export async function startS3rver(options: S3rverProcessOptions = {}): Promise<S3rverProcess> {
-  const { bucket, port, startTimeoutMs } = checkOptions(options);
+  const { bucket, port, startTimeoutMs, ...checked } = checkOptions(options, S3RVER_LIMITS, S3RVER_DEFAULTS);
   const modulePath = resolveS3rver();
-  const ownDir = options.dir === undefined;
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'tiervec-s3rver-')));
+  const ownDir = checked.dir === undefined;
+  const dir = checked.dir ?? (await mkdtemp(join(tmpdir(), 'tiervec-s3rver-')));
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '-e', CHILD_SOURCE, modulePath, JSON.stringify({ bucket, dir, port })],

@@ -14,28 +14,26 @@
  * the new manifest is durable. A failed publish is retried after `publishRetryMs` on the clock, and
  * on the next seal; dead letters holding objects it needs are replayed first.
  *
- * Downloading brings a cold segment's files back to local disk (checked against the manifest's sizes
- * and CRC-32s before they are kept), and reads the id companions of cold segments.
+ * Downloading a cold segment's files back to local disk and its id companion are done by
+ * `RemoteSegmentFiles` (remote-segment-files.ts), reached through this class.
  *
  * This module must never overwrite a manifest version, never delete an object a durable manifest
  * still names, and never report a segment durable before the manifest naming it is.
  */
 
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { Serial } from '../../serial.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
-import { crc32 } from '../crc32.ts';
-import { readFileIfExists, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
-import { mkdir, readFile, rename, rm, writeFile } from '../file-system.ts';
 import type { Manifest } from '../manifest.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import { isObjectStoreError } from '../object-store/object-store-error.ts';
-import type { FileRef, SegmentDescriptor } from '../segment/segment-file.ts';
+import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { StoreWarning } from '../store-warning.ts';
 import { objectStoreFailure } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
+import { readOrCreateLineage } from './remote-lineage.ts';
 import {
   decodeRemoteManifest,
   encodeRemoteManifest,
@@ -43,11 +41,8 @@ import {
   type RemoteManifest,
   sameContent,
 } from './remote-manifest.ts';
-import { decodeSegmentIds, encodeSegmentIds, type SegmentIds, segmentIdsFromArrow } from './segment-ids.ts';
-
-const STATE_FILE = 'object-store.json';
-const STATE_FORMAT = 'tiervec.object-store-state';
-const IDS_DIR = 'ids';
+import { RemoteSegmentFiles, readVerified } from './remote-segment-files.ts';
+import type { SegmentIds } from './segment-ids.ts';
 
 export interface CollectionRemoteOptions {
   readonly layout: RemoteLayout;
@@ -102,16 +97,24 @@ export class CollectionRemote {
   #remote: RemoteView | undefined;
   #conflict: TierVecError | undefined;
   #newest: Manifest | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** Publishes run one at a time, each for the newest manifest requested when it starts. */
+  readonly #publishes = new Serial();
   #retryTimer: TimerHandle | undefined;
   #lastError: TierVecError | undefined;
   #closed = false;
-  readonly #stats = { publishes: 0, publishFailures: 0, downloads: 0, bytesDownloaded: 0, objectsDeleted: 0 };
+  readonly #stats = { publishes: 0, publishFailures: 0, objectsDeleted: 0 };
+  readonly #files: RemoteSegmentFiles;
 
   private constructor(options: CollectionRemoteOptions, uid: string) {
     this.#options = options;
     this.#layout = options.layout;
     this.uid = uid;
+    this.#files = new RemoteSegmentFiles({
+      layout: options.layout,
+      objectStore: options.objectStore,
+      dir: options.dir,
+      request: (what, call, signal) => this.#request(what, call, signal),
+    });
   }
 
   /**
@@ -119,15 +122,7 @@ export class CollectionRemote {
    * one, or `uid` when given, is written durably the first time).
    */
   static async open(options: CollectionRemoteOptions, uid?: string): Promise<CollectionRemote> {
-    const path = join(options.dir, STATE_FILE);
-    const bytes = await readFileIfExists(path);
-    if (bytes !== undefined) {
-      const state = parseState(bytes, path);
-      return new CollectionRemote(options, state.uid);
-    }
-    const fresh = uid ?? randomUUID();
-    await writeFileDurable(path, Buffer.from(JSON.stringify({ format: STATE_FORMAT, uid: fresh })));
-    return new CollectionRemote(options, fresh);
+    return new CollectionRemote(options, await readOrCreateLineage(options.dir, uid));
   }
 
   get layout(): RemoteLayout {
@@ -165,9 +160,7 @@ export class CollectionRemote {
    */
   publish(manifest: Manifest): Promise<PublishOutcome> {
     if (this.#newest === undefined || manifest.version >= this.#newest.version) this.#newest = manifest;
-    const run = this.#chain.then(() => this.#attempt());
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return this.#publishes.run(() => this.#attempt());
   }
 
   stats(): RemoteStats {
@@ -175,6 +168,7 @@ export class CollectionRemote {
     return {
       version: this.#remote?.version,
       ...this.#stats,
+      ...this.#files.stats(),
       pending:
         this.#newest !== undefined && (published === undefined || !sameContent(published, this.#newest)),
       conflict: this.#conflict !== undefined,
@@ -186,7 +180,7 @@ export class CollectionRemote {
   async close(): Promise<void> {
     this.#closed = true;
     this.#clearRetry();
-    await this.#chain;
+    await this.#publishes.idle();
   }
 
   // ---------------------------------------------------------------- publishing
@@ -382,32 +376,12 @@ export class CollectionRemote {
       sources.set(this.#layout.segmentKey(segment.id, 'hnsw'), () =>
         readVerified(join(dir, 'segments'), segment.hnsw),
       );
-      sources.set(this.#layout.segmentKey(segment.id, 'ids'), () => this.#idsBytes(segment));
+      sources.set(this.#layout.segmentKey(segment.id, 'ids'), () => this.#files.idsBytes(segment));
     }
     for (const file of manifest.tombstoneFiles) {
       sources.set(this.#layout.tombstoneKey(file.name), () => readVerified(join(dir, 'tombstones'), file));
     }
     return sources;
-  }
-
-  /** The id companion's bytes: from the local cache, else derived from the Arrow file and cached. */
-  async #idsBytes(segment: SegmentDescriptor): Promise<Uint8Array> {
-    const path = this.#idsPath(segment.id);
-    const cached = await readFileIfExists(path);
-    if (cached !== undefined) return cached;
-    const arrow = await readVerified(join(this.#options.dir, 'segments'), segment.arrow);
-    const bytes = encodeSegmentIds(segmentIdsFromArrow(arrow, segment), segment);
-    await this.#cacheIds(segment.id, bytes);
-    return bytes;
-  }
-
-  #idsPath(segmentId: string): string {
-    return join(this.#options.dir, IDS_DIR, `${segmentId}.ids.json`);
-  }
-
-  async #cacheIds(segmentId: string, bytes: Uint8Array): Promise<void> {
-    await mkdir(join(this.#options.dir, IDS_DIR), { recursive: true });
-    await writeFileDurable(this.#idsPath(segmentId), bytes);
   }
 
   /** Deletes what the previous manifest named and the new one does not, and superseded manifests. */
@@ -449,88 +423,34 @@ export class CollectionRemote {
     this.#retryTimer = undefined;
   }
 
-  // ---------------------------------------------------------------- downloads
+  // ---------------------------------------------------------------- segment files (remote-segment-files.ts)
 
-  /**
-   * Downloads a cold segment's two files into `segments/`, checked against the descriptor; on any
-   * failure nothing of it is left on disk. Resolves once the index file is on disk, with the bytes
-   * downloaded, the Arrow file's bytes (so loading need not read them back) and the write of the
-   * Arrow file, still running (loading does not need it; the segment is warm only once it ends). The
-   * files are a cache of the object store, written atomically but not fsynced: after a crash a
-   * damaged one fails its check and is downloaded again.
-   */
-  async download(
+  /** Downloads a cold segment's files to local disk, checked (see RemoteSegmentFiles.download). */
+  download(
     descriptor: SegmentDescriptor,
     signal?: AbortSignal,
   ): Promise<{ bytes: number; arrow: Uint8Array; arrowWritten: Promise<void> }> {
-    const dir = join(this.#options.dir, 'segments');
-    const refs: [FileRef, 'arrow' | 'hnsw'][] = [
-      [descriptor.arrow, 'arrow'],
-      [descriptor.hnsw, 'hnsw'],
-    ];
-    try {
-      const bodies = await Promise.all(
-        refs.map(async ([ref, kind]) => {
-          const key = this.#layout.segmentKey(descriptor.id, kind);
-          const body = await this.#request(
-            `Downloading ${key}`,
-            (s) => this.#options.objectStore.get(key, { signal: s }),
-            signal,
-          );
-          if (body.byteLength !== ref.bytes || crc32(body) !== ref.crc32) {
-            throw new TierVecError(
-              ErrorCode.CORRUPT_DATA,
-              `Object ${describeValue(key)} does not match the manifest's size and CRC-32 (${ref.bytes} bytes, ${ref.crc32})`,
-              { details: { key } },
-            );
-          }
-          return body;
-        }),
-      );
-      const [arrow, hnsw] = bodies as [Uint8Array, Uint8Array];
-      await writeFileAtomic(join(dir, descriptor.hnsw.name), hnsw);
-      const arrowWritten = writeFileAtomic(join(dir, descriptor.arrow.name), arrow);
-      // Awaited by the caller; it must not be an unhandled rejection meanwhile.
-      arrowWritten.catch(() => undefined);
-      const bytes = arrow.byteLength + hnsw.byteLength;
-      this.#stats.downloads++;
-      this.#stats.bytesDownloaded += bytes;
-      return { bytes, arrow, arrowWritten };
-    } catch (error) {
-      await this.removeLocalFiles(descriptor);
-      throw error;
-    }
+    return this.#files.download(descriptor, signal);
   }
 
   /** Removes a segment's files from local disk (a download that could not be completed). */
-  async removeLocalFiles(descriptor: SegmentDescriptor): Promise<void> {
-    const dir = join(this.#options.dir, 'segments');
-    await Promise.all(
-      [descriptor.arrow.name, descriptor.hnsw.name].map((name) => rm(join(dir, name), { force: true })),
-    );
+  removeLocalFiles(descriptor: SegmentDescriptor): Promise<void> {
+    return this.#files.removeLocalFiles(descriptor);
   }
 
   /** The id companion of a segment: from the local cache, else downloaded (and cached). */
-  async segmentIds(descriptor: SegmentDescriptor): Promise<SegmentIds> {
-    const cached = await readFileIfExists(this.#idsPath(descriptor.id));
-    if (cached !== undefined) return decodeSegmentIds(cached, descriptor);
-    const key = this.#layout.segmentKey(descriptor.id, 'ids');
-    const bytes = await this.#request(`Downloading ${key}`, (signal) =>
-      this.#options.objectStore.get(key, { signal }),
-    );
-    const ids = decodeSegmentIds(bytes, descriptor);
-    await this.#cacheIds(descriptor.id, bytes);
-    return ids;
+  segmentIds(descriptor: SegmentDescriptor): Promise<SegmentIds> {
+    return this.#files.segmentIds(descriptor);
   }
 
   /** Makes sure the id companion is on local disk (before a segment's files leave it). */
   async cacheSegmentIds(descriptor: SegmentDescriptor): Promise<void> {
-    await this.#idsBytes(descriptor);
+    await this.#files.idsBytes(descriptor);
   }
 
   /** Removes the local id companion of a segment no manifest names any more. */
-  async forgetSegment(segmentId: string): Promise<void> {
-    await rm(this.#idsPath(segmentId), { force: true });
+  forgetSegment(segmentId: string): Promise<void> {
+    return this.#files.forgetSegment(segmentId);
   }
 
   /** Runs one object-store request through the uploader's retries and breaker; typed errors out. */
@@ -545,46 +465,4 @@ export class CollectionRemote {
       throw objectStoreFailure(what, error);
     }
   }
-}
-
-/** Temporary file, then rename: a reader never sees a partial file (no fsync: see `download`). */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${path}${TEMP_SUFFIX}`;
-  await writeFile(temp, bytes);
-  await rename(temp, path);
-}
-
-async function readVerified(dir: string, ref: FileRef): Promise<Uint8Array> {
-  const path = join(dir, ref.name);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new TierVecError(
-      ErrorCode.IO_ERROR,
-      `Reading ${path} for upload failed: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (bytes.length !== ref.bytes || crc32(bytes) !== ref.crc32) {
-    throw new TierVecError(
-      ErrorCode.CORRUPT_DATA,
-      `${path} does not match its recorded size and CRC-32; it is not uploaded`,
-    );
-  }
-  return bytes;
-}
-
-function parseState(bytes: Buffer, path: string): { uid: string } {
-  try {
-    const state = JSON.parse(String(bytes)) as { format?: unknown; uid?: unknown };
-    if (state.format === STATE_FORMAT && typeof state.uid === 'string' && state.uid.length > 0) {
-      return { uid: state.uid };
-    }
-  } catch (error) {
-    throw new TierVecError(ErrorCode.CORRUPT_DATA, `${path} is not valid JSON`, { cause: error });
-  }
-  throw new TierVecError(ErrorCode.CORRUPT_DATA, `${path} is not a tiervec object-store state file`);
 }

@@ -4,7 +4,7 @@
  * 1 − cosine similarity. Lower is closer for every metric.
  */
 
-import type { Metric } from '../collection-spec.ts';
+import type { Metric } from '../metric.ts';
 
 /** Euclidean norm of `vector[offset .. offset + dimension)`. */
 export function norm(vector: Float32Array, offset: number, dimension: number): number {

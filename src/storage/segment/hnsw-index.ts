@@ -10,7 +10,7 @@
  */
 
 import hnswlib from 'hnswlib-node';
-import type { Metric } from '../collection-spec.ts';
+import type { Metric } from '../metric.ts';
 
 const { HierarchicalNSW } = hnswlib;
 type NativeIndex = InstanceType<typeof HierarchicalNSW>;

@@ -24,10 +24,10 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { ErrorCode, TierVecError } from '../../errors.ts';
-import type { Metric } from '../collection-spec.ts';
 import { crc32 } from '../crc32.ts';
 import { syncAndRename, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
 import { readFile } from '../file-system.ts';
+import type { Metric } from '../metric.ts';
 import type { HnswBuildParams } from './hnsw-index.ts';
 import { HnswIndex } from './hnsw-index.ts';
 import { type SegmentColumns, SegmentMemory } from './segment-memory.ts';

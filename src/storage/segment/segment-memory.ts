@@ -7,8 +7,8 @@
  * ids outside itself: the collection decides which row is the live one for an id.
  */
 
-import type { Metric } from '../collection-spec.ts';
 import type { MetadataPredicate } from '../filter.ts';
+import type { Metric } from '../metric.ts';
 import type { Metadata, ValidDocument } from '../validation.ts';
 import { distance, norm } from './distance.ts';
 import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';

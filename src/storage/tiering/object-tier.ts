@@ -7,8 +7,13 @@
 
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
+import { omitOptions } from '../../options.ts';
 import type { CircuitBreakerStats } from '../../uploaders/circuit-breaker.ts';
-import { ParallelUploader, type ParallelUploaderOptions } from '../../uploaders/parallel-uploader.ts';
+import {
+  PARALLEL_UPLOADER_LIMITS,
+  ParallelUploader,
+  type ParallelUploaderOptions,
+} from '../../uploaders/parallel-uploader.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import type { TierEventListener } from './tier-accounting.ts';
 import { TierManager } from './tier-manager.ts';
@@ -17,16 +22,10 @@ import type { ResolvedTieringOptions } from './tiering-options.ts';
 /** ParallelUploader options a store passes through (`openStore({ uploads })`). */
 export type StoreUploadsOptions = Omit<ParallelUploaderOptions, 'objectStore' | 'deadLetterDir' | 'clock'>;
 
-export const UPLOADS_OPTION_KEYS: readonly string[] = Object.freeze([
-  'concurrencyMax',
-  'queuedMax',
-  'deadLettersMax',
-  'attemptTimeoutMs',
-  'retry',
-  'circuitBreaker',
-  'seed',
-  'onRetry',
-]);
+/** What each `openStore({ uploads })` option may be: the ParallelUploader's, less those the store sets. */
+export const STORE_UPLOADS_LIMITS = Object.freeze(
+  omitOptions(PARALLEL_UPLOADER_LIMITS, ['objectStore', 'deadLetterDir', 'clock']),
+);
 
 export interface UploadsStats {
   /** Uploads waiting for a slot. */

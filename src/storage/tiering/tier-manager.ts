@@ -21,6 +21,7 @@
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { mapConcurrent } from '../../map-concurrent.ts';
 import { rm } from '../file-system.ts';
 import type { CollectionRemote } from '../remote/collection-remote.ts';
 import type { SealedSegment } from '../segment/sealed-segment.ts';
@@ -167,7 +168,7 @@ export class TierManager {
       this.#touch(this.#entry(segment));
       use(memory, segment);
     }
-    await this.#limited(later, async (segment) => {
+    await mapConcurrent(later, this.options.promotionsConcurrentMax, async (segment) => {
       const memory = await this.acquire(segment, reason);
       try {
         use(memory, segment);
@@ -187,12 +188,12 @@ export class TierManager {
     const entries = segmentIds === undefined ? this.#entriesOf(owner) : this.#entriesById(owner, segmentIds);
     const before = entries.map((entry) => entry.segment.tier);
     if (tier === 'hot') {
-      await this.#limited(entries, async (entry) => {
+      await mapConcurrent(entries, this.options.promotionsConcurrentMax, async (entry) => {
         await this.acquire(entry.segment, 'setTier');
         entry.refs--;
       });
     } else {
-      await this.#limited(entries, async (entry) => {
+      await mapConcurrent(entries, this.options.promotionsConcurrentMax, async (entry) => {
         if (tier === 'warm' && entry.segment.tier === 'cold') await this.#download(entry, 'setTier');
         else await this.#demote(entry, tier, 'setTier');
       });
@@ -207,7 +208,7 @@ export class TierManager {
   /** Keeps every segment of `owner` hot (loading them now) and out of the policy's reach. */
   async pin(owner: TierOwner): Promise<void> {
     owner.pinned = true;
-    await this.#limited(this.#entriesOf(owner), async (entry) => {
+    await mapConcurrent(this.#entriesOf(owner), this.options.promotionsConcurrentMax, async (entry) => {
       await this.acquire(entry.segment, 'pin');
       entry.refs--;
     });
@@ -549,24 +550,5 @@ export class TierManager {
     return run.finally(() => {
       entry.busy--;
     });
-  }
-
-  /** Runs `fn` over `items`, at most `promotionsConcurrentMax` at once; rejects with the first error. */
-  async #limited<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    let failure: unknown;
-    const worker = async () => {
-      while (next < items.length && failure === undefined) {
-        const item = items[next++] as T;
-        try {
-          await fn(item);
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-    };
-    const workers = Math.min(this.options.promotionsConcurrentMax, items.length);
-    await Promise.all(Array.from({ length: workers }, worker));
-    if (failure !== undefined) throw failure;
   }
 }

@@ -4,8 +4,7 @@
  * them); idle times run on the store's clock.
  */
 
-import { checkInteger, describeValue, ErrorCode, TierVecError } from '../../errors.ts';
-import { checkOptionsObject } from '../validation.ts';
+import { checkOption, checkOptions, integer, oneOf } from '../../options.ts';
 
 export interface TieringOptions {
   /**
@@ -39,37 +38,27 @@ export const TIERING_DEFAULTS = Object.freeze({
 
 export type ResolvedTieringOptions = Readonly<Required<TieringOptions>>;
 
-const KEYS = Object.keys(TIERING_DEFAULTS) as (keyof typeof TIERING_DEFAULTS)[];
-const MINIMUMS: Record<keyof typeof TIERING_DEFAULTS, number> = {
-  hotBytesMax: 0,
-  warmBytesMax: 0,
-  hotIdleMs: 0,
-  warmIdleMs: 0,
-  promotionsConcurrentMax: 1,
-  publishRetryMs: 1,
-};
+/** What each tiering option may be; any other key is rejected. */
+export const TIERING_LIMITS = Object.freeze({
+  hotBytesMax: integer(0, Number.MAX_SAFE_INTEGER),
+  warmBytesMax: integer(0, Number.MAX_SAFE_INTEGER),
+  hotIdleMs: integer(0, Number.MAX_SAFE_INTEGER),
+  warmIdleMs: integer(0, Number.MAX_SAFE_INTEGER),
+  promotionsConcurrentMax: integer(1, Number.MAX_SAFE_INTEGER),
+  publishRetryMs: integer(1, Number.MAX_SAFE_INTEGER),
+});
 
 /** Defaults first, then the caller's options, each checked; INVALID_ARGUMENT names the option. */
 export function resolveTieringOptions(input: unknown): ResolvedTieringOptions {
-  const given = checkOptionsObject('tiering', input ?? {}, KEYS);
-  const resolved: Record<string, number> = { ...TIERING_DEFAULTS };
-  for (const key of KEYS) {
-    const value = given[key];
-    if (value === undefined) continue;
-    resolved[key] = checkInteger(`tiering.${key}`, value, MINIMUMS[key], Number.MAX_SAFE_INTEGER);
-  }
-  return Object.freeze(resolved) as ResolvedTieringOptions;
+  return checkOptions(input ?? {}, TIERING_LIMITS, TIERING_DEFAULTS, 'tiering');
 }
 
 export type TierName = 'hot' | 'warm' | 'cold';
 export const TIER_NAMES: readonly TierName[] = Object.freeze(['hot', 'warm', 'cold']);
 
+const TIER_RULE = oneOf(TIER_NAMES);
+
 /** Checks a tier argument (`setTier`, `pin`). */
 export function checkTier(value: unknown, name = 'tier'): TierName {
-  if (value === 'hot' || value === 'warm' || value === 'cold') return value;
-  throw new TierVecError(
-    ErrorCode.INVALID_ARGUMENT,
-    `Expected \`${name}\` to be 'hot', 'warm' or 'cold', got ${describeValue(value)}`,
-    { details: { option: name, value } },
-  );
+  return checkOption(name, value, TIER_RULE);
 }

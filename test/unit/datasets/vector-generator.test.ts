@@ -66,4 +66,17 @@ describe('VectorGenerator', () => {
       '`clusters`',
     );
   });
+
+  it('refuses unknown options and a non-boolean normalize with INVALID_ARGUMENT naming them', async () => {
+    await expectTierVecError(
+      () => new VectorGenerator({ seed: 1, dimension: 4, cluster: 3 } as never),
+      ErrorCode.INVALID_ARGUMENT,
+      '`options.cluster`',
+    );
+    await expectTierVecError(
+      () => new VectorGenerator({ seed: 1, dimension: 4, normalize: 'yes' as never }),
+      ErrorCode.INVALID_ARGUMENT,
+      '`normalize`',
+    );
+  });
 });

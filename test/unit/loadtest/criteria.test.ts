@@ -1,13 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { CRITERIA_PRESETS, criterionName, resolveCriteria } from '../../../src/loadtest/criteria.ts';
 import {
-  CRITERIA_PRESETS,
-  criterionName,
   evaluateCriteria,
-  resolveCriteria,
   worstWindowRatio,
   worstWindowThroughput,
-} from '../../../src/loadtest/criteria.ts';
+} from '../../../src/loadtest/evaluate-criteria.ts';
 import type { LoadTestReport, TimelineEntry } from '../../../src/loadtest/report/schema.ts';
 import { manualRun } from './fixtures.ts';
 

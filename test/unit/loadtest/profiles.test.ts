@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
 import { createArrivals } from '../../../src/loadtest/arrivals.ts';
-import {
-  createProfile,
-  type Profile,
-  type ProfileSpec,
-  scaleProfile,
-} from '../../../src/loadtest/profiles.ts';
+import { type Profile, type ProfileSpec, scaleProfile } from '../../../src/loadtest/profile-spec.ts';
+import { createProfile } from '../../../src/loadtest/profiles.ts';
 import { Rng } from '../../../src/random.ts';
 
 const build = (spec: unknown, durationS: number, seed = 7) => createProfile(spec, { durationS, seed });

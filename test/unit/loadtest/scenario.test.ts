@@ -3,15 +3,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isTierVecError } from '../../../src/errors.ts';
+import { resolveLoadTestConfig } from '../../../src/loadtest/config.ts';
 import { resolveCriteria } from '../../../src/loadtest/criteria.ts';
 import {
   camelCaseKey,
   LATENCY_CRITERIA_KEYS,
   RUN_CRITERIA_KEYS,
 } from '../../../src/loadtest/scenario/criteria-keys.ts';
+import {
+  listScenarios,
+  loadScenario,
+  readScenarioFile,
+} from '../../../src/loadtest/scenario/load-scenario.ts';
 import { readScenario } from '../../../src/loadtest/scenario/read-scenario.ts';
-import { toLoadTestConfig } from '../../../src/loadtest/scenario/to-load-test-config.ts';
-import { listScenarios, loadScenario, readScenarioFile } from '../../../src/loadtest/scenario.ts';
 
 /** The scenarios issue 7 requires the package to ship. */
 const REQUIRED = [
@@ -85,11 +89,11 @@ describe('shipped scenarios', () => {
     expect(listed.map((scenario) => scenario.name)).toEqual(expect.arrayContaining(REQUIRED));
     for (const { name } of listed) {
       for (const mode of ['short', 'full'] as const) {
-        const scenario = await loadScenario(name, { mode });
-        expect(scenario.name).toBe(name);
-        expect(scenario.durationS).toBeGreaterThan(0);
-        expect(scenario.groups.length).toBeGreaterThan(0);
-        expect(scenario.warmupS).toBeLessThan(scenario.durationS);
+        const { config } = await loadScenario(name, { mode });
+        expect(config.name).toBe(name);
+        expect(config.durationS).toBeGreaterThan(0);
+        expect(resolveLoadTestConfig(config).groups.length).toBeGreaterThan(0);
+        expect(config.warmupS).toBeLessThan(config.durationS);
       }
     }
   });
@@ -110,8 +114,8 @@ describe('shipped scenarios', () => {
   it('scales datasets down in short mode', async () => {
     const short = await loadScenario('large_dataset', { mode: 'short' });
     const full = await loadScenario('large_dataset', { mode: 'full' });
-    expect(full.data.vectors).toBe(10_000_000);
-    expect(short.data.vectors).toBeLessThan(full.data.vectors);
+    expect(full.target.data.vectors).toBe(10_000_000);
+    expect(short.target.data.vectors).toBeLessThan(full.target.data.vectors);
   });
 });
 
@@ -202,8 +206,8 @@ describe('readScenario rejects broken files with file, line and key', () => {
       kind: 'spike',
       rate: 10,
       spikeRate: 50,
-      startPct: 20,
-      lengthPct: 30,
+      startFraction: 0.2,
+      lengthFraction: 0.3,
     });
     expect(spec.groups[0]?.mix).toEqual({ search: 3, insert: 1 });
   });
@@ -229,10 +233,10 @@ describe('resolveScenario', () => {
   it('places the spike by percentages of the chosen duration', async () => {
     const short = await loadScenario('tiny', { scenariosDir: dir, mode: 'short' });
     const full = await loadScenario('tiny', { scenariosDir: dir, mode: 'full' });
-    expect(short.groups[0]?.profile).toMatchObject({ startS: 2, lengthS: 3 });
-    expect(full.groups[0]?.profile).toMatchObject({ startS: 120, lengthS: 180 });
-    expect(short.data.vectors).toBe(100);
-    expect(full.data.vectors).toBe(1000);
+    expect(resolveLoadTestConfig(short.config).groups[0]?.profile?.spike).toEqual({ startS: 2, endS: 5 });
+    expect(resolveLoadTestConfig(full.config).groups[0]?.profile?.spike).toEqual({ startS: 120, endS: 300 });
+    expect(short.target.data.vectors).toBe(100);
+    expect(full.target.data.vectors).toBe(1000);
   });
 
   it('applies command-line overrides: duration, rate (scaling the whole profile) and seed', async () => {
@@ -240,14 +244,23 @@ describe('resolveScenario', () => {
       scenariosDir: dir,
       overrides: { durationS: 20, rate: 40, seed: 9 },
     });
-    expect(scenario.durationS).toBe(20);
-    expect(scenario.seed).toBe(9);
-    expect(scenario.groups[0]?.profile).toEqual({
+    expect(scenario.config.durationS).toBe(20);
+    expect(scenario.config.seed).toBe(9);
+    expect(scenario.target.seed).toBe(9);
+    expect(scenario.config.load?.profile).toEqual({
       kind: 'spike',
       rate: 40,
       spikeRate: 200,
-      startS: 4,
-      lengthS: 6,
+      startFraction: 0.2,
+      lengthFraction: 0.3,
+    });
+    expect(resolveLoadTestConfig(scenario.config).groups[0]?.profile?.spike).toEqual({ startS: 4, endS: 10 });
+  });
+
+  it('rejects a rate override of 0 with INVALID_ARGUMENT naming `rate`', async () => {
+    await expect(loadScenario('tiny', { scenariosDir: dir, overrides: { rate: 0 } })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: expect.stringContaining('`rate`'),
     });
   });
 
@@ -287,7 +300,7 @@ describe('resolveScenario', () => {
     expect(c.target.faults).not.toEqual(a.target.faults);
     for (const fault of partitions) {
       if (fault.kind !== 'partition') continue;
-      expect(fault.startS + fault.lengthS).toBeLessThanOrEqual(a.durationS);
+      expect(fault.startS + fault.lengthS).toBeLessThanOrEqual(a.config.durationS);
     }
   });
 });
@@ -310,10 +323,10 @@ describe('criteria keys', () => {
 
   it('maps [[criteria.window]] and per-operation tables onto the engine configuration', async () => {
     const spike = await loadScenario('spike', { mode: 'full' });
-    const config = toLoadTestConfig(spike);
+    const { config } = spike;
     expect(config.criteria?.windows).toEqual([{ during: 'spike', latencyMsP95Max: 100 }]);
     expect(config.criteria?.recoveryFactorMax).toBe(3);
-    const tenants = toLoadTestConfig(await loadScenario('multi_tenant'));
+    const tenants = (await loadScenario('multi_tenant')).config;
     expect(tenants.criteria?.operations).toEqual({ search: { errorRateMax: 0 } });
     expect(tenants.criteria).not.toHaveProperty('quietTenantErrorRateMax');
     expect(tenants.groups?.map((group) => group.name)).toEqual(['alpha', 'beta', 'gamma', 'noisy']);

@@ -211,6 +211,38 @@ describe('open-model scheduler', () => {
     expect(report.operations.work?.errorLatencyMs.max).toBeCloseTo(7, 1);
   });
 
+  it("counts errors by the target's own classification when it gives one, by code otherwise", async () => {
+    const clock = new ManualClock(0);
+    const target: LoadTarget = {
+      name: 'classifying',
+      operations: {
+        work: async (ctx) => {
+          await clock.sleep(7);
+          if (ctx.index % 4 === 0) throw new TierVecError(ErrorCode.OBJECT_STORE, 'slow down');
+          if (ctx.index % 4 === 1) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        },
+      },
+      classifyError: (error) =>
+        error instanceof TierVecError && error.code === ErrorCode.OBJECT_STORE
+          ? 'OBJECT_STORE/SlowDown'
+          : undefined,
+    };
+    const report = await driveClock(
+      clock,
+      runLoadTest(base({ load: { profile: { kind: 'constant', rate: 100 } } }), { target, clock }),
+    );
+    expect(report.operations.work?.errorsByCode).toEqual({ 'OBJECT_STORE/SlowDown': 25, ECONNRESET: 25 });
+  });
+
+  it('rejects a target whose classifyError is not a function', async () => {
+    const target = { name: 'broken', operations: { work: async () => {} }, classifyError: 'nope' };
+    await expect(
+      runLoadTest(base({ load: { profile: { kind: 'constant', rate: 10 } } }), {
+        target: target as unknown as LoadTarget,
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+
   it('excludes the warm-up from the summary but not from the timeline', async () => {
     const clock = new ManualClock(0);
     const { target } = sleepingTarget(clock, () => 1);

@@ -80,6 +80,22 @@ describe('BatchUploader options', () => {
     );
     expect((error as Error).message).toContain('Expected `retry` to be absent when `uploader` is given');
   });
+
+  it('rejects unknown options, a bad clock and bad passed-on uploader options with INVALID_ARGUMENT', async () => {
+    const store = new FakeObjectStore();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ batchSize: 10 }, 'Unknown option `options.batchSize`'],
+      [{ queuedMax: 5 }, 'Unknown option `options.queuedMax`'],
+      [{ clock: { now: () => 0 } }, 'Expected `clock` to be a Clock'],
+      [{ retry: { attemptsMax: 0 } }, 'Expected `retry.attemptsMax` to be an integer from 1 to 100, got 0'],
+      [{ circuitBreaker: { coolDownMs: 5 } }, 'Unknown option `circuitBreaker.coolDownMs`'],
+    ];
+    for (const [options, message] of cases) {
+      const error = await errorOf(() => make(store, options as Partial<BatchUploaderOptions>));
+      expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT), message).toBe(true);
+      expect((error as Error).message).toContain(message);
+    }
+  });
 });
 
 describe('BatchUploader.add', () => {

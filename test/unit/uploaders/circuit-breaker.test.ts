@@ -38,6 +38,22 @@ describe('resolveCircuitBreakerOptions', () => {
       expect((error as Error).message).toMatch(/^Expected `circuitBreaker\.\w+` to be/);
     }
   });
+
+  it('rejects an unknown option and anything but an object with INVALID_ARGUMENT', () => {
+    for (const [bad, message] of [
+      [{ failureMax: 3 }, 'Unknown option `circuitBreaker.failureMax`'],
+      [[], 'Expected `circuitBreaker` to be an object'],
+    ] as const) {
+      let error: unknown;
+      try {
+        resolveCircuitBreakerOptions(bad);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT), message).toBe(true);
+      expect((error as Error).message).toContain(message);
+    }
+  });
 });
 
 describe('CircuitBreaker', () => {

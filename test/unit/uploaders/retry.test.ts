@@ -38,6 +38,8 @@ describe('resolveRetryOptions', () => {
       [{ delayMsBase: -1 }, '`retry.delayMsBase`'],
       [{ delayMsBase: 100, delayMsMax: 50 }, 'Expected `retry.delayMsMax` to be an integer from 100 to'],
       ['fast', 'Expected `retry` to be an object'],
+      [null, 'Expected `retry` to be an object'],
+      [{ attempts: 3 }, 'Unknown option `retry.attempts`'],
     ];
     for (const [options, message] of cases) {
       let error: unknown;

@@ -95,4 +95,27 @@ describe('Semaphore.tryAcquire', () => {
     (await waiter)();
     expect(semaphore.inUse).toBe(0);
   });
+
+  it('fails every waiter with the given error, keeps held permits held, and grants later callers normally', async () => {
+    const semaphore = new Semaphore(1, 10, 'room');
+    const held = semaphore.tryAcquire();
+    const waiting = [semaphore.acquire(), semaphore.acquire()];
+    const closed = new Error('closed');
+    semaphore.failWaiting(closed);
+    for (const waiter of waiting) await expect(waiter).rejects.toBe(closed);
+    expect(semaphore.queued).toBe(0);
+    expect(semaphore.inUse).toBe(1);
+    held?.();
+    expect(semaphore.inUse).toBe(0);
+    (await semaphore.acquire())();
+  });
+
+  it('names what a waiter waited for when aborted without an Error reason', async () => {
+    const semaphore = new Semaphore(0, 10, 'room in the BatchUploader');
+    const controller = new AbortController();
+    controller.abort('stop');
+    const error = await semaphore.acquire(controller.signal).catch((caught: unknown) => caught);
+    expect(isTierVecError(error, ErrorCode.ABORTED)).toBe(true);
+    expect((error as Error).message).toContain('waiting for room in the BatchUploader');
+  });
 });

@@ -328,6 +328,24 @@ describe('MockS3ObjectStore options', () => {
     expect(() => store.partition('Teapot' as 'SlowDown')).toThrow(/partition\(code\)/);
   });
 
+  it('rejects a partition scope with an unknown key or a bad operation, naming it', () => {
+    const store = new MockS3ObjectStore();
+    for (const [scope, option] of [
+      [{ operation: ['put'] }, 'partition.operation'],
+      [{ operations: ['copy'] }, 'partition.operations[0]'],
+    ] as const) {
+      let error: unknown;
+      try {
+        store.partition('SlowDown', scope as never);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT), option).toBe(true);
+      expect((error as Error).message).toContain(`\`${option}\``);
+    }
+    expect(store.partitioned).toBe(false);
+  });
+
   it('turns rate limits off with rateLimit: false', async () => {
     const store = new MockS3ObjectStore({ clock: new ManualClock(0), rateLimit: false });
     const outcomes = await outcomesOf(store, 4000);

@@ -1,6 +1,6 @@
 import hnswlib from 'hnswlib-node';
 import { describe, expect, it } from 'vitest';
-import type { Metric } from '../../../../src/storage/collection-spec.ts';
+import type { Metric } from '../../../../src/storage/metric.ts';
 import { distance, norm } from '../../../../src/storage/segment/distance.ts';
 import { seededVector } from '../../../helpers/storage-fixtures.ts';
 

@@ -8,19 +8,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, TierVecError } from '../errors.ts';
-import { resolveLoadTestConfig } from './config.ts';
-import { readScenario } from './scenario/read-scenario.ts';
-import {
-  type ResolvedScenario,
-  resolveScenario,
-  type ScenarioOverrides,
-} from './scenario/resolve-scenario.ts';
-import { SCENARIO_MODES, type ScenarioMode, type ScenarioSpec } from './scenario/scenario-types.ts';
-import { toLoadTestConfig, toScenarioError } from './scenario/to-load-test-config.ts';
+import { ErrorCode, TierVecError } from '../../errors.ts';
+import { resolveLoadTestConfig } from '../config.ts';
+import { readScenario } from './read-scenario.ts';
+import { resolveScenario, type ScenarioOverrides, type ScenarioRun } from './resolve-scenario.ts';
+import { SCENARIO_MODES, type ScenarioMode, type ScenarioSpec } from './scenario-types.ts';
+import { toScenarioError } from './to-load-test-config.ts';
 
 /** The scenarios shipped with the package. */
-export const SHIPPED_SCENARIOS_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+export const SHIPPED_SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 
 export interface LoadScenarioOptions {
   /** @default 'short' */
@@ -78,7 +74,7 @@ export async function readScenarioFile(
 function checkWithEngine(spec: ScenarioSpec, text: string): void {
   for (const mode of SCENARIO_MODES) {
     try {
-      resolveLoadTestConfig(toLoadTestConfig(resolveScenario(spec, mode)));
+      resolveLoadTestConfig(resolveScenario(spec, mode).config);
     } catch (error) {
       throw toScenarioError(error, spec.file, text);
     }
@@ -89,7 +85,7 @@ function checkWithEngine(spec: ScenarioSpec, text: string): void {
 export async function loadScenario(
   nameOrPath: string,
   options: LoadScenarioOptions = {},
-): Promise<ResolvedScenario> {
+): Promise<ScenarioRun> {
   const spec = await readScenarioFile(nameOrPath, options.scenariosDir);
   return resolveScenario(spec, options.mode ?? 'short', options.overrides);
 }
@@ -130,6 +126,3 @@ function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
-
-export type { ResolvedScenario, ScenarioOverrides } from './scenario/resolve-scenario.ts';
-export type { ScenarioMode, ScenarioSpec } from './scenario/scenario-types.ts';

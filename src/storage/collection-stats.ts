@@ -1,0 +1,146 @@
+/**
+ * What `collection.stats()` reports, and the per-segment and per-tier part of it, read from the
+ * segment table: each segment's state, tier, live and total rows and bytes (memory when hot, files
+ * otherwise), summed per tier. It only reads; it must never load, move or change a segment.
+ */
+
+import type { RecoveryStats } from './collection-recovery.ts';
+import type { CollectionSpec } from './collection-spec.ts';
+import type { Usage } from './quota.ts';
+import type { SealStats } from './seal-pipeline.ts';
+import type { SearchCounts } from './search-path.ts';
+import type { SegmentTier } from './segment/sealed-segment.ts';
+import type { SegmentMemory } from './segment/segment-memory.ts';
+import type { SegmentTable } from './segment-table.ts';
+import type { CollectionTiering, TieringStats } from './tiering/collection-tiering.ts';
+import type { TransitionStats } from './tiering/tier-accounting.ts';
+import type { WalStats } from './wal/wal.ts';
+
+export type SegmentState = 'active' | 'sealing' | 'sealed';
+
+export interface SegmentStats {
+  id: string;
+  state: SegmentState;
+  tier: SegmentTier;
+  /** Live documents. */
+  vectors: number;
+  /** Rows including deleted ones. */
+  rows: number;
+  /** Memory when hot, files when warm. */
+  bytes: number;
+}
+
+export interface TierStats {
+  segments: number;
+  vectors: number;
+  bytes: number;
+}
+
+export interface CollectionStats {
+  tenant: string;
+  name: string;
+  dimension: number;
+  metric: CollectionSpec['metric'];
+  vectors: number;
+  bytes: { vectors: number; index: number; metadata: number; total: number };
+  quota: { vectorsMax: number | undefined; bytesMax: number | undefined; vectors: number; bytes: number };
+  segments: SegmentStats[];
+  tiers: Record<'hot' | 'warm' | 'cold', TierStats>;
+  wal: WalStats;
+  manifest: { version: number; sealedLsn: number; tombstoneFiles: number };
+  pendingTombstones: number;
+  recovery: RecoveryStats;
+  searches: SearchCounts;
+  seals: SealStats;
+  /** Tier transitions: counts per kind, with bytes moved, time taken and promotion latency nested. */
+  transitions: TransitionStats;
+  /** Pinning, failed promotions, publishing to the object store, and the store's uploader. */
+  tiering: TieringStats;
+  /** The store's uploader (shared by every collection): queue, in flight, dead letters, breaker. */
+  uploads: TieringStats['uploads'];
+}
+
+export interface CollectionStatsSources {
+  readonly spec: CollectionSpec;
+  readonly table: SegmentTable;
+  /** Documents and bytes once every accepted write applies (what quotas judge). */
+  readonly logical: Readonly<Usage>;
+  readonly wal: WalStats;
+  readonly recovery: RecoveryStats;
+  readonly searches: SearchCounts;
+  readonly seals: SealStats;
+  readonly tiering: CollectionTiering;
+}
+
+export function collectionStats(sources: CollectionStatsSources): CollectionStats {
+  const { spec, table, logical } = sources;
+  const tiering = sources.tiering.stats();
+  return {
+    tenant: spec.tenant,
+    name: spec.name,
+    dimension: spec.dimension,
+    metric: spec.metric,
+    vectors: table.committed.vectors,
+    quota: {
+      vectorsMax: spec.quota.vectorsMax,
+      bytesMax: spec.quota.bytesMax,
+      vectors: logical.vectors,
+      bytes: logical.bytes,
+    },
+    ...segmentStats(table),
+    wal: sources.wal,
+    pendingTombstones: table.pendingTombstones.length,
+    recovery: { ...sources.recovery },
+    searches: sources.searches,
+    seals: sources.seals,
+    transitions: sources.tiering.transitions(),
+    tiering,
+    uploads: tiering.uploads,
+  };
+}
+
+/** Every segment of the table (sealed ones first, then the active one), with byte and tier totals. */
+function segmentStats(
+  table: SegmentTable,
+): Pick<CollectionStats, 'segments' | 'bytes' | 'tiers'> & { manifest: CollectionStats['manifest'] } {
+  const segments: SegmentStats[] = [];
+  const bytes = { vectors: 0, index: 0, metadata: 0, total: 0 };
+  const tiers = { hot: emptyTier(), warm: emptyTier(), cold: emptyTier() };
+  const add = (
+    id: string,
+    state: SegmentState,
+    memory: SegmentMemory | undefined,
+    filesBytes: number,
+    rows: number,
+    live: number,
+    cold = false,
+  ) => {
+    const memoryBytes = memory?.bytes();
+    if (memoryBytes !== undefined) {
+      bytes.vectors += memoryBytes.vectors;
+      bytes.index += memoryBytes.index;
+      bytes.metadata += memoryBytes.metadata;
+    }
+    const size =
+      memoryBytes === undefined ? filesBytes : memoryBytes.vectors + memoryBytes.index + memoryBytes.metadata;
+    const tier: SegmentTier = memory !== undefined ? 'hot' : cold ? 'cold' : 'warm';
+    segments.push({ id, state, tier, vectors: live, rows, bytes: size });
+    tiers[tier].segments++;
+    tiers[tier].vectors += live;
+    tiers[tier].bytes += size;
+  };
+  for (const segment of table.sealed) {
+    const filesBytes = segment.bytes().filesBytes;
+    const cold = segment.tier === 'cold';
+    add(segment.id, segment.state, segment.loaded(), filesBytes, segment.rows, segment.liveRows, cold);
+  }
+  const active = table.active;
+  add(active.id, 'active', active.memory, 0, active.rows, active.liveRows);
+  bytes.total = bytes.vectors + bytes.index + bytes.metadata;
+  const { version, sealedLsn, tombstoneFiles } = table.manifest;
+  return { segments, bytes, tiers, manifest: { version, sealedLsn, tombstoneFiles: tombstoneFiles.length } };
+}
+
+function emptyTier(): TierStats {
+  return { segments: 0, vectors: 0, bytes: 0 };
+}
