@@ -9,10 +9,10 @@ import { isSimulatedCrash } from '../../src/simulation/crash-switch.ts';
 import { describeFailure } from '../../src/simulation/simulate-command.ts';
 import { runSimulation } from '../../src/simulation/simulation-run.ts';
 import {
+  BUFFERED_FLUSHED_LOST,
   DAMAGED_DOWNLOAD,
   DEFECT_5,
   knownDefectOf,
-  LSN_REUSE,
   MISSING_TOMBSTONE_FILE,
 } from './known-defects.ts';
 
@@ -31,36 +31,20 @@ async function expectSeedFinds(seed: number, defect: string): Promise<void> {
 }
 
 describe('simulation regressions', () => {
-  it('seed 1 finds defect 5: an insert rejected with OBJECT_STORE is read back', async () => {
-    await expectSeedFinds(1, DEFECT_5);
+  it('seed 37 finds defect 5: a write rejected in object-store durability is read back', async () => {
+    await expectSeedFinds(37, DEFECT_5);
   });
 
-  it.fails('seed 1 passes once defect 5 is fixed (a rejected write leaves no trace)', async () => {
-    await expectSeedPasses(1);
+  it.fails('seed 37 passes once defect 5 is fixed (a rejected write leaves no trace)', async () => {
+    await expectSeedPasses(37);
   });
 
-  it.fails('seed 657 passes once a delete rejected with CIRCUIT_OPEN no longer takes effect (defect 5)', async () => {
-    await expectSeedPasses(657);
+  it('seed 273 finds that a crash-damaged downloaded segment file blocks opening', async () => {
+    await expectSeedFinds(273, DAMAGED_DOWNLOAD);
   });
 
-  it.fails('seed 188 passes once a rejected delete no longer makes a later acknowledged delete a no-op that a crash undoes (defect 5)', async () => {
-    await expectSeedPasses(188);
-  });
-
-  it('seed 216 finds that a crash-damaged downloaded segment file blocks opening', async () => {
-    await expectSeedFinds(216, DAMAGED_DOWNLOAD);
-  });
-
-  it.fails('seed 216 passes once a damaged downloaded segment file is downloaded again on open', async () => {
-    await expectSeedPasses(216);
-  });
-
-  it('seed 995 finds an LSN shared by an unacknowledged and an acknowledged write after a crash', async () => {
-    await expectSeedFinds(995, LSN_REUSE);
-  });
-
-  it.fails('seed 995 passes once LSNs are never reused after a crash in object-store durability', async () => {
-    await expectSeedPasses(995);
+  it.fails('seed 273 passes once a damaged downloaded segment file is downloaded again on open', async () => {
+    await expectSeedPasses(273);
   });
 
   it('seed 178 finds a tombstone file missing on local disk after a recovery from the object store', async () => {
@@ -71,7 +55,11 @@ describe('simulation regressions', () => {
     await expectSeedPasses(178);
   });
 
-  it('seed 972 passes: the checker takes a collection metric from a create whose answer was lost', async () => {
-    await expectSeedPasses(972);
+  it('seed 494 finds documents sealed by an acknowledged flush missing after crashes in buffered durability', async () => {
+    await expectSeedFinds(494, BUFFERED_FLUSHED_LOST);
+  });
+
+  it.fails('seed 494 passes once flushed documents survive every crash in buffered durability', async () => {
+    await expectSeedPasses(494);
   });
 });
