@@ -20,7 +20,10 @@ export const MISSING_TOMBSTONE_FILE =
   "in 'object-store' durability, after crashes and a recovery from the object store, a later open fails (CORRUPT_DATA): a tombstone file the manifest names is missing or damaged on local disk";
 
 export const BUFFERED_FLUSHED_LOST =
-  "undiagnosed: in 'buffered' durability, after crashes, documents an acknowledged flush had sealed are missing (seed 494)";
+  "undiagnosed: in 'buffered' durability, after crashes, documents an acknowledged flush had sealed are missing";
+
+export const NUMBER_REUSE =
+  'undiagnosed: after crashes, an object or cached file no longer matches the manifest that names it (a segment or tombstone number written twice with different content?): opening or promoting fails with CORRUPT_DATA';
 
 interface KnownDefect {
   name: string;
@@ -60,9 +63,21 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
       ),
   },
   {
-    // Not yet understood, so pinned to the seed that found it rather than to a signature.
     name: BUFFERED_FLUSHED_LOST,
-    matches: (result) => result.seed === 494 && result.config.durability === 'buffered',
+    matches: (result) =>
+      result.config.durability === 'buffered' &&
+      result.problems.length === 0 &&
+      result.check.violations.every((v) => v.kind === 'lost-write' || v.kind === 'search-disagrees-with-get'),
+  },
+  {
+    name: NUMBER_REUSE,
+    matches: (result) =>
+      result.problems.length > 0 &&
+      result.problems.every((problem) =>
+        /does not match the manifest's size and CRC-32|Segment ids file of segment \S+ does not match/.test(
+          problem,
+        ),
+      ),
   },
 ];
 

@@ -13,7 +13,9 @@ import {
   DAMAGED_DOWNLOAD,
   DEFECT_5,
   knownDefectOf,
+  LSN_REUSE,
   MISSING_TOMBSTONE_FILE,
+  NUMBER_REUSE,
 } from './known-defects.ts';
 
 process.on('unhandledRejection', (reason) => {
@@ -61,5 +63,29 @@ describe('simulation regressions', () => {
 
   it.fails('seed 494 passes once flushed documents survive every crash in buffered durability', async () => {
     await expectSeedPasses(494);
+  });
+
+  it('seed 1505 finds a crash-damaged downloaded segment file blocking the open in fsync durability too', async () => {
+    await expectSeedFinds(1505, DAMAGED_DOWNLOAD);
+  });
+
+  it('seed 2219 finds an LSN shared by an unacknowledged and an acknowledged write after a crash', async () => {
+    await expectSeedFinds(2219, LSN_REUSE);
+  });
+
+  it.fails('seed 2219 passes once LSNs are never reused after a crash in object-store durability', async () => {
+    await expectSeedPasses(2219);
+  });
+
+  it('seed 1304 finds a tombstone object that no longer matches its manifest after crashes', async () => {
+    await expectSeedFinds(1304, NUMBER_REUSE);
+  });
+
+  it('seed 1397 finds a cached segment ids file that no longer matches its manifest after crashes', async () => {
+    await expectSeedFinds(1397, NUMBER_REUSE);
+  });
+
+  it.fails('seed 1304 passes once nothing the manifest names is ever rewritten with other content', async () => {
+    await expectSeedPasses(1304);
   });
 });
