@@ -5,8 +5,8 @@
  * and first manifest are laid down here too. It must never touch an existing collection's files.
  */
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdir } from './file-system.ts';
 import { type Manifest, writeManifest } from './manifest.ts';
 
 export interface CollectionDirs {

@@ -10,13 +10,13 @@
  * `sealedLsn` that the WAL could read.
  */
 
-import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import type { CollectionContext } from './collection-context.ts';
 import type { CollectionDirs } from './collection-dirs.ts';
 import { type CollectionSpec, sameSpec } from './collection-spec.ts';
 import { removeDurable } from './durable-file.ts';
+import { mkdir, readdir } from './file-system.ts';
 import { LIMITS } from './limits.ts';
 import { type Manifest, readLatestManifest, readTombstoneFile, versionFileName } from './manifest.ts';
 import type { RemoteWal } from './remote/remote-wal.ts';

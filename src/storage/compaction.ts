@@ -17,7 +17,6 @@
  * segments stay within one partition. The routing index travels in the same manifest write.
  */
 
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { checkInteger, checkNumber } from '../errors.ts';
@@ -25,6 +24,7 @@ import type { Serial } from '../serial.ts';
 import type { CollectionDirs } from './collection-dirs.ts';
 import type { CollectionSpec } from './collection-spec.ts';
 import { removeDurable } from './durable-file.ts';
+import { readdir } from './file-system.ts';
 import {
   type Manifest,
   readTombstoneFile,

@@ -7,8 +7,8 @@
  * write that never finished).
  */
 
-import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { open, readFile, rename, rm } from './file-system.ts';
 
 export const TEMP_SUFFIX = '.tmp';
 

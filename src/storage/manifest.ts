@@ -15,12 +15,12 @@
  * previous manifest, grouped by segment; they are immutable too and verified by size and CRC-32.
  */
 
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import type { CollectionSpec } from './collection-spec.ts';
 import { crc32 } from './crc32.ts';
 import { readFileIfExists, writeFileDurable } from './durable-file.ts';
+import { readdir } from './file-system.ts';
 import { checkManifest } from './manifest-check.ts';
 import { MANIFEST_FORMAT, type Manifest, type TombstoneFileRef } from './manifest-shape.ts';
 

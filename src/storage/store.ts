@@ -13,7 +13,6 @@
  * collection created before its catalog entry is durable.
  */
 
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { LocalObjectStore } from '../object-store/local.ts';
@@ -32,6 +31,7 @@ import {
 } from './collection-spec.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { readFileIfExists } from './durable-file.ts';
+import { readdir, rm } from './file-system.ts';
 import { initialManifest } from './manifest.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
 import {

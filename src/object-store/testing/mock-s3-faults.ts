@@ -43,15 +43,25 @@ export interface MockFailureScope {
   keyPrefix?: string;
 }
 
+/** For patterns and flaky rules: what the failed request did before it failed. */
+export interface MockAnswerLoss {
+  /**
+   * The request takes effect and only its answer is lost: the object is stored (or deleted) and the
+   * caller still gets the error, like a PUT that succeeded at S3 whose response never arrived.
+   * @default false
+   */
+  answerLost?: boolean;
+}
+
 /** Fails the matching requests in order: `'ok'` lets one through. Then success, or again if `repeat`. */
-export interface MockPatternFailure extends MockFailureScope {
+export interface MockPatternFailure extends MockFailureScope, MockAnswerLoss {
   pattern: readonly (S3ErrorCode | 'ok')[];
   /** Start the pattern over when it is used up. @default false */
   repeat?: boolean;
 }
 
 /** Fails each matching request with probability `rate`, drawn from the mock's seeded generator. */
-export interface MockFlakyFailure extends MockFailureScope {
+export interface MockFlakyFailure extends MockFailureScope, MockAnswerLoss {
   rate: number;
   code: S3ErrorCode;
 }
@@ -67,12 +77,15 @@ export type MockFailureRule = MockPatternFailure | MockFlakyFailure | MockAlways
 export interface InjectedFault {
   code: S3ErrorCode;
   source: string;
+  /** The request takes effect before the error is returned (its answer is lost). */
+  answerLost: boolean;
 }
 
 interface CompiledRule {
   source: string;
   operations: ReadonlySet<ObjectStoreOperation>;
   keyPrefix: string;
+  answerLost: boolean;
   decide(): S3ErrorCode | undefined;
 }
 
@@ -97,7 +110,12 @@ const SCOPE_LIMITS = Object.freeze({
   keyPrefix: matching<string>('a string', (value) => typeof value === 'string'),
 });
 
-const SCOPE_DEFAULTS = Object.freeze({ operations: OBJECT_STORE_OPERATIONS, keyPrefix: '', repeat: false });
+const SCOPE_DEFAULTS = Object.freeze({
+  operations: OBJECT_STORE_OPERATIONS,
+  keyPrefix: '',
+  repeat: false,
+  answerLost: false,
+});
 
 /** What the keys of each kind of rule may be; any other key is rejected. */
 const RULE_LIMITS = Object.freeze({
@@ -112,8 +130,9 @@ const RULE_LIMITS = Object.freeze({
       );
     }),
     repeat: boolean(),
+    answerLost: boolean(),
   }),
-  rate: Object.freeze({ ...SCOPE_LIMITS, rate: number(0, 1), code: S3_CODE }),
+  rate: Object.freeze({ ...SCOPE_LIMITS, rate: number(0, 1), code: S3_CODE, answerLost: boolean() }),
   always: Object.freeze({ ...SCOPE_LIMITS, always: S3_CODE }),
 });
 
@@ -123,8 +142,16 @@ export function checkScope(name: string, scope: unknown): Required<MockFailureSc
 
 type ScopedDecider = Omit<CompiledRule, 'source'>;
 
-function scoped(scope: Required<MockFailureScope>, decide: () => S3ErrorCode | undefined): ScopedDecider {
-  return { operations: new Set(scope.operations), keyPrefix: scope.keyPrefix, decide };
+function scoped(
+  scope: Required<MockFailureScope> & MockAnswerLoss,
+  decide: () => S3ErrorCode | undefined,
+): ScopedDecider {
+  return {
+    operations: new Set(scope.operations),
+    keyPrefix: scope.keyPrefix,
+    answerLost: scope.answerLost === true,
+    decide,
+  };
 }
 
 function compilePattern(name: string, rule: Record<string, unknown>): ScopedDecider {
@@ -148,7 +175,7 @@ function compileFlaky(name: string, rule: Record<string, unknown>, rng: Rng): Sc
 
 function compileAlways(name: string, rule: Record<string, unknown>, isHealed: () => boolean): ScopedDecider {
   const checked = checkOptions(rule, RULE_LIMITS.always, SCOPE_DEFAULTS, name);
-  return scoped(checked, () => (isHealed() ? undefined : checked.always));
+  return scoped({ ...checked, answerLost: false }, () => (isHealed() ? undefined : checked.always));
 }
 
 /** Validates one rule and turns it into a decision function with its own state. */
@@ -241,13 +268,15 @@ export class MockS3Faults {
   decide(operation: ObjectStoreOperation, key: string): InjectedFault | undefined {
     let fault: InjectedFault | undefined;
     if (this.#partition !== undefined && matches(this.#partition, operation, key)) {
-      fault = { code: this.#partition.code, source: 'partition' };
+      fault = { code: this.#partition.code, source: 'partition', answerLost: false };
     }
     if (this.#cleared) return fault;
     for (const rule of this.#rules) {
       if (!matches(rule, operation, key)) continue;
       const code = rule.decide();
-      if (code !== undefined && fault === undefined) fault = { code, source: rule.source };
+      if (code !== undefined && fault === undefined) {
+        fault = { code, source: rule.source, answerLost: rule.answerLost };
+      }
     }
     return fault;
   }

@@ -388,11 +388,15 @@ export class MockS3ObjectStore implements ObjectStore {
   ): Promise<T> {
     if (signal?.aborted) throw abortError(signal, `${operation} ${describeValue(key)}`);
     const call = this.#arrive(operation, key);
-    const fault = this.#decide(operation, key);
+    const { error: fault, answerLost } = this.#decide(operation, key);
     const delayMs = this.#fixedMs + (this.#jitterMs > 0 ? this.#jitterRng.next() * this.#jitterMs : 0);
     try {
       if (delayMs > 0) await this.#clock.sleep(delayMs, signal);
-      if (fault !== undefined) throw fault;
+      if (fault !== undefined) {
+        // A lost answer: the request's effect happens (or fails on its own), the caller sees `fault`.
+        if (answerLost) this.#applyIgnoringOutcome(apply);
+        throw fault;
+      }
       const result = apply();
       this.#complete(call, 'ok');
       return result;
@@ -425,26 +429,38 @@ export class MockS3ObjectStore implements ObjectStore {
     return call;
   }
 
-  #decide(operation: ObjectStoreOperation, key: string): ObjectStoreError | undefined {
+  #applyIgnoringOutcome(apply: () => unknown): void {
+    try {
+      apply();
+    } catch (error) {
+      // The request's own failure (a lost conditional put, say) is as lost as its success would be.
+      if (!(error instanceof ObjectStoreError)) throw error;
+    }
+  }
+
+  #decide(
+    operation: ObjectStoreOperation,
+    key: string,
+  ): { error: ObjectStoreError | undefined; answerLost: boolean } {
     const fault = this.#faults.decide(operation, key);
     if (fault !== undefined) {
-      return new ObjectStoreError(fault.code, `Injected ${fault.code} by ${fault.source}`, {
+      const what = fault.answerLost ? ' after the request took effect (answer lost)' : '';
+      const error = new ObjectStoreError(fault.code, `Injected ${fault.code}${what} by ${fault.source}`, {
         operation,
         key,
       });
+      return { error, answerLost: fault.answerLost };
     }
     const requestClass = WRITES.has(operation) ? 'write' : 'read';
     if (this.#rateLimiter !== undefined && !this.#rateLimiter.tryAcquire(requestClass, key)) {
-      return new ObjectStoreError(
+      const error = new ObjectStoreError(
         'SlowDown',
         `Request rate for the prefix of ${describeValue(key)} exceeded`,
-        {
-          operation,
-          key,
-        },
+        { operation, key },
       );
+      return { error, answerLost: false };
     }
-    return undefined;
+    return { error: undefined, answerLost: false };
   }
 
   #complete(call: MockS3Call, outcome: Exclude<MockS3Outcome, 'pending'>): void {

@@ -8,13 +8,13 @@
  * Nothing here writes to the object store.
  */
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, TierVecError } from '../../errors.ts';
 import type { ObjectStore } from '../../object-store/object-store.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import { crc32 } from '../crc32.ts';
 import { writeFileDurable } from '../durable-file.ts';
+import { mkdir } from '../file-system.ts';
 import type { Manifest } from '../manifest.ts';
 import { requestOrFail as request } from './object-store-failure.ts';
 import { parseManifestKey, RemoteLayout } from './remote-layout.ts';

@@ -9,12 +9,12 @@
  * must never keep a downloaded file that fails its check, nor upload a local file that does.
  */
 
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { ObjectStore } from '../../object-store/object-store.ts';
 import { crc32 } from '../crc32.ts';
 import { readFileIfExists, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
+import { mkdir, readFile, rename, rm, writeFile } from '../file-system.ts';
 import type { FileRef, SegmentDescriptor } from '../segment/segment-file.ts';
 import type { RemoteLayout } from './remote-layout.ts';
 import { decodeSegmentIds, encodeSegmentIds, type SegmentIds, segmentIdsFromArrow } from './segment-ids.ts';

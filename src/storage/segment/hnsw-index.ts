@@ -15,6 +15,19 @@ import type { Metric } from '../metric.ts';
 const { HierarchicalNSW } = hnswlib;
 type NativeIndex = InstanceType<typeof HierarchicalNSW>;
 
+let synchronousFiles = false;
+
+/**
+ * Reads and writes index files synchronously (on) or on hnswlib's worker thread (off, the default).
+ * For the seeded simulation: a worker thread's completion races with the simulated clock, so a run
+ * would not replay exactly. Returns the previous setting.
+ */
+export function setSynchronousIndexFiles(on: boolean): boolean {
+  const previous = synchronousFiles;
+  synchronousFiles = on;
+  return previous;
+}
+
 export interface HnswBuildParams {
   metric: Metric;
   dimension: number;
@@ -54,7 +67,8 @@ export class HnswIndex {
   /** Reads an index file written by `write`. */
   static async read(path: string, metric: Metric, dimension: number): Promise<HnswIndex> {
     const native = new HierarchicalNSW(spaceFor(metric), dimension);
-    await native.readIndex(path, false);
+    if (synchronousFiles) native.readIndexSync(path, false);
+    else await native.readIndex(path, false);
     return new HnswIndex(native, dimension, native.getMaxElements());
   }
 
@@ -93,6 +107,7 @@ export class HnswIndex {
 
   /** Writes the index to `path` (callers write to a temporary path and rename). */
   async write(path: string): Promise<void> {
-    await this.#native.writeIndex(path);
+    if (synchronousFiles) this.#native.writeIndexSync(path);
+    else await this.#native.writeIndex(path);
   }
 }

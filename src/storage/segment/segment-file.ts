@@ -7,13 +7,13 @@
  * opened anywhere. Both files are immutable once written.
  */
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { ErrorCode, TierVecError } from '../../errors.ts';
 import { lazyRequire } from '../../lazy-require.ts';
 import { crc32 } from '../crc32.ts';
 import { syncAndRename, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
+import { readFile } from '../file-system.ts';
 import type { Metric } from '../metric.ts';
 import type { HnswBuildParams } from './hnsw-index.ts';
 import { HnswIndex } from './hnsw-index.ts';

@@ -5,10 +5,10 @@
  * (`setTier`, `pin`, `publish`) through it, so the collection's own code stays about documents.
  */
 
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { access } from '../file-system.ts';
 import type { Manifest } from '../manifest.ts';
 import { CollectionRemote, type PublishOutcome, type RemoteStats } from '../remote/collection-remote.ts';
 import { RemoteLayout } from '../remote/remote-layout.ts';

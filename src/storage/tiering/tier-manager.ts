@@ -18,11 +18,11 @@
  * files (the collection does) and never talks to the object store except through `CollectionRemote`.
  */
 
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import { mapConcurrent } from '../../map-concurrent.ts';
+import { rm } from '../file-system.ts';
 import type { CollectionRemote } from '../remote/collection-remote.ts';
 import type { SealedSegment } from '../segment/sealed-segment.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';

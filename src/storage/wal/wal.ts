@@ -16,11 +16,11 @@
  *   by later ones would be replayed as a corrupt tail and lose acknowledged writes.
  */
 
-import { type FileHandle, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { ErrorCode, TierVecError } from '../../errors.ts';
 import { fsyncPath } from '../durable-file.ts';
+import { type StorageFileHandle as FileHandle, mkdir, open, readdir, readFile, rm } from '../file-system.ts';
 import { encodeFrame, scanFrames, WAL_MAGIC, type WalEntry } from './wal-frame.ts';
 
 export type WalDurability = 'fsync' | 'buffered';

@@ -110,6 +110,30 @@ describe('MockS3ObjectStore faults', () => {
     expect(store.calls.map((c) => c.outcome)).toEqual(['SlowDown', 'ok', 'AccessDenied', 'ok', 'ok', 'ok']);
   });
 
+  it('stores the object yet fails the put when its answer is lost, and a conditional retry then gets 412', async () => {
+    const store = new MockS3ObjectStore({
+      failures: { pattern: ['RequestTimeout'], operations: ['put'], answerLost: true },
+    });
+    const error = await store.put('k/1', bytes('v1'), { ifNoneMatch: '*' }).catch((e: unknown) => e);
+    expect(isObjectStoreError(error, 'RequestTimeout')).toBe(true);
+    expect((error as Error).message).toContain('answer lost');
+    expect(store.peek('k/1')).toEqual(bytes('v1'));
+    // The caller's retry of the same conditional put finds the object its lost request stored.
+    const retry = await store.put('k/1', bytes('v1'), { ifNoneMatch: '*' }).catch((e: unknown) => e);
+    expect(isObjectStoreError(retry, 'PreconditionFailed')).toBe(true);
+    expect(store.calls.map((c) => c.outcome)).toEqual(['RequestTimeout', 'PreconditionFailed']);
+  });
+
+  it('deletes the object when a delete answer is lost, from a seeded flaky rule', async () => {
+    const store = new MockS3ObjectStore({
+      failures: { rate: 1, code: 'InternalError', operations: ['delete'], answerLost: true },
+    });
+    await store.put('k/1', bytes('v1'));
+    const error = await store.delete('k/1').catch((e: unknown) => e);
+    expect(isObjectStoreError(error, 'InternalError')).toBe(true);
+    expect(store.peek('k/1')).toBeUndefined();
+  });
+
   it('repeats a pattern when asked', async () => {
     const store = new MockS3ObjectStore({ failures: { pattern: ['InternalError', 'ok'], repeat: true } });
     expect(await outcomesOf(store, 5)).toEqual([
@@ -280,6 +304,8 @@ describe('MockS3ObjectStore options', () => {
     ['failures.pattern', { failures: { pattern: [] } }],
     ['failures.operations[0]', { failures: { always: 'SlowDown', operations: ['copy'] } }],
     ['failures.operation', { failures: { always: 'SlowDown', operation: ['put'] } }],
+    ['failures.answerLost', { failures: { pattern: ['SlowDown'], answerLost: 'yes' } }],
+    ['failures.answerLost', { failures: { always: 'SlowDown', answerLost: true } }],
     ['rateLimit.writesPerS', { rateLimit: { writesPerS: 0 } }],
     ['listPageSizeMax', { listPageSizeMax: 0 }],
     ['clock', { clock: {} }],

@@ -1,0 +1,76 @@
+/**
+ * Defects of issue 13 that the simulation finds while they are still open on this branch, each with
+ * the exact signature of its findings. A seed whose findings match one is reported, not failed, by
+ * the seed blocks; the regression tests pin each with `it.fails`. When a defect is fixed, remove it
+ * here: its seeds then pass, and its `it.fails` regression test fails until it becomes a plain `it`.
+ */
+
+import type { SimulationResult } from '../../src/simulation/simulation-run.ts';
+
+export const DEFECT_5 =
+  "defect 5: in 'object-store' durability a rejected write is visible (and a rejected delete takes effect)";
+
+export const DAMAGED_DOWNLOAD =
+  'a segment file downloaded from the object store is cached without fsync; once a crash damages it, the store refuses to open (CORRUPT_DATA) instead of downloading it again';
+
+export const LSN_REUSE =
+  "in 'object-store' durability, after a crash a write left only in the local WAL shares its LSN with a later acknowledged one; opening from the object store fails with a raw Error (Wal.append: LSN n is not after n), and a retry shows the unacknowledged value instead of the acknowledged one";
+
+export const MISSING_TOMBSTONE_FILE =
+  "in 'object-store' durability, after crashes and a recovery from the object store, a later open fails (CORRUPT_DATA): a tombstone file the manifest names is missing or damaged on local disk";
+
+export const BUFFERED_FLUSHED_LOST =
+  "undiagnosed: in 'buffered' durability, after crashes, documents an acknowledged flush had sealed are missing";
+
+export const NUMBER_REUSE =
+  'undiagnosed: after crashes, an object or cached file no longer matches the manifest that names it (a segment or tombstone number written twice with different content?): opening or promoting fails with CORRUPT_DATA';
+
+interface KnownDefect {
+  name: string;
+  matches(result: SimulationResult): boolean;
+}
+
+export const KNOWN_DEFECTS: readonly KnownDefect[] = [
+  {
+    name: DAMAGED_DOWNLOAD,
+    matches: (result) =>
+      result.problems.length === 1 &&
+      /open failed .*Segment file \S+ does not match its recorded size and CRC-32/.test(
+        result.problems[0] ?? '',
+      ),
+  },
+  {
+    name: LSN_REUSE,
+    matches: (result) =>
+      result.problems.some((problem) => /Wal\.append: LSN \d+ is not after \d+/.test(problem)),
+  },
+  {
+    name: MISSING_TOMBSTONE_FILE,
+    matches: (result) =>
+      result.problems.length === 1 &&
+      /open failed .*Tombstone file \S+ is missing or does not match its size and CRC-32/.test(
+        result.problems[0] ?? '',
+      ),
+  },
+  {
+    name: BUFFERED_FLUSHED_LOST,
+    matches: (result) =>
+      result.config.durability === 'buffered' &&
+      result.problems.length === 0 &&
+      result.check.violations.every((v) => v.kind === 'lost-write' || v.kind === 'search-disagrees-with-get'),
+  },
+  {
+    name: NUMBER_REUSE,
+    matches: (result) =>
+      result.problems.length > 0 &&
+      result.problems.every((problem) =>
+        /does not match the manifest's size and CRC-32|Segment ids file of segment \S+ does not match/.test(
+          problem,
+        ),
+      ),
+  },
+];
+
+export function knownDefectOf(result: SimulationResult): string | undefined {
+  return KNOWN_DEFECTS.find((defect) => defect.matches(result))?.name;
+}

@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { itRunsSeeds } from './seed-block.ts';
+
+describe('simulation, seed block 8 of 8', () => {
+  itRunsSeeds(8);
+});
