@@ -389,7 +389,13 @@ export class ParallelUploader {
       };
     } catch (error) {
       this.#stats.failed++;
-      throw error;
+      // The bytes were sent `attempts` times before the dead-letter queue refused them: the caller
+      // must know, since an attempt whose answer was lost may have stored them.
+      if (!isTierVecError(error)) throw error;
+      throw new TierVecError(error.code, error.message, {
+        cause: outcome.error,
+        details: { ...error.details, key, attempts: outcome.attempts },
+      });
     }
   }
 

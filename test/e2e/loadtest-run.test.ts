@@ -109,7 +109,8 @@ describe('tiervec loadtest run smoke (the command, end to end)', () => {
     );
     expect(code, cli.stderr.text).toBe(1);
     expect(cli.stdout.text).toContain('smoke: FAILED');
-    expect(cli.stdout.text).toMatch(/p50 latency ≤ 0\.000001 ms/);
+    // Short runs judge latency limits with SHORT_MODE_LATENCY_FACTOR (4×) headroom.
+    expect(cli.stdout.text).toMatch(/✗ p50 latency ≤ 0\.000004 ms/);
   });
 });
 

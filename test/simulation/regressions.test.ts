@@ -58,6 +58,14 @@ describe('simulation regressions', () => {
     await expectSeedPasses(1397);
   });
 
+  it('seed 316 (found a write rejected after several attempts read back: an earlier attempt had stored it) passes', async () => {
+    await expectSeedPasses(316);
+  });
+
+  it('seed 846 (found a write rejected after several attempts read back, in object-store durability) passes', async () => {
+    await expectSeedPasses(846);
+  });
+
   it('seed 273 finds that a crash-damaged downloaded segment file blocks opening', async () => {
     await expectSeedFinds(273, DAMAGED_DOWNLOAD);
   });

@@ -260,12 +260,17 @@ export class RemoteWal {
 const CAUSE_DEPTH_MAX = 8;
 
 /**
- * True when the request that failed may have stored the object with its answer lost: a network
- * error or timeout (status 0 or RequestTimeout) or an internal error (500 and other 5xx but 503,
- * which S3 sends for requests it did not process). Refusals (4xx, 503, an open breaker, a full
- * queue) stored nothing.
+ * True when a request may have stored the object with its answer lost: the batch was sent more than
+ * once (an earlier attempt's retryable failure may have been such a request), or its one attempt
+ * failed with a network error or timeout (status 0 or RequestTimeout) or an internal error (500 and
+ * other 5xx but 503, which S3 sends for requests it did not process). Refusals on a first attempt
+ * (4xx, 503, an open breaker, a full queue) stored nothing.
  */
 function mayHaveStored(error: unknown): boolean {
+  // Attempts before the last one failed with retryable errors, some of which (a lost answer, a
+  // timeout, a 500) may have stored the object: only a failure on the first attempt can be a refusal.
+  const attempts = isTierVecError(error) ? error.details?.attempts : undefined;
+  if (typeof attempts === 'number' && attempts > 1) return true;
   let current = error;
   for (let depth = 0; depth < CAUSE_DEPTH_MAX && current instanceof Error; depth++) {
     if (isObjectStoreError(current)) {
