@@ -57,9 +57,10 @@ export {
   type Comparison,
   type ComparisonRow,
   compareReports,
-  formatComparison,
+  type RowLatency,
   type RowVerdict,
 } from './loadtest/report/compare.ts';
+export { formatComparison } from './loadtest/report/compare-format.ts';
 export {
   createConsoleProgress,
   formatConsoleSummary,

@@ -1,11 +1,13 @@
 /**
  * `tiervec loadtest compare BASE NEW`: per-operation percentile, throughput and error-rate deltas
  * with their confidence intervals; exit 1 when anything regressed beyond the tolerance and the
- * noise, 0 otherwise, 2 when the runs are of different scenarios or targets (unless `--force`).
+ * noise, 4 when nothing did but a figure got worse in a run whose machine was measurably busier
+ * (inconclusive), 0 otherwise, 2 when the runs are of different scenarios or targets (unless `--force`).
  * BASE and NEW are report.json files or the run directories that hold them.
  */
 
-import { compareReports, formatComparison } from '../loadtest/report/compare.ts';
+import { compareReports } from '../loadtest/report/compare.ts';
+import { formatComparison } from '../loadtest/report/compare-format.ts';
 import type { CliIo } from './cli-io.ts';
 import { ExitCode } from './exit-codes.ts';
 import { readReportArgument } from './report-argument.ts';
@@ -34,8 +36,16 @@ export async function compareCommand(
   io.stdout.write(`${base.scenario} (${baseArgument}) → ${next.scenario} (${nextArgument})\n\n`);
   const text = formatComparison(comparison).trimEnd().split('\n');
   const verdict = text.pop() ?? '';
-  io.stdout.write(
-    `${text.join('\n')}\n${comparison.regressed ? style.fail(verdict) : style.pass(verdict)}\n`,
-  );
-  return comparison.regressed ? ExitCode.FAILED : ExitCode.PASSED;
+  const styled =
+    comparison.outcome === 'pass'
+      ? style.pass(verdict)
+      : comparison.outcome === 'regression'
+        ? style.fail(verdict)
+        : style.bold(verdict);
+  io.stdout.write(`${text.join('\n')}\n${styled}\n`);
+  return comparison.outcome === 'pass'
+    ? ExitCode.PASSED
+    : comparison.outcome === 'regression'
+      ? ExitCode.FAILED
+      : ExitCode.INCONCLUSIVE;
 }

@@ -16,6 +16,8 @@ export const ExitCode = Object.freeze({
   USAGE: 2,
   /** The run itself broke. */
   BROKEN: 3,
+  /** `compare`: no regression, but a figure got worse in a run whose machine was measurably busier. */
+  INCONCLUSIVE: 4,
 } as const);
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

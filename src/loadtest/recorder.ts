@@ -59,6 +59,8 @@ export function errorMessage(error: unknown): string {
 /** Per-interval figures of one operation name, shared by every group that runs it. */
 class IntervalOperation {
   readonly histogram = new LatencyHistogram();
+  /** Service times of the interval's operations that started: `compare` reads their median per second. */
+  readonly service = new LatencyHistogram();
   count = 0;
   errors = 0;
 }
@@ -132,7 +134,10 @@ export interface IntervalSnapshot {
   errors: number;
   dropped: number;
   latencyMs: PercentilesMs;
-  operations: Record<string, { count: number; errors: number; latencyMs: PercentilesMs }>;
+  operations: Record<
+    string,
+    { count: number; errors: number; latencyMs: PercentilesMs; serviceTimeMsP50?: number }
+  >;
   /** Errors of the interval by code, warm-up included (at most ERROR_CODES_MAX codes, then `OTHER`). */
   errorsByCode: Record<string, number>;
 }
@@ -216,6 +221,7 @@ export class Recorder {
     this.#intervalAll.recordMs(responseMs);
     const interval = slot.interval;
     interval.histogram.recordMs(responseMs);
+    interval.service.recordMs(endMs - startedMs);
     interval.count++;
     const code = failed ? errorCode(error, this.#classifyError) : '';
     if (failed) {
@@ -299,12 +305,18 @@ export class Recorder {
     let count = 0;
     let errors = 0;
     for (const [name, op] of this.#interval) {
-      operations[name] = { count: op.count, errors: op.errors, latencyMs: percentiles(op.histogram) };
+      operations[name] = {
+        count: op.count,
+        errors: op.errors,
+        latencyMs: percentiles(op.histogram),
+        ...(op.service.count > 0 ? { serviceTimeMsP50: round3(op.service.percentileMs(50)) } : {}),
+      };
       count += op.count;
       errors += op.errors;
       op.count = 0;
       op.errors = 0;
       op.histogram.reset();
+      op.service.reset();
     }
     const snapshot = {
       count,
@@ -327,18 +339,22 @@ export class Recorder {
       slot.service.destroy();
       slot.errorResponse.destroy();
     }
-    for (const op of this.#interval.values()) op.histogram.destroy();
+    for (const op of this.#interval.values()) {
+      op.histogram.destroy();
+      op.service.destroy();
+    }
     for (const window of this.#windows) for (const op of window.operations.values()) op.histogram.destroy();
     this.#intervalAll.destroy();
     this.lateness.destroy();
   }
 }
 
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
 function percentiles(histogram: LatencyHistogram): PercentilesMs {
-  const round = (v: number) => Math.round(v * 1000) / 1000;
   return {
-    p50: round(histogram.percentileMs(50)),
-    p95: round(histogram.percentileMs(95)),
-    p99: round(histogram.percentileMs(99)),
+    p50: round3(histogram.percentileMs(50)),
+    p95: round3(histogram.percentileMs(95)),
+    p99: round3(histogram.percentileMs(99)),
   };
 }

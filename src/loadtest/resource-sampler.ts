@@ -1,11 +1,13 @@
 /**
  * Resources of the process under load, sampled once per timeline interval: RSS, heap, CPU % (process
  * CPU time over real elapsed time, so 100 % is one core), event-loop delay (`monitorEventLoopDelay`),
+ * the CPU the machine's other processes used (how busy the machine was, whatever the target did),
  * and the target's own gauges. Over the measured part of the run it keeps running sums only: the CPU
  * average, the maxima, and the least-squares slope of RSS (memory growth, MB/min). CPU is divided by
  * real elapsed time even when the run uses a manual clock, because CPU time itself is real.
  */
 
+import { cpus } from 'node:os';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ResourcesReport } from './report/schema.ts';
 
@@ -53,6 +55,13 @@ export class LinearTrend {
   }
 }
 
+/** CPU time (µs) the operating system counted as busy on every CPU since boot. */
+function machineBusyUs(): number {
+  let busyMs = 0;
+  for (const cpu of cpus()) busyMs += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+  return busyMs * 1000;
+}
+
 /** p99 of how late the monitor's timer fired: Node records whole intervals, resolution included. */
 function delayP99Ms(histogram: IntervalHistogram): number {
   const p99 = histogram.percentile(99) / 1e6 - EVENT_LOOP_RESOLUTION_MS;
@@ -71,6 +80,8 @@ export class ResourceSampler {
   readonly #trend = new LinearTrend();
   #cpu = process.cpuUsage();
   #wallNs = process.hrtime.bigint();
+  #machineBusyUs = 0;
+  #otherCpuMeasuredUs = 0;
   #cpuMeasuredUs = 0;
   #wallMeasuredUs = 0;
   #cpuPercentMax = 0;
@@ -88,6 +99,7 @@ export class ResourceSampler {
     this.#intervalDelay.enable();
     this.#runDelay.enable();
     this.#cpu = process.cpuUsage();
+    this.#machineBusyUs = machineBusyUs();
     this.#wallNs = process.hrtime.bigint();
     this.#rssStart = process.memoryUsage.rss();
     this.#rssMax = this.#rssStart;
@@ -101,6 +113,10 @@ export class ResourceSampler {
     const wallUs = Number(wallNs - this.#wallNs) / 1000;
     this.#wallNs = wallNs;
     const cpuUs = cpu.user + cpu.system;
+    const busyUs = machineBusyUs();
+    // The machine's counters tick in 10 ms steps: a short interval may read less than this process used.
+    const otherCpuUs = Math.max(0, busyUs - this.#machineBusyUs - cpuUs);
+    this.#machineBusyUs = busyUs;
     const cpuPercent = wallUs > 0 ? Math.round((cpuUs / wallUs) * 1000) / 10 : 0;
     const memory = process.memoryUsage();
     const eventLoopDelayMsP99 = delayP99Ms(this.#intervalDelay);
@@ -110,6 +126,7 @@ export class ResourceSampler {
     this.#heapMax = Math.max(this.#heapMax, memory.heapUsed);
     if (measured) {
       this.#cpuMeasuredUs += cpuUs;
+      this.#otherCpuMeasuredUs += otherCpuUs;
       this.#wallMeasuredUs += wallUs;
       this.#cpuPercentMax = Math.max(this.#cpuPercentMax, cpuPercent);
       this.#trend.add(tS / 60, memory.rss / 1e6);
@@ -166,6 +183,11 @@ export class ResourceSampler {
       cpuPercentMax: this.#cpuPercentMax,
       eventLoopDelayMsP99: delayP99Ms(this.#runDelay),
       heapUsedBytesMax: this.#heapMax,
+      otherCpuCoresAvg:
+        this.#wallMeasuredUs > 0
+          ? Math.round((this.#otherCpuMeasuredUs / this.#wallMeasuredUs) * 1000) / 1000
+          : 0,
+      cpuCores: cpus().length,
     };
   }
 

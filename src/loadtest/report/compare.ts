@@ -1,26 +1,33 @@
 /**
  * Comparing two reports of the same scenario (a baseline and a candidate): per operation and overall,
- * the latency percentiles, the throughput and the error rate, each with its change in percent and a
- * verdict. A figure regresses only when it got worse by more than the tolerance *and* by more than
- * the noise the two runs allow: latency percentiles come with distribution-free order-statistic
- * confidence intervals computed from the decoded HDR histograms (and need enough samples above the
- * percentile to be judged at all), error rates with Wilson intervals, throughput with Poisson
- * intervals on the completion counts when arrivals are random (Poisson or closed-model); a
- * regression needs the two intervals to be apart by more than the tolerance. Runs of different scenarios or targets are refused unless forced; other differences
- * (rate, mode, duration, object store) are warnings, and throughput is then compared as achieved
- * over target rate when the target rates differ; so is a machine clearly busier in one run.
+ * the typical service time, the service-time percentiles, the throughput and the error rate, each
+ * with its change in percent and a verdict. A figure regresses only when it got worse by more than
+ * the tolerance *and* by more than the noise the two runs allow:
+ * - typical latency (the geometric mean of each measured second's median service time) by a Welch
+ *   t interval on its ratio, whose width comes from how much those seconds wander: the machine's
+ *   noise at the time scale of a run, which one histogram's samples cannot show;
+ * - percentiles by distribution-free order-statistic intervals from the decoded HDR histograms
+ *   (judged only with enough samples above them): sampling noise, apart by the tolerance;
+ * - error rates by Wilson intervals, throughput by Poisson intervals when arrivals are random.
+ * Response time (which counts queueing, so its samples are not independent) is shown, not judged.
+ * A regression in a run whose machine was measurably busier is called inconclusive unless the
+ * operation stands out against the run's other operations. Runs of different scenarios or targets
+ * are refused unless forced; other differences are warnings.
  */
 
 import { ErrorCode, TierVecError } from '../../errors.ts';
-import {
-  countInterval,
-  type Interval,
-  proportionInterval,
-  quantileInterval,
-} from '../confidence-interval.ts';
+import type { Interval } from '../confidence-interval.ts';
 import { LatencyHistogram } from '../histogram.ts';
-import { formatValue } from './format.ts';
-import { machineNoiseWarnings } from './machine-noise.ts';
+import {
+  errorRow,
+  latencyRows,
+  QUANTILES,
+  type Settings,
+  throughputRow,
+  typicalRow,
+} from './compare-rows.ts';
+import { type LatencySeconds, latencySeconds } from './latency-seconds.ts';
+import { machineNoise } from './machine-noise.ts';
 import { runDifferences } from './run-identity.ts';
 import { assertReport, type LoadTestReport } from './schema.ts';
 
@@ -35,6 +42,8 @@ export const COMPARE_DEFAULTS = Object.freeze({
   confidence: 0.95,
   /** A percentile is judged only when each run has at least this many samples above it. */
   samplesAboveMin: 10,
+  /** Typical latency is judged only when each run has at least this many measured seconds of it. */
+  secondsMin: 5,
 });
 
 export interface CompareOptions {
@@ -48,11 +57,14 @@ export interface CompareOptions {
   confidence?: number;
   /** @default 10 */
   samplesAboveMin?: number;
+  /** @default 5 */
+  secondsMin?: number;
   /** Compare runs of different scenarios or targets instead of refusing them. @default false */
   force?: boolean;
 }
 
 export type ComparedMetric =
+  | 'typical'
   | 'p50'
   | 'p90'
   | 'p95'
@@ -63,22 +75,39 @@ export type ComparedMetric =
   | 'errorRate';
 
 /**
- * `regression`: worse beyond tolerance and noise; `improvement`: better beyond both; `noise`: the
- * point estimates differ by more than the tolerance but the intervals overlap; `unchanged`: within
- * the tolerance; `too few samples`: not enough samples to judge; `missing`: absent from one run.
+ * `regression`: worse beyond tolerance and noise; `inconclusive`: so it seems, but the new run's
+ * machine was measurably busier and the operation does not stand out against the run's others;
+ * `improvement`: better beyond both; `noise`: the point estimates differ by more than the tolerance
+ * but the intervals overlap; `unchanged`: within the tolerance; `too few samples`: not enough
+ * samples (or seconds) to judge; `missing`: absent from one run; `shown`: not judged (response time).
  */
-export type RowVerdict = 'regression' | 'improvement' | 'noise' | 'unchanged' | 'too few samples' | 'missing';
+export type RowVerdict =
+  | 'regression'
+  | 'inconclusive'
+  | 'improvement'
+  | 'noise'
+  | 'unchanged'
+  | 'too few samples'
+  | 'missing'
+  | 'shown';
+
+/** Which latency a row is of: the latency rows judge service time and show response time. */
+export type RowLatency = 'service' | 'response';
 
 export interface ComparisonRow {
   /** `null` for the whole run. */
   operation: string | null;
   metric: ComparedMetric;
+  /** The latency a latency row is of; null for throughput and error rate. */
+  latency: RowLatency | null;
   base: number | null;
   next: number | null;
   /** Relative change in percent (positive: higher); null when either side is missing or base is 0. */
   deltaPct: number | null;
   baseInterval: Interval | null;
   nextInterval: Interval | null;
+  /** Typical latency: the interval of new/base that holds the run-to-run noise. */
+  ratioInterval: Interval | null;
   verdict: RowVerdict;
   regression: boolean;
 }
@@ -92,27 +121,14 @@ export interface Comparison {
   rows: ComparisonRow[];
   regressions: ComparisonRow[];
   regressed: boolean;
+  /** Rows that would regress but for a measurably busier machine in the new run. */
+  inconclusive: ComparisonRow[];
+  /** `regression` (exit 1), `inconclusive` (no regression, but some rows cannot be told from the machine), `pass`. */
+  outcome: 'regression' | 'inconclusive' | 'pass';
   /** Differences between the runs that did not stop the comparison. */
   warnings: string[];
 }
 
-interface Settings {
-  tolerance: number;
-  latencyFloor: number;
-  errorFloor: number;
-  confidence: number;
-  samplesAboveMin: number;
-}
-
-const QUANTILES = [
-  ['p50', 0.5],
-  ['p90', 0.9],
-  ['p95', 0.95],
-  ['p99', 0.99],
-  ['p999', 0.999],
-] as const;
-
-/** Aspects in which two runs are too different to compare without `force`. */
 const REFUSED_ASPECTS: ReadonlySet<string> = new Set(['scenario', 'target']);
 
 function checkOption(name: string, value: unknown, fallback: number, max = Number.MAX_VALUE): number {
@@ -154,143 +170,16 @@ function settingsOf(options: CompareOptions): Settings & { tolerancePct: number 
       options.samplesAboveMin,
       COMPARE_DEFAULTS.samplesAboveMin,
     ),
+    secondsMin: Math.max(2, checkOption('secondsMin', options.secondsMin, COMPARE_DEFAULTS.secondsMin)),
   };
 }
 
-const deltaPctOf = (b: number | null, n: number | null) =>
-  b === null || n === null || b === 0 ? null : Math.round(((n - b) / b) * 10_000) / 100;
+type Pair = [LatencyHistogram | undefined, LatencyHistogram | undefined];
 
-/**
- * The verdict of one figure where higher is worse: a regression when the new interval's low end is
- * above the base interval's high end by more than the tolerance and the floor; the mirror image is
- * an improvement.
- */
-function judgeHigherWorse(
-  b: Interval,
-  n: Interval,
-  point: { b: number; n: number },
-  tolerance: number,
-  floor: number,
-): RowVerdict {
-  if (n.low > b.high * (1 + tolerance) && n.low - b.high >= floor) return 'regression';
-  if (b.low > n.high * (1 + tolerance) && b.low - n.high >= floor) return 'improvement';
-  const beyond =
-    Math.abs(point.n - point.b) > Math.abs(point.b) * tolerance && Math.abs(point.n - point.b) >= floor;
-  return beyond ? 'noise' : 'unchanged';
-}
-
-function row(
-  operation: string | null,
-  metric: ComparedMetric,
-  base: number | null,
-  next: number | null,
-  intervals: { base: Interval | null; next: Interval | null },
-  verdict: RowVerdict,
-): ComparisonRow {
-  return {
-    operation,
-    metric,
-    base,
-    next,
-    deltaPct: deltaPctOf(base, next),
-    baseInterval: intervals.base,
-    nextInterval: intervals.next,
-    verdict,
-    regression: verdict === 'regression',
-  };
-}
-
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
-
-/** Latency rows of one operation (or the whole run) from its two histograms (either may be absent). */
-function latencyRows(
-  operation: string | null,
-  base: LatencyHistogram | undefined,
-  next: LatencyHistogram | undefined,
-  s: Settings,
-): ComparisonRow[] {
-  return QUANTILES.map(([metric, q]) => {
-    const b = base === undefined || base.count === 0 ? null : round3(base.percentileMs(q * 100));
-    const n = next === undefined || next.count === 0 ? null : round3(next.percentileMs(q * 100));
-    if (base === undefined || next === undefined || b === null || n === null)
-      return row(operation, metric, b, n, { base: null, next: null }, 'missing');
-    const enough = (h: LatencyHistogram) => h.count * (1 - q) >= s.samplesAboveMin;
-    const bi = enough(base) ? quantileInterval(base, q, s.confidence) : null;
-    const ni = enough(next) ? quantileInterval(next, q, s.confidence) : null;
-    const intervals = { base: bi, next: ni };
-    if (bi === null || ni === null) return row(operation, metric, b, n, intervals, 'too few samples');
-    return row(
-      operation,
-      metric,
-      b,
-      n,
-      intervals,
-      judgeHigherWorse(bi, ni, { b, n }, s.tolerance, s.latencyFloor),
-    );
-  });
-}
-
-function errorRow(
-  operation: string | null,
-  base: { count: number; errors: number } | undefined,
-  next: { count: number; errors: number } | undefined,
-  s: Settings,
-): ComparisonRow {
-  const rate = (x: typeof base) => (x === undefined ? null : x.count > 0 ? x.errors / x.count : 0);
-  const b = rate(base);
-  const n = rate(next);
-  const bi = base === undefined ? null : proportionInterval(base.errors, base.count, s.confidence);
-  const ni = next === undefined ? null : proportionInterval(next.errors, next.count, s.confidence);
-  if (b === null || n === null) return row(operation, 'errorRate', b, n, { base: bi, next: ni }, 'missing');
-  if (bi === null || ni === null)
-    return row(operation, 'errorRate', b, n, { base: bi, next: ni }, 'too few samples');
-  const verdict = judgeHigherWorse(bi, ni, { b, n }, s.tolerance, s.errorFloor);
-  return row(operation, 'errorRate', b, n, { base: bi, next: ni }, verdict);
-}
-
-/** The verdict of one figure where lower is worse (throughput), by the same rule mirrored. */
-function judgeLowerWorse(
-  b: Interval,
-  n: Interval,
-  point: { b: number; n: number },
-  tolerance: number,
-): RowVerdict {
-  if (n.high < b.low * (1 - tolerance)) return 'regression';
-  if (b.high < n.low * (1 - tolerance)) return 'improvement';
-  return Math.abs(point.n - point.b) > Math.abs(point.b) * tolerance ? 'noise' : 'unchanged';
-}
-
-/** Throughput (or achieved/target when the target rates differ), where lower is worse. */
-function throughputRow(
-  base: LoadTestReport,
-  next: LoadTestReport,
-  s: Settings,
-  byRatio: boolean,
-): ComparisonRow {
-  const figure = (r: LoadTestReport) => (byRatio ? r.summary.achievedRatio : r.summary.throughputOpsPerS);
-  // Evenly spaced arrivals offer a fixed count: a shortfall is the system's, not noise. Poisson
-  // arrivals and closed-model clients make the count itself random: its noise is then Poisson's.
-  const interval = (r: LoadTestReport): Interval | null => {
-    const value = figure(r);
-    if (value === null) return null;
-    const count = r.summary.throughputOpsPerS * Math.max(r.durationS - r.warmupS, 0);
-    const random = Object.values(r.groups).some((g) => g.model === 'closed' || g.arrival === 'poisson');
-    if (!random) return { low: value, high: value };
-    if (!(count > 0)) return { low: 0, high: value };
-    const c = countInterval(count, s.confidence);
-    return { low: (c.low * value) / count, high: (c.high * value) / count };
-  };
-  const metric = byRatio ? 'achievedRatio' : 'throughputOpsPerS';
-  const [b, n, bi, ni] = [figure(base), figure(next), interval(base), interval(next)];
-  const intervals = { base: bi, next: ni };
-  if (b === null || n === null || bi === null || ni === null)
-    return row(null, metric, b, n, intervals, 'missing');
-  return row(null, metric, b, n, intervals, judgeLowerWorse(bi, ni, { b, n }, s.tolerance));
-}
-
-/** Latency rows whose two histograms both hold enough samples above the percentile to be judged. */
-function judgedLatencyRows(
-  pairs: ReadonlyArray<[LatencyHistogram | undefined, LatencyHistogram | undefined]>,
+/** Rows judged, for Bonferroni: percentiles with enough samples, typical latencies with enough seconds. */
+function judgedRows(
+  pairs: ReadonlyArray<Pair>,
+  seconds: ReadonlyArray<[readonly number[], readonly number[]]>,
   s: Settings,
 ): number {
   let judged = 0;
@@ -301,19 +190,33 @@ function judgedLatencyRows(
       if (enough(b) && enough(n)) judged++;
     }
   }
+  for (const [b, n] of seconds) if (b.length >= s.secondsMin && n.length >= s.secondsMin) judged++;
   return judged;
 }
 
-/** Decodes every operation's response-time histogram of a report into `into` (the caller destroys them). */
-function decodeOperations(report: LoadTestReport, into: Map<string, LatencyHistogram>): void {
-  for (const [name, op] of Object.entries(report.operations))
-    into.set(name, LatencyHistogram.decode(op.histogram));
-}
+/** Decoded histograms of one report; `destroy()` frees them all. */
+class DecodedRun {
+  readonly service = new Map<string, LatencyHistogram>();
+  readonly response = new Map<string, LatencyHistogram>();
+  readonly totals: LatencyHistogram[] = [];
 
-function sumOf(histograms: Iterable<LatencyHistogram>): LatencyHistogram {
-  const sum = new LatencyHistogram();
-  for (const histogram of histograms) sum.add(histogram);
-  return sum;
+  decode(report: LoadTestReport): void {
+    for (const [name, op] of Object.entries(report.operations)) {
+      this.response.set(name, LatencyHistogram.decode(op.histogram));
+      this.service.set(name, LatencyHistogram.decode(op.serviceTimeHistogram));
+    }
+  }
+
+  sum(which: 'service' | 'response'): LatencyHistogram {
+    const sum = new LatencyHistogram();
+    this.totals.push(sum);
+    for (const histogram of this[which].values()) sum.add(histogram);
+    return sum;
+  }
+
+  destroy(): void {
+    for (const h of [...this.totals, ...this.service.values(), ...this.response.values()]) h.destroy();
+  }
 }
 
 /**
@@ -333,15 +236,57 @@ function comparability(base: LoadTestReport, next: LoadTestReport, force: boolea
     differences.some((d) => d.aspect === 'rate') &&
     base.summary.achievedRatio !== null &&
     next.summary.achievedRatio !== null;
+  const noise = machineNoise(base, next);
   const warnings = [
     ...differences.map(
       (d) =>
         `the runs differ: ${d.message}` +
         (d.aspect === 'rate' && byRatio ? ' (throughput compared as achieved/target rate)' : ''),
     ),
-    ...machineNoiseWarnings(base, next),
+    ...noise.warnings,
   ];
-  return { warnings, byRatio };
+  return { warnings, byRatio, busier: noise.busier };
+}
+
+/** The median of the typical-latency ratios (new/base) of the operations other than `operation`. */
+function othersRatio(rows: readonly ComparisonRow[], operation: string): number | null {
+  const ratios = rows
+    .filter((r) => r.metric === 'typical' && r.operation !== null && r.operation !== operation)
+    .filter((r) => r.verdict !== 'missing' && r.verdict !== 'too few samples' && r.base && r.next)
+    .map((r) => (r.next as number) / (r.base as number))
+    .sort((x, y) => x - y);
+  if (ratios.length === 0) return null;
+  const middle = Math.floor(ratios.length / 2);
+  return ratios.length % 2 === 1
+    ? (ratios[middle] as number)
+    : ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2;
+}
+
+/**
+ * A latency regression of a run whose machine was measurably busier stays one only when the
+ * operation got slower than the run's other operations did (their median typical ratio) by more
+ * than the tolerance, judged on the low end of its own ratio; otherwise it is inconclusive.
+ */
+function standsOut(r: ComparisonRow, rows: readonly ComparisonRow[], tolerance: number): boolean {
+  if (r.operation === null || r.latency !== 'service') return false;
+  const others = othersRatio(rows, r.operation);
+  if (others === null) return false;
+  const low =
+    r.ratioInterval !== null
+      ? r.ratioInterval.low
+      : r.baseInterval !== null && r.nextInterval !== null
+        ? r.nextInterval.low / r.baseInterval.high
+        : 0;
+  return low / Math.max(1, others) > 1 + tolerance;
+}
+
+function operationRows(
+  name: string | null,
+  pair: Pair,
+  seconds: [readonly number[], readonly number[]],
+  r: Settings,
+): ComparisonRow[] {
+  return [typicalRow(name, seconds[0], seconds[1], r), ...latencyRows(name, pair[0], pair[1], r, 'service')];
 }
 
 export function compareReports(
@@ -352,31 +297,27 @@ export function compareReports(
   assertReport(base, 'the base report');
   assertReport(next, 'the new report');
   const s = settingsOf(options);
-  const { warnings, byRatio } = comparability(base, next, options.force === true);
-  const baseOps = new Map<string, LatencyHistogram>();
-  const nextOps = new Map<string, LatencyHistogram>();
-  const totals: LatencyHistogram[] = [];
+  const { warnings, byRatio, busier } = comparability(base, next, options.force === true);
+  const runs = [new DecodedRun(), new DecodedRun()] as const;
   try {
-    decodeOperations(base, baseOps);
-    decodeOperations(next, nextOps);
-    const baseAll = sumOf(baseOps.values());
-    totals.push(baseAll);
-    const nextAll = sumOf(nextOps.values());
-    totals.push(nextAll);
-    const names = [...new Set([...baseOps.keys(), ...nextOps.keys()])];
-    const pairs: Array<[LatencyHistogram | undefined, LatencyHistogram | undefined]> = [
-      [baseAll, nextAll],
-      ...names.map((name): [LatencyHistogram | undefined, LatencyHistogram | undefined] => [
-        baseOps.get(name),
-        nextOps.get(name),
-      ]),
-    ];
+    runs[0].decode(base);
+    runs[1].decode(next);
+    const secs: [LatencySeconds, LatencySeconds] = [latencySeconds(base), latencySeconds(next)];
+    const names = [...new Set([...runs[0].service.keys(), ...runs[1].service.keys()])];
+    const allPair: Pair = [runs[0].sum('service'), runs[1].sum('service')];
+    const pairs = names.map((name): Pair => [runs[0].service.get(name), runs[1].service.get(name)]);
+    const seconds = names.map((name): [number[], number[]] => [
+      secs[0].operations.get(name) ?? [],
+      secs[1].operations.get(name) ?? [],
+    ]);
+    const allSeconds: [number[], number[]] = [secs[0].all, secs[1].all];
     // Bonferroni: the confidence holds for the table as a whole, so each judged row's is higher.
-    const judged = judgedLatencyRows(pairs, s) + names.length + 2;
+    const judged = judgedRows([allPair, ...pairs], [allSeconds, ...seconds], s) + names.length + 2;
     const rowConfidence = 1 - (1 - s.confidence) / judged;
     const r: Settings = { ...s, confidence: rowConfidence };
     const rows: ComparisonRow[] = [
-      ...latencyRows(null, baseAll, nextAll, r),
+      ...operationRows(null, allPair, allSeconds, r),
+      ...latencyRows(null, runs[0].sum('response'), runs[1].sum('response'), r, 'response'),
       throughputRow(base, next, r, byRatio),
       errorRow(
         null,
@@ -385,72 +326,44 @@ export function compareReports(
         r,
       ),
     ];
-    for (const name of names) {
-      rows.push(...latencyRows(name, baseOps.get(name), nextOps.get(name), r));
+    names.forEach((name, i) => {
+      rows.push(...operationRows(name, pairs[i] as Pair, seconds[i] as [number[], number[]], r));
       rows.push(errorRow(name, base.operations[name], next.operations[name], r));
-    }
-    const regressions = rows.filter((r) => r.regression);
-    return {
-      tolerancePct: s.tolerancePct,
-      confidence: s.confidence,
-      rowConfidence,
+    });
+    return verdictOf(
       rows,
-      regressions,
-      regressed: regressions.length > 0,
+      { tolerancePct: s.tolerancePct, confidence: s.confidence, rowConfidence },
       warnings,
-    };
+      busier === 'new',
+    );
   } finally {
-    for (const histogram of [...totals, ...baseOps.values(), ...nextOps.values()]) histogram.destroy();
+    runs[0].destroy();
+    runs[1].destroy();
   }
 }
 
-const METRIC_LABELS: Record<ComparedMetric, string> = {
-  p50: 'p50',
-  p90: 'p90',
-  p95: 'p95',
-  p99: 'p99',
-  p999: 'p99.9',
-  throughputOpsPerS: 'throughput',
-  achievedRatio: 'achieved/target',
-  errorRate: 'error rate',
-};
-
-const UNITS: Record<ComparedMetric, string> = {
-  p50: ' ms',
-  p90: ' ms',
-  p95: ' ms',
-  p99: ' ms',
-  p999: ' ms',
-  throughputOpsPerS: ' ops/s',
-  achievedRatio: '',
-  errorRate: '',
-};
-
-const VERDICT_LABELS: Record<RowVerdict, string> = {
-  regression: '❌ regression',
-  improvement: 'improvement',
-  noise: 'within noise',
-  unchanged: '',
-  'too few samples': 'too few samples',
-  missing: 'missing',
-};
-
-const figure = (value: number | null) => (value === null ? '–' : formatValue(value));
-const interval = (i: Interval | null) => (i === null ? '–' : `${formatValue(i.low)}–${formatValue(i.high)}`);
-
-/** The comparison as a Markdown table (regressions marked), for the console and pull requests. */
-export function formatComparison(comparison: Comparison): string {
-  const ci = `${Math.round(comparison.rowConfidence * 10_000) / 100}% CI`;
-  const header = `| operation | metric | base | new | change | base ${ci} | new ${ci} | |\n|---|---|---|---|---|---|---|---|`;
-  const lines = comparison.rows.map((r) => {
-    const change = r.deltaPct === null ? '–' : `${r.deltaPct > 0 ? '+' : ''}${r.deltaPct}%`;
-    const unit = UNITS[r.metric];
-    return `| ${r.operation ?? 'all'} | ${METRIC_LABELS[r.metric]} | ${figure(r.base)}${unit} | ${figure(r.next)}${unit} | ${change} | ${interval(r.baseInterval)} | ${interval(r.nextInterval)} | ${VERDICT_LABELS[r.verdict]} |`;
-  });
-  const warnings = comparison.warnings.map((w) => `warning: ${w}\n`).join('');
-  const note = `intervals: order statistics of the HDR histograms (latency), Wilson (error rate); each row at ${Math.round(comparison.rowConfidence * 10_000) / 100}% so that the table holds at ${Math.round(comparison.confidence * 1000) / 10}%\n`;
-  const verdict = comparison.regressed
-    ? `${comparison.regressions.length} regression(s) beyond ${comparison.tolerancePct}% and the noise`
-    : `no regression beyond ${comparison.tolerancePct}% and the noise`;
-  return `${warnings}${warnings === '' ? '' : '\n'}${header}\n${lines.join('\n')}\n\n${note}${verdict}\n`;
+/** Turns latency regressions of a busier new run into `inconclusive` unless they stand out, and sums up. */
+function verdictOf(
+  rows: ComparisonRow[],
+  settings: Pick<Comparison, 'tolerancePct' | 'confidence' | 'rowConfidence'>,
+  warnings: string[],
+  newBusier: boolean,
+): Comparison {
+  const tolerance = settings.tolerancePct / 100;
+  const judgedRows = rows.map((r) =>
+    r.regression && newBusier && r.latency === 'service' && !standsOut(r, rows, tolerance)
+      ? { ...r, verdict: 'inconclusive' as const, regression: false }
+      : r,
+  );
+  const regressions = judgedRows.filter((r) => r.regression);
+  const inconclusive = judgedRows.filter((r) => r.verdict === 'inconclusive');
+  return {
+    ...settings,
+    rows: judgedRows,
+    regressions,
+    regressed: regressions.length > 0,
+    inconclusive,
+    outcome: regressions.length > 0 ? 'regression' : inconclusive.length > 0 ? 'inconclusive' : 'pass',
+    warnings,
+  };
 }

@@ -84,6 +84,8 @@ export interface TimelineOperation {
   count: number;
   errors: number;
   latencyMs: PercentilesMs;
+  /** Median service time of the interval's operations (absent in older reports and when none started). */
+  serviceTimeMsP50?: number;
 }
 
 export interface TimelineEntry {
@@ -121,6 +123,13 @@ export interface ResourcesReport {
   cpuPercentMax: number;
   eventLoopDelayMsP99: number;
   heapUsedBytesMax: number;
+  /**
+   * CPU the machine's other processes used on average over the measured part, in cores (all CPU
+   * time the operating system counted minus this process's); absent in older reports.
+   */
+  otherCpuCoresAvg?: number;
+  /** Logical CPUs of the machine; absent in older reports. */
+  cpuCores?: number;
 }
 
 export interface WindowOperation {

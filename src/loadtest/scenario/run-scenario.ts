@@ -7,6 +7,7 @@
 import type { LoadTestReport } from '../report/schema.ts';
 import type { LoadTestProgress } from '../run.ts';
 import { runLoadTest } from '../run.ts';
+import { type SlowedOperation, withSlowedOperation } from '../slowed-operation.ts';
 import { createTiervecTarget, type TiervecTarget } from '../targets/tiervec-target.ts';
 import type { ScenarioRun } from './resolve-scenario.ts';
 
@@ -21,6 +22,8 @@ export interface RunScenarioOptions {
   keepData?: boolean;
   /** Called with the target before the run (tests read the store's stats through it). */
   onTarget?: (target: TiervecTarget) => void;
+  /** Makes one operation `factor` times slower: a known slowdown, for checking `compare`. */
+  slow?: SlowedOperation;
 }
 
 export async function runScenario(
@@ -35,7 +38,7 @@ export async function runScenario(
   });
   options.onTarget?.(target);
   return runLoadTest(scenario.config, {
-    target,
+    target: options.slow === undefined ? target : withSlowedOperation(target, options.slow),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

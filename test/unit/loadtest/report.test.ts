@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.ts';
 import { LatencyHistogram } from '../../../src/loadtest/histogram.ts';
-import { compareReports, formatComparison } from '../../../src/loadtest/report/compare.ts';
+import { compareReports } from '../../../src/loadtest/report/compare.ts';
+import { formatComparison } from '../../../src/loadtest/report/compare-format.ts';
 import {
   createConsoleProgress,
   formatConsoleSummary,
