@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/errors.ts';
 import {
+  logRatioInterval,
   normalQuantile,
   proportionInterval,
   quantileInterval,
   quantileRanks,
+  studentTQuantile,
 } from '../../../src/loadtest/confidence-interval.ts';
 import { LatencyHistogram } from '../../../src/loadtest/histogram.ts';
 import { compareReports } from '../../../src/loadtest/report/compare.ts';
@@ -35,21 +37,69 @@ function encoded(values: number[]): string {
   return text;
 }
 
-/** The fixture report with synthetic search and insert histograms; `searchFactor` slows every search. */
-function syntheticReport(seed: number, searchFactor = 1): LoadTestReport {
+const SECONDS = 10;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/**
+ * A timeline of SECONDS measured seconds after the template's warm-up, each holding the median
+ * service time of its share of every operation's values (in the order they were drawn).
+ */
+function syntheticTimeline(report: LoadTestReport, ops: Record<string, number[]>): void {
+  const first = report.timeline[0];
+  if (first === undefined) throw new Error('fixture without a timeline');
+  report.timeline = Array.from({ length: SECONDS }, (_, second) => {
+    const operations: Record<
+      string,
+      { count: number; errors: number; latencyMs: typeof first.latencyMs; serviceTimeMsP50: number }
+    > = {};
+    for (const [name, values] of Object.entries(ops)) {
+      const size = Math.ceil(values.length / SECONDS);
+      const chunk = values.slice(second * size, (second + 1) * size);
+      operations[name] = {
+        count: chunk.length,
+        errors: 0,
+        latencyMs: first.latencyMs,
+        serviceTimeMsP50: median(chunk),
+      };
+    }
+    return { ...first, tS: report.warmupS + second + 1, intervalS: 1, operations };
+  });
+}
+
+/**
+ * The fixture report with synthetic search and insert service and response times (the same values)
+ * and per-second medians; `searchFactor` slows every search, `insertFactor` every insert.
+ */
+function syntheticReport(seed: number, searchFactor = 1, insertFactor = 1): LoadTestReport {
   const rng = new Rng(seed);
   const report = structuredClone(template.report);
-  const ops = { search: latenciesMs(rng, 3_000, 5, searchFactor), insert: latenciesMs(rng, 1_500, 2, 1) };
+  const ops = {
+    search: latenciesMs(rng, 3_000, 5, searchFactor),
+    insert: latenciesMs(rng, 1_500, 2, insertFactor),
+  };
   for (const [name, values] of Object.entries(ops)) {
     const op = report.operations[name];
     if (op === undefined) throw new Error(`fixture without ${name}`);
     op.count = values.length;
     op.errors = 0;
     op.histogram = encoded(values);
+    op.serviceTimeHistogram = op.histogram;
   }
+  syntheticTimeline(report, ops);
   report.summary.operations = ops.search.length + ops.insert.length;
   report.summary.errors = 0;
   return report;
+}
+
+/** `report` as if its machine had been much busier (event-loop delay 150 ms more). */
+function onBusierMachine(report: LoadTestReport): LoadTestReport {
+  const busier = structuredClone(report);
+  busier.resources.eventLoopDelayMsP99 = report.resources.eventLoopDelayMsP99 + 150;
+  return busier;
 }
 
 describe('order-statistic confidence intervals', () => {
@@ -94,6 +144,33 @@ describe('order-statistic confidence intervals', () => {
     histogram.destroy();
   });
 
+  it("gives Student's t quantiles within 0.1 % of the tables from 5 degrees of freedom", () => {
+    for (const [p, df, exact] of [
+      [0.975, 5, 2.5706],
+      [0.975, 10, 2.2281],
+      [0.999, 10, 4.1437],
+      [0.995, 30, 2.75],
+    ] as const) {
+      expect(Math.abs(studentTQuantile(p, df) - exact) / exact, `p ${p}, df ${df}`).toBeLessThan(0.001);
+    }
+    expect(() => studentTQuantile(0.975, 0.5)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
+  });
+
+  it('gives a Welch interval of a ratio that holds the true ratio about as often as promised', () => {
+    const rng = new Rng(5);
+    let covered = 0;
+    const trials = 200;
+    const draw = (shift: number) => Array.from({ length: 8 }, () => shift + 0.4 * rng.nextGaussian());
+    for (let t = 0; t < trials; t++) {
+      const interval = logRatioInterval(draw(0), draw(Math.log(2)), 0.95);
+      if (interval !== null && interval.low <= 2 && interval.high >= 2) covered++;
+    }
+    expect(covered / trials).toBeGreaterThan(0.9);
+    expect(logRatioInterval([1], [1, 2], 0.95)).toBeNull();
+  });
+
   it('gives a Wilson interval that holds 0 errors of 300 without claiming 0 %', () => {
     const interval = proportionInterval(0, 300, 0.95);
     expect(interval?.low).toBe(0);
@@ -114,6 +191,7 @@ describe('compareReports under noise (seeded synthetic histograms)', () => {
     for (let pair = 0; pair < 10; pair++) {
       const comparison = compareReports(syntheticReport(300 + pair), syntheticReport(400 + pair, 2));
       const flagged = comparison.regressions.map((row) => `${row.operation ?? 'all'} ${row.metric}`);
+      expect(flagged, `pair ${pair}`).toContain('search typical');
       expect(flagged, `pair ${pair}`).toContain('search p50');
       expect(flagged, `pair ${pair}`).toContain('search p95');
       expect(
@@ -121,6 +199,40 @@ describe('compareReports under noise (seeded synthetic histograms)', () => {
         `pair ${pair}`,
       ).toBe(false);
     }
+  });
+
+  it('judges service time and shows response time without judging it', () => {
+    const comparison = compareReports(syntheticReport(5), syntheticReport(6, 2));
+    const responses = comparison.rows.filter((row) => row.latency === 'response');
+    expect(responses.length).toBeGreaterThan(0);
+    expect(responses.every((row) => row.verdict === 'shown' && row.operation === null)).toBe(true);
+    expect(comparison.regressions.every((row) => row.latency === 'service')).toBe(true);
+  });
+
+  it('calls a slowdown of everything on a busier machine inconclusive, not a regression', () => {
+    const comparison = compareReports(syntheticReport(7), onBusierMachine(syntheticReport(8, 2, 2)));
+    expect(comparison.regressions).toEqual([]);
+    expect(comparison.inconclusive.map((row) => `${row.operation ?? 'all'} ${row.metric}`)).toContain(
+      'search typical',
+    );
+    expect(comparison.outcome).toBe('inconclusive');
+    expect(compareReports(syntheticReport(7), syntheticReport(8, 2, 2)).outcome).toBe('regression');
+  });
+
+  it('still flags one operation that got slower than the rest of a busier run', () => {
+    const comparison = compareReports(syntheticReport(9), onBusierMachine(syntheticReport(10, 2)));
+    expect(comparison.outcome).toBe('regression');
+    expect(comparison.regressions.map((row) => `${row.operation ?? 'all'} ${row.metric}`)).toContain(
+      'search typical',
+    );
+    expect(comparison.regressions.some((row) => row.operation === null)).toBe(false);
+  });
+
+  it('does not judge typical latency with fewer measured seconds than secondsMin', () => {
+    const comparison = compareReports(syntheticReport(11), syntheticReport(12), { secondsMin: 11 });
+    expect(
+      comparison.rows.find((row) => row.operation === 'search' && row.metric === 'typical')?.verdict,
+    ).toBe('too few samples');
   });
 
   it('does not judge a percentile without enough samples above it', () => {
