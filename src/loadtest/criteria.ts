@@ -6,7 +6,14 @@
  */
 
 import { ErrorCode, TierVecError } from '../errors.ts';
-import { FAIL_FAST_KEYS, type FailFastConfig, resolveFailFast } from './fail-fast-config.ts';
+import {
+  type AbortableCriterion,
+  FAIL_FAST_KEYS,
+  type FailFastConfig,
+  readAbortOnFail,
+  resolveFailFast,
+  WINDOW_ABORTABLE_CRITERIA,
+} from './fail-fast-config.ts';
 import {
   enumField,
   fieldError,
@@ -62,6 +69,13 @@ export interface WindowCriteriaConfig extends LatencyLimits {
   endFraction?: number;
   /** Restricts the window's limits to one operation. */
   operation?: string;
+  /** Criteria of this window whose failure stops the run (response-time and error-rate ones). */
+  abortOnFail?: AbortableCriterion[];
+}
+
+/** One operation's limits, and those whose failure stops the run. */
+export interface OperationCriteriaConfig extends LatencyLimits {
+  abortOnFail?: AbortableCriterion[];
 }
 
 export interface CriteriaConfig extends RunLimits {
@@ -74,7 +88,7 @@ export interface CriteriaConfig extends RunLimits {
   /** Time after the spike's end before the recovery window starts. @default 0 */
   recoveryDelayS?: number;
   recoveryDelayFraction?: number;
-  operations?: Record<string, LatencyLimits>;
+  operations?: Record<string, OperationCriteriaConfig>;
   windows?: WindowCriteriaConfig[];
   /** Fail fast (k6's `abortOnFail` and `delayAbortEval`): see `fail-fast-config.ts`. */
   abortOnFail?: FailFastConfig['abortOnFail'];
@@ -180,6 +194,7 @@ const WINDOW_KEYS: readonly string[] = [
   'endS',
   'endFraction',
   'operation',
+  'abortOnFail',
 ];
 /** The most per-operation or per-window criteria blocks one run may have. */
 export const CRITERIA_BLOCKS_MAX = 64;
@@ -218,6 +233,7 @@ export function resolveCriteria(
   const preset = enumField(`${field}.preset`, raw.preset ?? CRITERIA_DEFAULTS.preset, CRITERIA_PRESET_NAMES);
   const limits: RunLimits = { ...CRITERIA_PRESETS[preset], ...readLimits(field, raw, RUN_LIMIT_KEYS) };
   const operations: Record<string, LatencyLimits> = {};
+  const abortOperations: FailFastConfig['operations'] = {};
   if (raw.operations !== undefined) {
     const ops = objectField(`${field}.operations`, raw.operations);
     if (Object.keys(ops).length > CRITERIA_BLOCKS_MAX) {
@@ -230,11 +246,22 @@ export function resolveCriteria(
     for (const [name, value] of Object.entries(ops)) {
       const opField = `${field}.operations.${name}`;
       const opRaw = objectField(opField, value);
-      rejectUnknownKeys(opField, opRaw, LATENCY_LIMIT_KEYS);
-      operations[name] = readLimits(opField, opRaw, LATENCY_LIMIT_KEYS);
+      rejectUnknownKeys(opField, opRaw, [...LATENCY_LIMIT_KEYS, 'abortOnFail']);
+      const opLimits = readLimits(opField, opRaw, LATENCY_LIMIT_KEYS);
+      operations[name] = opLimits;
+      const abort = readAbortOnFail(opRaw.abortOnFail, opField, opLimits as Record<string, number>);
+      if (abort.length > 0) abortOperations[name] = abort;
     }
   }
   const windows = resolveWindows(raw.windows, context, `${field}.windows`);
+  const abortWindows = (Array.isArray(raw.windows) ? raw.windows : []).map((item, i) =>
+    readAbortOnFail(
+      (item as Record<string, unknown>).abortOnFail,
+      `${field}.windows[${i}]`,
+      (windows[i]?.limits ?? {}) as Record<string, number>,
+      WINDOW_ABORTABLE_CRITERIA,
+    ),
+  );
   let recovery: ResolvedCriteria['recovery'] = null;
   if (limits.recoveryFactorMax !== undefined) {
     if (context.spike === undefined) {
@@ -285,7 +312,10 @@ export function resolveCriteria(
       86_400,
       CRITERIA_DEFAULTS.memoryGrowthSpanSMin,
     ),
-    failFast: resolveFailFast(raw, field, limits as Record<string, number | undefined>),
+    failFast: resolveFailFast(raw, field, limits as Record<string, number | undefined>, {
+      operations: abortOperations,
+      windows: abortWindows,
+    }),
   };
 }
 

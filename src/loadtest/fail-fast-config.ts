@@ -1,7 +1,8 @@
 /**
  * The settings that stop a run early instead of letting it fail slowly: `abortOnFail` names the
- * whole-run criteria whose failure, once `abortOnFailDelayS` has passed after the warm-up, stops the
- * run (k6's thresholds `abortOnFail` and `delayAbortEval`), and `abortOnAllErrorsS` stops a run in
+ * criteria — of the whole run, of one operation's block or of one window's — whose failure, once
+ * `abortOnFailDelayS` has passed after the warm-up, stops the run (k6's thresholds `abortOnFail`
+ * and `delayAbortEval`), and `abortOnAllErrorsS` stops a run in
  * which every operation of its first N seconds failed; and `StopCause`, the reason a report gives
  * when its run stopped itself. Validation and types only: the watching is `fail-fast.ts`'s, and
  * nothing here reads a clock.
@@ -41,30 +42,42 @@ export const FAIL_FAST_KEYS = Object.freeze([
 
 export type AbortableCriterion = (typeof ABORTABLE_CRITERIA)[number];
 
+/** Criteria of a window's block that can stop a run: a window keeps response times and errors only. */
+export const WINDOW_ABORTABLE_CRITERIA: readonly AbortableCriterion[] = Object.freeze(
+  ABORTABLE_CRITERIA.filter((key) => key.startsWith('latencyMs') || key === 'errorRateMax'),
+);
+
 export interface FailFastConfig {
+  /** Whole-run criteria. */
   abortOnFail: AbortableCriterion[];
+  /** Operation name → criteria of that operation's block. */
+  operations: Record<string, AbortableCriterion[]>;
+  /** One list per window of the criteria, in their order: criteria of that window's block. */
+  windows: AbortableCriterion[][];
   abortOnFailDelayS: number;
   abortOnAllErrorsS: number;
 }
 
 /**
- * Reads `abortOnFail`, `abortOnFailDelayS` and `abortOnAllErrorsS` of a criteria object; every
- * criterion named must be abortable and have a limit. SCENARIO_INVALID names the field otherwise.
+ * Reads the `abortOnFail` list of one criteria block (`field` names the block): every criterion
+ * named must be one of `allowed` and have a limit in `limits`. SCENARIO_INVALID names the field
+ * otherwise.
  */
-export function resolveFailFast(
-  raw: Record<string, unknown>,
+export function readAbortOnFail(
+  list: unknown,
   field: string,
   limits: Readonly<Record<string, number | undefined>>,
-): FailFastConfig {
-  const list = raw.abortOnFail ?? [];
+  allowed: readonly AbortableCriterion[] = ABORTABLE_CRITERIA,
+): AbortableCriterion[] {
+  if (list === undefined) return [];
   if (!Array.isArray(list) || list.length > ABORTABLE_CRITERIA.length) {
     throw fieldError(`${field}.abortOnFail`, 'a list of criteria names', list);
   }
-  const abortOnFail = list.map((name, i) => {
-    if (!(ABORTABLE_CRITERIA as readonly unknown[]).includes(name)) {
+  const names = list.map((name, i) => {
+    if (!(allowed as readonly unknown[]).includes(name)) {
       throw fieldError(
         `${field}.abortOnFail[${i}]`,
-        `one of the criteria judged while the run goes on (${ABORTABLE_CRITERIA.join(', ')})`,
+        `one of the criteria judged while the run goes on (${allowed.join(', ')})`,
         name,
       );
     }
@@ -73,8 +86,22 @@ export function resolveFailFast(
     }
     return name as AbortableCriterion;
   });
+  return [...new Set(names)];
+}
+
+/**
+ * Reads `abortOnFail`, `abortOnFailDelayS` and `abortOnAllErrorsS` of a criteria object (the blocks'
+ * own lists are read with them by `criteria.ts`, given here as `blocks`).
+ */
+export function resolveFailFast(
+  raw: Record<string, unknown>,
+  field: string,
+  limits: Readonly<Record<string, number | undefined>>,
+  blocks: Pick<FailFastConfig, 'operations' | 'windows'> = { operations: {}, windows: [] },
+): FailFastConfig {
   return {
-    abortOnFail: [...new Set(abortOnFail)],
+    abortOnFail: readAbortOnFail(raw.abortOnFail, field, limits),
+    ...blocks,
     abortOnFailDelayS: optionalNumberField(
       `${field}.abortOnFailDelayS`,
       raw.abortOnFailDelayS,
@@ -98,6 +125,9 @@ export type StopCause =
       kind: 'abort-on-fail';
       /** The criterion's key as a scenario file spells it. */
       criterion: string;
+      /** The operation or window whose block the criterion is of; absent for whole-run criteria. */
+      operation?: string;
+      window?: string;
       limit: number;
       actual: number;
       atS: number;

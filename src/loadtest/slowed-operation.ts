@@ -1,11 +1,15 @@
 /**
  * A target whose one named operation takes `factor` times as long as it would: after the real call
- * returns, the operation keeps the event loop busy (as slower synchronous code would) for
- * (factor − 1) × the call's own duration. This is a known slowdown of exactly that size, for checking
- * that `compare` flags what it should. (Doing the work twice is not one: a call's service time is
- * mostly the event-loop turns around it, so a repeated search took 1.24 × as long, not 2 ×.) The real
- * call always runs and its result is returned; every other part of the target is the original's.
- * It must never be used to measure the store.
+ * returns, the operation waits until `factor` × the call's own duration has passed since it started.
+ * This is a known slowdown of that size, for checking that `compare` flags what it should.
+ * - Doing the work twice is not one: a call's service time is mostly the event-loop turns around it,
+ *   so a repeated search took 1.24 × as long, not 2 ×.
+ * - Spinning the thread is not one either: a spin delays every other operation in flight, whose
+ *   measured durations then grow their own spins, and the run collapses (at 50 ops/s, p90 × 350).
+ * So the wait yields: a timer for all but the last millisecond, then event-loop turns until the end
+ * (so it overshoots by one turn, or by how late the timer fires on a busy machine: at least `factor`).
+ * The real call always runs and its result is returned; every other part of the target is the
+ * original's. It must never be used to measure the store.
  */
 
 import { performance } from 'node:perf_hooks';
@@ -19,12 +23,15 @@ export interface SlowedOperation {
   factor: number;
 }
 
-/** Holds the thread for `durationMs`, as a synchronous computation of that length would. */
-function busyWaitMs(durationMs: number): void {
-  const endMs = performance.now() + durationMs;
-  while (performance.now() < endMs) {
-    // Spinning is the point: the slowdown must cost what slower code costs, not yield like a sleep.
+const TIMER_SLACK_MS = 1;
+
+/** Resolves once `endMs` (performance.now() time) has passed, without holding the thread. */
+async function waitUntil(endMs: number): Promise<void> {
+  const remainingMs = endMs - performance.now();
+  if (remainingMs > 2 * TIMER_SLACK_MS) {
+    await new Promise((resolve) => setTimeout(resolve, remainingMs - TIMER_SLACK_MS));
   }
+  while (performance.now() < endMs) await new Promise((resolve) => setImmediate(resolve));
 }
 
 export function withSlowedOperation<T extends LoadTarget>(target: T, slowed: SlowedOperation): T {
@@ -41,7 +48,7 @@ export function withSlowedOperation<T extends LoadTarget>(target: T, slowed: Slo
     try {
       return await original(context);
     } finally {
-      busyWaitMs((factor - 1) * (performance.now() - startMs));
+      await waitUntil(startMs + factor * (performance.now() - startMs));
     }
   };
   const operations = { ...target.operations, [slowed.operation]: slow };
