@@ -1,11 +1,13 @@
 /**
  * Watching a run for reasons to stop it early, once per timeline interval: an `abortOnFail`
- * criterion failing on the running totals after the warm-up and its delay, or every operation of
+ * criterion — of the whole run, of one operation, or of one window (from its start plus the delay,
+ * or its end if it is shorter) — failing on the running totals after the warm-up and its delay, or
+ * every operation of
  * the first `abortOnAllErrorsS` seconds having failed (the first error's message then says why).
  * It reads the recorder and never stops anything itself: the run session acts on what it returns.
  */
 
-import { criterionName, type ResolvedCriteria } from './criteria.ts';
+import { criterionName, type LatencyLimits, type ResolvedCriteria, type RunLimits } from './criteria.ts';
 import type { AbortableCriterion, StopCause } from './fail-fast-config.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { Recorder } from './recorder.ts';
@@ -60,47 +62,128 @@ export class FailFastWatch {
   }
 
   #abortOnFail(nowS: number): StopCause | undefined {
-    const { abortOnFail, abortOnFailDelayS } = this.#criteria.failFast;
-    if (abortOnFail.length === 0 || nowS < this.#warmupS + abortOnFailDelayS) return undefined;
-    for (const key of abortOnFail) {
-      const limit = this.#criteria.limits[key];
-      const actual = this.#actual(key);
+    const { failFast, limits, operations, windows } = this.#criteria;
+    const startS = this.#warmupS + failFast.abortOnFailDelayS;
+    if (nowS < startS) return undefined;
+    const scopes: Scope[] = [{ keys: failFast.abortOnFail, limits, parts: () => this.#slotParts(null) }];
+    for (const [operation, keys] of Object.entries(failFast.operations)) {
+      scopes.push({
+        operation,
+        keys,
+        limits: operations[operation] ?? {},
+        parts: () => this.#slotParts(operation),
+      });
+    }
+    failFast.windows.forEach((keys, i) => {
+      const window = windows[i];
+      // A window shorter than the delay is judged at its end, not never.
+      if (window === undefined || keys.length === 0) return;
+      if (nowS < Math.min(window.startS + failFast.abortOnFailDelayS, window.endS)) return;
+      scopes.push({
+        window: window.name,
+        keys,
+        limits: window.limits,
+        parts: () => this.#windowParts(window.name, window.operation),
+      });
+    });
+    for (const scope of scopes) {
+      const cause = this.#failed(scope, nowS);
+      if (cause !== undefined) return cause;
+    }
+    return undefined;
+  }
+
+  #failed(scope: Scope, nowS: number): StopCause | undefined {
+    for (const key of scope.keys) {
+      const limit = (scope.limits as Record<string, number | undefined>)[key];
+      const actual = limit === undefined ? null : figureOf(key, scope.parts());
       if (limit === undefined || actual === null || actual <= limit) continue;
       const name = criterionName(key);
+      const where =
+        scope.operation !== undefined
+          ? ` of ${scope.operation}`
+          : scope.window !== undefined
+            ? ` in window "${scope.window}"`
+            : '';
       return {
         kind: 'abort-on-fail',
         criterion: name,
+        ...(scope.operation === undefined ? {} : { operation: scope.operation }),
+        ...(scope.window === undefined ? {} : { window: scope.window }),
         limit,
         actual,
         atS: nowS,
-        message: `${name} failed after ${Math.round(nowS)} s: ${actual} > ${limit} (abort_on_fail)`,
+        message: `${name}${where} failed after ${Math.round(nowS)} s: ${actual} > ${limit} (abort_on_fail)`,
       };
     }
     return undefined;
   }
 
-  /** The criterion's figure over the operations intended after the warm-up so far; null with none. */
-  #actual(key: AbortableCriterion): number | null {
-    const slots = this.#recorder.slots;
-    let count = 0;
-    let errors = 0;
-    let dropped = 0;
-    for (const slot of slots) {
-      count += slot.count;
-      errors += slot.errors;
-      dropped += slot.dropped;
+  /** Every slot's figures so far (operations intended after the warm-up), or one operation's. */
+  #slotParts(operation: string | null): Part[] {
+    return this.#recorder.slots
+      .filter((slot) => operation === null || slot.operation === operation)
+      .map((slot) => ({
+        count: slot.count,
+        errors: slot.errors,
+        dropped: slot.dropped,
+        response: slot.response,
+        service: slot.service,
+      }));
+  }
+
+  /** A window's figures so far: its operations intended inside it (response times only). */
+  #windowParts(name: string, operation: string | null): Part[] {
+    const window = this.#recorder.windows.find((w) => w.name === name);
+    if (window === undefined) return [];
+    return [...window.operations]
+      .filter(([op]) => operation === null || op === operation)
+      .map(([, op]) => ({ count: op.count, errors: op.errors, dropped: 0, response: op.histogram }));
+  }
+}
+
+/** One criteria block whose `abortOnFail` list is watched. */
+interface Scope {
+  operation?: string;
+  window?: string;
+  keys: readonly AbortableCriterion[];
+  limits: LatencyLimits | RunLimits;
+  parts: () => Part[];
+}
+
+/** What one slot or window operation recorded so far. */
+interface Part {
+  count: number;
+  errors: number;
+  dropped: number;
+  response: LatencyHistogram;
+  service?: LatencyHistogram;
+}
+
+/** The criterion's figure over `parts`; null with no operations (or no histogram for it). */
+function figureOf(key: AbortableCriterion, parts: readonly Part[]): number | null {
+  let count = 0;
+  let errors = 0;
+  let dropped = 0;
+  for (const part of parts) {
+    count += part.count;
+    errors += part.errors;
+    dropped += part.dropped;
+  }
+  if (key === 'droppedRatioMax') return count + dropped > 0 ? round3(dropped / (count + dropped)) : null;
+  if (count === 0) return null;
+  if (key === 'errorRateMax') return round3(errors / count);
+  const figure = FIGURES[key] as Figure;
+  const sum = new LatencyHistogram();
+  try {
+    for (const part of parts) {
+      const histogram = figure.from === 'response' ? part.response : part.service;
+      if (histogram === undefined) return null;
+      sum.add(histogram);
     }
-    if (key === 'droppedRatioMax') return count + dropped > 0 ? round3(dropped / (count + dropped)) : null;
-    if (count === 0) return null;
-    if (key === 'errorRateMax') return round3(errors / count);
-    const figure = FIGURES[key] as Figure;
-    const sum = new LatencyHistogram();
-    try {
-      for (const slot of slots) sum.add(figure.from === 'response' ? slot.response : slot.service);
-      const summary = sum.summaryMs();
-      return figure.percentile === 'mean' ? summary.mean : round3(sum.percentileMs(figure.percentile));
-    } finally {
-      sum.destroy();
-    }
+    const summary = sum.summaryMs();
+    return figure.percentile === 'mean' ? summary.mean : round3(sum.percentileMs(figure.percentile));
+  } finally {
+    sum.destroy();
   }
 }

@@ -229,7 +229,15 @@ export function readCriteria(table: TableReader | undefined): CriteriaSpec {
     else if ((CRITERIA_SETTING_KEYS as readonly string[]).includes(key)) {
       criteria.settings[key] = table.number(key, key.endsWith('_pct') ? { min: 0, max: 100 } : { above: 0 });
     } else if ((OPERATION_NAMES as readonly string[]).includes(key)) {
-      criteria.operations[key as OperationName] = readLatencyLimits(table.table(key, true), true);
+      const opTable = table.table(key, true);
+      if (opTable.has(ABORT_ON_FAIL_KEY)) {
+        criteria.operationsAbortOnFail ??= {};
+        criteria.operationsAbortOnFail[key as OperationName] = opTable.strings(
+          ABORT_ON_FAIL_KEY,
+          LATENCY_CRITERIA_KEYS,
+        );
+      }
+      criteria.operations[key as OperationName] = readLatencyLimits(opTable, true);
     }
   }
   criteria.windows = table.tables('window').map(readWindow);
@@ -271,6 +279,8 @@ function readWindow(table: TableReader): CriteriaWindowSpec {
     operation: table.has('operation') ? table.choice('operation', OPERATION_NAMES) : undefined,
     limits: readLatencyLimits(table, false),
   };
+  if (table.has(ABORT_ON_FAIL_KEY))
+    window.abortOnFail = table.strings(ABORT_ON_FAIL_KEY, LATENCY_CRITERIA_KEYS);
   table.done();
   return window;
 }

@@ -44,6 +44,8 @@ export interface CriteriaWindowSpec {
   endPct: number | undefined;
   operation: OperationName | undefined;
   limits: Record<string, number>;
+  /** `abort_on_fail`: criteria of this window whose failure stops the run. */
+  abortOnFail?: string[];
 }
 
 /** Criteria keys as written in the file (snake_case), with their limits. */
@@ -58,6 +60,8 @@ export interface CriteriaSpec {
   windows: CriteriaWindowSpec[];
   /** `abort_on_fail`: whole-run criteria whose failure stops the run. */
   abortOnFail?: string[];
+  /** `abort_on_fail` of per-operation tables (`[criteria.search] abort_on_fail = [...]`). */
+  operationsAbortOnFail?: Partial<Record<OperationName, string[]>>;
 }
 
 /** One load group: its own model, profile and mix, like a k6 scenario or a Locust user class. */

@@ -10,7 +10,12 @@
 
 import { isTierVecError, type TierVecError } from '../../errors.ts';
 import type { LoadConfig, LoadGroupConfig, LoadTestConfig } from '../config.ts';
-import type { CriteriaConfig, LatencyLimits, WindowCriteriaConfig } from '../criteria.ts';
+import type {
+  CriteriaConfig,
+  LatencyLimits,
+  OperationCriteriaConfig,
+  WindowCriteriaConfig,
+} from '../criteria.ts';
 import { scenarioError } from '../field-check.ts';
 import { scaleProfile } from '../profile-spec.ts';
 import { shortModeCriteria } from '../short-mode-criteria.ts';
@@ -83,6 +88,9 @@ function camelLimits(limits: Record<string, number>): Record<string, number> {
   return result;
 }
 
+const abortKeys = (names: readonly string[]) =>
+  names.map(camelCaseKey) as NonNullable<CriteriaConfig['abortOnFail']>;
+
 function toCriteriaConfig(criteria: CriteriaSpec, durationS: number): CriteriaConfig {
   const config: CriteriaConfig = { ...camelLimits(criteria.limits) };
   config.preset = criteria.preset ?? 'development';
@@ -93,12 +101,16 @@ function toCriteriaConfig(criteria: CriteriaSpec, durationS: number): CriteriaCo
   const { abort_on_fail_delay_s, abort_on_all_errors_s } = criteria.settings;
   if (abort_on_fail_delay_s !== undefined) config.abortOnFailDelayS = abort_on_fail_delay_s;
   if (abort_on_all_errors_s !== undefined) config.abortOnAllErrorsS = abort_on_all_errors_s;
-  if (criteria.abortOnFail !== undefined)
-    config.abortOnFail = criteria.abortOnFail.map(camelCaseKey) as NonNullable<CriteriaConfig['abortOnFail']>;
+  if (criteria.abortOnFail !== undefined) config.abortOnFail = abortKeys(criteria.abortOnFail);
   const operations = Object.entries(criteria.operations);
   if (operations.length > 0) {
     config.operations = Object.fromEntries(
-      operations.map(([name, limits]) => [name, camelLimits(limits ?? {}) as LatencyLimits]),
+      operations.map(([name, limits]) => {
+        const block: OperationCriteriaConfig = camelLimits(limits ?? {}) as LatencyLimits;
+        const abort = criteria.operationsAbortOnFail?.[name as keyof CriteriaSpec['operations']];
+        if (abort !== undefined) block.abortOnFail = abortKeys(abort);
+        return [name, block];
+      }),
     );
   }
   if (criteria.windows.length > 0) {
@@ -109,6 +121,7 @@ function toCriteriaConfig(criteria: CriteriaSpec, durationS: number): CriteriaCo
       if (window.startPct !== undefined) result.startS = (window.startPct / 100) * durationS;
       if (window.endPct !== undefined) result.endS = (window.endPct / 100) * durationS;
       if (window.operation !== undefined) result.operation = window.operation;
+      if (window.abortOnFail !== undefined) result.abortOnFail = abortKeys(window.abortOnFail);
       return result;
     });
   }

@@ -128,6 +128,102 @@ describe('abort_on_fail', () => {
   });
 });
 
+/** A target with a fast `read` and a `write` that takes `writeMs(t)` ms at simulated second t. */
+function twoOperations(clock: ManualClock, writeMs: (tS: number) => number): LoadTarget {
+  return {
+    name: 'scripted',
+    operations: {
+      read: async () => {
+        await clock.sleep(2);
+      },
+      write: async () => {
+        await clock.sleep(writeMs(clock.now() / 1000));
+      },
+    },
+  };
+}
+
+function twoOperationConfig(criteria: LoadTestConfig['criteria']): LoadTestConfig {
+  return { ...config(criteria), mix: { read: 4, write: 1 } };
+}
+
+describe('abort_on_fail of one operation or one window', () => {
+  it("stops on an operation's own criterion while the whole run's figure still passes", async () => {
+    const clock = new ManualClock(0);
+    const report = await driveClock(
+      clock,
+      runLoadTest(
+        twoOperationConfig({
+          preset: 'none',
+          latencyMsP95Max: 100,
+          operations: { write: { latencyMsP95Max: 10, abortOnFail: ['latencyMsP95Max'] } },
+          abortOnFailDelayS: 5,
+        }),
+        { target: twoOperations(clock, (t) => (t < 15 ? 2 : 40)), clock },
+      ),
+    );
+    expect(report.stopReason).toBe('aborted');
+    expect(report.stoppedBy).toMatchObject({
+      kind: 'abort-on-fail',
+      criterion: 'latency_ms_p95_max',
+      operation: 'write',
+      limit: 10,
+    });
+    expect(report.stoppedBy?.message).toMatch(/latency_ms_p95_max of write failed after \d+ s/);
+    expect(report.stoppedBy?.atS).toBeGreaterThan(15);
+    expect(report.durationS).toBeLessThan(40);
+    expect(exitCodeOfReport(report)).toBe(1);
+  });
+
+  it('stops on a window criterion once the window has run for the delay, and not before the window', async () => {
+    const clock = new ManualClock(0);
+    const criteria: LoadTestConfig['criteria'] = {
+      preset: 'none',
+      windows: [
+        { name: 'late', startS: 30, endS: 50, latencyMsP95Max: 10, abortOnFail: ['latencyMsP95Max'] },
+      ],
+      abortOnFailDelayS: 3,
+    };
+    // Writes are slow from 10 s on, but the window starts at 30 s: the stop comes after 33 s.
+    const report = await driveClock(
+      clock,
+      runLoadTest(twoOperationConfig(criteria), {
+        target: twoOperations(clock, (t) => (t < 10 ? 2 : 40)),
+        clock,
+      }),
+    );
+    expect(report.stoppedBy).toMatchObject({ kind: 'abort-on-fail', window: 'late', limit: 10 });
+    expect(report.stoppedBy?.atS).toBeGreaterThanOrEqual(33);
+    expect(report.stoppedBy?.atS).toBeLessThan(40);
+    expect(report.stoppedBy?.message).toMatch(/in window "late"/);
+  });
+
+  it('rejects a window abort_on_fail on service time (a window keeps response times) with SCENARIO_INVALID', async () => {
+    const clock = new ManualClock(0);
+    await expect(
+      runLoadTest(
+        twoOperationConfig({
+          preset: 'none',
+          windows: [{ startS: 5, endS: 10, serviceTimeMsP95Max: 10, abortOnFail: ['serviceTimeMsP95Max'] }],
+        }),
+        { target: twoOperations(clock, () => 2), clock },
+      ),
+    ).rejects.toMatchObject({
+      code: ErrorCode.SCENARIO_INVALID,
+      message: expect.stringContaining('criteria.windows[0].abortOnFail[0]'),
+    });
+    await expect(
+      runLoadTest(
+        twoOperationConfig({ preset: 'none', operations: { write: { abortOnFail: ['latencyMsP99Max'] } } }),
+        { target: twoOperations(clock, () => 2), clock },
+      ),
+    ).rejects.toMatchObject({
+      code: ErrorCode.SCENARIO_INVALID,
+      message: expect.stringContaining('a limit'),
+    });
+  });
+});
+
 describe('stopping a run whose every operation fails', () => {
   it(`stops after ${FAIL_FAST_DEFAULTS.abortOnAllErrorsS} s by default with the first error's message, as a broken run (exit 3)`, async () => {
     const clock = new ManualClock(0);

@@ -16,7 +16,9 @@ describe('README defaults of compare, capacity and fail fast', () => {
     expect(text).toContain(`\`confidence\` (default ${COMPARE_DEFAULTS.confidence})`);
     expect(text).toContain(`It needs \`secondsMin\` (${COMPARE_DEFAULTS.secondsMin}) measured seconds`);
     const { factorMin, deltaMsMin, deltaCoresMin } = MACHINE_NOISE_DEFAULTS;
-    expect(text).toContain(`at least ${factorMin}× the base run's and ${deltaMsMin} ms (or ${deltaCoresMin} cores) more`);
+    expect(text).toContain(
+      `at least ${factorMin}× the base run's and ${deltaMsMin} ms (or ${deltaCoresMin} cores) more`,
+    );
     expect(text).toContain(`(\`abort_on_fail_delay_s\`, default ${FAIL_FAST_DEFAULTS.abortOnFailDelayS} s)`);
     expect(text).toContain(
       `(\`abort_on_all_errors_s\`, default **${FAIL_FAST_DEFAULTS.abortOnAllErrorsS} s**`,

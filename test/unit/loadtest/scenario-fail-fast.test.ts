@@ -52,6 +52,17 @@ describe('scenario files: abort_on_fail and abort_on_all_errors_s', () => {
     });
   });
 
+  it('carries abort_on_fail of an operation table and of a window into the engine config', () => {
+    const spec = readScenario(
+      `${BASE}\n[criteria.search]\nlatency_ms_p99_max = 50\nabort_on_fail = ["latency_ms_p99_max"]\n\n[[criteria.window]]\nname = "end"\nstart_pct = 50\nend_pct = 100\nerror_rate_max = 0.1\nabort_on_fail = ["error_rate_max"]\n`,
+      'ff.toml',
+    );
+    // Full mode: short mode scales latency limits for shared machines.
+    const criteria = resolveScenario(spec, 'full').config.criteria;
+    expect(criteria?.operations?.search).toEqual({ latencyMsP99Max: 50, abortOnFail: ['latencyMsP99Max'] });
+    expect(criteria?.windows?.[0]).toMatchObject({ name: 'end', abortOnFail: ['errorRateMax'] });
+  });
+
   it('rejects a criterion abort_on_fail cannot judge live, naming the file and line (SCENARIO_INVALID)', () => {
     try {
       readScenario(`${BASE}\n[criteria]\nabort_on_fail = ["memory_growth_mb_per_min_max"]\n`, 'ff.toml');
