@@ -58,7 +58,9 @@ export function errorMessage(error: unknown): string {
 
 /** Per-interval figures of one operation name, shared by every group that runs it. */
 class IntervalOperation {
-  readonly histogram = new LatencyHistogram();
+  histogram = new LatencyHistogram();
+  /** The previous interval's response times, kept until the next interval ends (live metrics read them). */
+  last = new LatencyHistogram();
   /** Service times of the interval's operations that started: `compare` reads their median per second. */
   readonly service = new LatencyHistogram();
   count = 0;
@@ -299,6 +301,14 @@ export class Recorder {
     this.complete(slot, intendedMs, startedMs, atMs, true, CUT_OFF_ERROR);
   }
 
+  /**
+   * Each operation's response times of the interval `takeInterval` last returned (warm-up included),
+   * valid until the next call of `takeInterval`: the live metrics' histogram is fed from them.
+   */
+  lastIntervalHistograms(): ReadonlyMap<string, LatencyHistogram> {
+    return new Map([...this.#interval].map(([name, op]) => [name, op.last]));
+  }
+
   /** Returns the figures of the interval since the previous call and starts a new one. */
   takeInterval(): IntervalSnapshot {
     const operations: IntervalSnapshot['operations'] = {};
@@ -315,6 +325,7 @@ export class Recorder {
       errors += op.errors;
       op.count = 0;
       op.errors = 0;
+      [op.last, op.histogram] = [op.histogram, op.last];
       op.histogram.reset();
       op.service.reset();
     }
@@ -341,6 +352,7 @@ export class Recorder {
     }
     for (const op of this.#interval.values()) {
       op.histogram.destroy();
+      op.last.destroy();
       op.service.destroy();
     }
     for (const window of this.#windows) for (const op of window.operations.values()) op.histogram.destroy();

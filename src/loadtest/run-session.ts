@@ -14,6 +14,7 @@ import type { ResolvedGroup, ResolvedLoadTestConfig } from './config.ts';
 import { criteriaWindows } from './criteria.ts';
 import { FailFastWatch } from './fail-fast.ts';
 import type { StopCause } from './fail-fast-config.ts';
+import type { LatencyHistogram } from './histogram.ts';
 import type { LoadTarget, TargetCheck } from './load-target.ts';
 import { Recorder } from './recorder.ts';
 import { buildReport } from './report/build.ts';
@@ -41,6 +42,12 @@ export interface LoadTestProgress {
   completed: number;
   errors: number;
   dropped: number;
+  /**
+   * Each operation's response times of the interval (warm-up included; absent where progress is
+   * not a local run's), valid during the callback only: they are reused for the next interval.
+   * Read, never keep or change them.
+   */
+  latencyHistograms?: ReadonlyMap<string, LatencyHistogram>;
 }
 
 /** Resolves after `delayMs` on `clock`, or at once when `cancel` fires. */
@@ -175,6 +182,7 @@ export class RunSession {
         completed: this.#recorder.completedTotal,
         errors: this.#recorder.errorsTotal,
         dropped: this.#recorder.droppedTotal,
+        latencyHistograms: this.#recorder.lastIntervalHistograms(),
       });
     });
     this.#sampler.start();

@@ -125,8 +125,15 @@ describe('live views of a run', () => {
       expect(
         sampleValue(families, 'tiervec_loadtest_operations_total', { operation: 'search' }),
       ).toBeGreaterThan(40);
+      // A real histogram: cumulative buckets, the +Inf one equal to the count (the parser checks the
+      // order), a sum, and as many searches in it as there were operations before the scrape.
+      const searches = sampleValue(families, 'tiervec_loadtest_latency_seconds_count', { operation: 'search' });
+      expect(searches).toBeGreaterThan(0);
       expect(
-        sampleValue(families, 'tiervec_loadtest_latency_seconds', { operation: 'search', quantile: '0.99' }),
+        sampleValue(families, 'tiervec_loadtest_latency_seconds_bucket', { operation: 'search', le: '+Inf' }),
+      ).toBe(searches);
+      expect(
+        sampleValue(families, 'tiervec_loadtest_latency_seconds_sum', { operation: 'search' }),
       ).toBeGreaterThan(0);
       expect(
         sampleValue(families, 'tiervec_loadtest_latency_seconds_count', { operation: 'insert' }),
@@ -138,7 +145,7 @@ describe('live views of a run', () => {
       const types = Object.fromEntries(families.map((f) => [f.name, f.type]));
       expect(types).toMatchObject({
         tiervec_loadtest_operations: 'counter',
-        tiervec_loadtest_latency_seconds: 'summary',
+        tiervec_loadtest_latency_seconds: 'histogram',
         tiervec_store_segments: 'gauge',
         tiervec_store_circuit_breaker_state: 'gauge',
         tiervec_store_dead_letters: 'gauge',

@@ -111,6 +111,11 @@ function checkSample(family: MetricFamily, sample: Sample, where: string): void 
   if (suffix === undefined)
     throw new Error(`${where}: sample ${sample.name} does not belong to ${family.type} ${family.name}`);
   if (family.type === 'counter' && !(sample.value >= 0)) throw new Error(`${where}: negative counter`);
+  if (family.type === 'histogram' && suffix === '_bucket') {
+    const le = sample.labels.le;
+    if (le === undefined || !(le === '+Inf' || Number.isFinite(Number(le))))
+      throw new Error(`${where}: histogram bucket without a numeric or +Inf "le"`);
+  }
   if (family.type === 'summary' && suffix === '') {
     const q = Number(sample.labels.quantile);
     if (!(q >= 0 && q <= 1))
@@ -151,7 +156,39 @@ export function parseOpenMetrics(text: string): MetricFamily[] {
     checkSample(current, sample, where);
     current.samples.push(sample);
   });
+  for (const family of families) if (family.type === 'histogram') checkHistogram(family);
   return families;
+}
+
+/**
+ * Each series of a histogram: buckets in increasing `le` with non-decreasing counts, ending with
+ * +Inf, whose count equals the series' `_count`.
+ */
+function checkHistogram(family: MetricFamily): void {
+  const series = new Map<string, Sample[]>();
+  for (const sample of family.samples) {
+    const { le, ...rest } = sample.labels;
+    const key = JSON.stringify(Object.entries(rest).sort());
+    const list = series.get(key) ?? [];
+    list.push(sample);
+    series.set(key, list);
+  }
+  for (const [key, samples] of series) {
+    const buckets = samples.filter((s) => s.name === `${family.name}_bucket`);
+    const where = `histogram ${family.name} ${key}`;
+    buckets.forEach((bucket, i) => {
+      const previous = buckets[i - 1];
+      if (previous === undefined) return;
+      const le = (b: Sample) => (b.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(b.labels.le));
+      if (!(le(bucket) > le(previous)) || bucket.value < previous.value)
+        throw new Error(`${where}: buckets not cumulative in increasing le at le="${bucket.labels.le}"`);
+    });
+    const last = buckets[buckets.length - 1];
+    const count = samples.find((s) => s.name === `${family.name}_count`);
+    if (last?.labels.le !== '+Inf') throw new Error(`${where}: no +Inf bucket last`);
+    if (count === undefined || count.value !== last.value)
+      throw new Error(`${where}: the +Inf bucket (${last.value}) is not the count (${count?.value})`);
+  }
 }
 
 /** The value of the sample `name` whose labels include `labels`; undefined when absent. */

@@ -2,69 +2,49 @@
  * The harness's own figures as OpenMetrics families (prom-client), updated from each progress
  * interval of a run: operations and failures per operation, errors per code, drops, target and
  * achieved rate, work in flight and queued, the run's progress, process resources, and a latency
- * summary per operation (p50, p95, p99 of the last interval, with the running count). It reads
- * progress only; it never touches the target and never starts a server.
+ * histogram per operation (response time from the intended start, cumulative since the start, with
+ * the buckets of LATENCY_BUCKETS_S), fed each second with every value the run's HDR histograms
+ * recorded in the interval. It reads progress only; it never touches the target and never starts a
+ * server.
  */
 
-import { Counter, Gauge, type OpenMetricsContentType, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type OpenMetricsContentType, Registry } from 'prom-client';
+import type { LatencyHistogram } from '../histogram.ts';
 import type { LoadTestProgress } from '../run-session.ts';
 
-const QUANTILES = [
-  ['0.5', 'p50'],
-  ['0.95', 'p95'],
-  ['0.99', 'p99'],
-] as const;
-
-interface SummaryValue {
-  labels: Record<string, string>;
-  value: number;
-  metricName?: string;
-}
+/**
+ * Upper bounds (seconds) of the latency histogram's buckets: 0.5 ms to 10 s, about 2.5× apart, so a
+ * fast search and a slow flush both land in buckets that tell them apart (+Inf is implied).
+ */
+export const LATENCY_BUCKETS_S = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
 /**
- * A summary whose quantiles are those of the last interval (a one-second window, as prom-client's
- * `maxAgeSeconds` would keep) and whose count runs from the start; prom-client's own Summary needs
- * every observation, which the harness keeps in HDR histograms instead.
+ * Every distinct value (ms) of an HDR histogram with how many times it was recorded, lowest first:
+ * from the order statistics, galloping over runs of equal values so that the cost grows with the
+ * distinct values rather than the count.
  */
-class IntervalSummary {
-  readonly type = 'summary';
-  readonly #quantiles = new Map<string, Record<string, number>>();
-  readonly #counts = new Map<string, number>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  update(operation: string, count: number, percentilesMs: { p50: number; p95: number; p99: number }): void {
-    this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + count);
-    if (count > 0) {
-      this.#quantiles.set(
-        operation,
-        Object.fromEntries(QUANTILES.map(([q, p]) => [q, percentilesMs[p] / 1000])),
-      );
+export function* distinctValuesMs(histogram: LatencyHistogram): Generator<[number, number]> {
+  const n = histogram.count;
+  let rank = 1;
+  while (rank <= n) {
+    const value = histogram.valueAtRankMs(rank);
+    // The last rank holding `value`: gallop up, then bisect between the last equal and first larger.
+    let equal = rank;
+    let step = 1;
+    while (equal + step <= n && histogram.valueAtRankMs(equal + step) === value) {
+      equal += step;
+      step *= 2;
     }
-  }
-
-  async get(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    values: SummaryValue[];
-    aggregator: string;
-  }> {
-    const values: SummaryValue[] = [];
-    for (const [operation, count] of this.#counts) {
-      for (const [quantile, value] of Object.entries(this.#quantiles.get(operation) ?? {}))
-        values.push({ labels: { operation, quantile }, value });
-      values.push({ metricName: `${this.name}_count`, labels: { operation }, value: count });
+    let larger = Math.min(equal + step, n + 1);
+    while (larger - equal > 1) {
+      const middle = Math.floor((equal + larger) / 2);
+      if (middle <= n && histogram.valueAtRankMs(middle) === value) equal = middle;
+      else larger = middle;
     }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
-  }
-
-  reset(): void {
-    this.#quantiles.clear();
-    this.#counts.clear();
+    yield [value, equal - rank + 1];
+    rank = equal + 1;
   }
 }
 
@@ -86,10 +66,7 @@ export class HarnessMetrics {
   readonly #errors: Counter<'code'>;
   readonly #dropped: Counter;
   readonly #gauges: Record<GaugeName, Gauge>;
-  readonly #latency = new IntervalSummary(
-    'tiervec_loadtest_latency_seconds',
-    'Response time (from the intended start) over the last interval, by operation',
-  );
+  readonly #latency: Histogram<'operation'>;
 
   constructor() {
     this.registry = new Registry<OpenMetricsContentType>();
@@ -139,8 +116,13 @@ export class HarnessMetrics {
         'Event-loop delay p99 over the last interval',
       ),
     };
-    // prom-client renders any registered object with name, help, type and get(): the summary above.
-    this.registry.registerMetric(this.#latency as never);
+    this.#latency = new Histogram({
+      name: 'tiervec_loadtest_latency_seconds',
+      help: 'Response time (from the intended start, so queueing counts), by operation',
+      labelNames: ['operation'],
+      buckets: [...LATENCY_BUCKETS_S],
+      registers,
+    });
   }
 
   /** Adds one interval of progress. */
@@ -149,7 +131,12 @@ export class HarnessMetrics {
     for (const [operation, stats] of Object.entries(interval.operations)) {
       this.#operations.inc({ operation }, stats.count);
       this.#failures.inc({ operation }, stats.errors);
-      this.#latency.update(operation, stats.count, stats.latencyMs);
+    }
+    for (const [operation, histogram] of progress.latencyHistograms ?? []) {
+      const labelled = this.#latency.labels({ operation });
+      for (const [valueMs, count] of distinctValuesMs(histogram)) {
+        for (let i = 0; i < count; i++) labelled.observe(valueMs / 1000);
+      }
     }
     for (const [code, count] of Object.entries(interval.errorsByCode ?? {}))
       this.#errors.inc({ code }, count);
