@@ -125,6 +125,20 @@ describe('tiervec loadtest compare', () => {
     expect(await runCli(['loadtest', 'compare', baseFile, file, '--tolerance-pct', '500'], io(dir))).toBe(0);
   });
 
+  it('calls a slowdown of everything in a measurably busier run inconclusive (exit 4)', async () => {
+    const steady = steadyReport(await readReport(fileA));
+    const busier = slowerReport(steady, 3);
+    busier.resources.eventLoopDelayMsP99 = steady.resources.eventLoopDelayMsP99 + 200;
+    const baseFile = path.join(dir, 'steady-base.json');
+    const file = path.join(dir, 'busier.json');
+    await writeFile(baseFile, JSON.stringify(steady));
+    await writeFile(file, JSON.stringify(busier));
+    const cli = io(dir);
+    expect(await runCli(['loadtest', 'compare', baseFile, file], cli), cli.stdout.text).toBe(4);
+    expect(cli.stdout.text).toMatch(/\| search \| service p50 \|.*inconclusive/);
+    expect(cli.stdout.text).toMatch(/^inconclusive: \d+ figure\(s\) got worse/m);
+  });
+
   it('refuses runs of different scenarios (exit 2) unless --force', async () => {
     const other = await readReport(fileB);
     other.scenario = 'another';
