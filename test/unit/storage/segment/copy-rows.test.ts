@@ -33,7 +33,9 @@ function source(): SegmentMemory {
 describe('copyRows', () => {
   it('lets other callbacks run while it builds, and builds the same segment as in one piece', async () => {
     const memory = source();
-    const rows = Array.from({ length: ROWS }, (_, row) => ({ seq: 1, row })).filter(({ row }) => row % 3 !== 0);
+    const rows = Array.from({ length: ROWS }, (_, row) => ({ seq: 1, row })).filter(
+      ({ row }) => row % 3 !== 0,
+    );
     let ranDuringBuild = false;
     let building = true;
     setImmediate(() => {
