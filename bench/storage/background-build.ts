@@ -1,9 +1,9 @@
 /**
  * What a compaction does to the foreground while it builds new HNSW graphs: the event loop's delay
- * (p99 and max) and the response time of foreground operations that arrive meanwhile, with the build
- * in time slices (`sliced`, what tiervec does) beside the build in one piece (`unsliced`, what it did
- * before: `setDefaultSliceMs(Infinity)`), in the same process and round after round in alternating
- * order, so that a noisy neighbour slows both alike.
+ * (p99 and max) and the response time of foreground operations that arrive meanwhile, with the graph
+ * built on the worker thread (`thread`, what tiervec does), in-process in time slices (`sliced`), and
+ * in-process in one piece (`unsliced`, what it did before), in the same process and round after
+ * round in rotating order, so that a noisy neighbour slows all alike.
  *
  * A measurement: a fresh store whose collection holds `segments` small sealed segments of
  * `rowsPerSegment` rows (so compaction merges them into new segments, building their graphs), then
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { VectorGenerator } from '../../src/datasets/vector-generator.ts';
 import type { Collection } from '../../src/storage/collection.ts';
+import { setBuildOnThread } from '../../src/storage/segment/segment-build.ts';
 import { openStore } from '../../src/storage/store.ts';
 import { setDefaultSliceMs, TIME_SLICE_DEFAULTS } from '../../src/time-slicer.ts';
 
@@ -43,7 +44,9 @@ export const BACKGROUND_BUILD_DEFAULTS: Readonly<BackgroundBuildBenchOptions> = 
   seed: 7,
 });
 
-export type BuildMode = 'unsliced' | 'sliced';
+export type BuildMode = 'unsliced' | 'sliced' | 'thread';
+
+const MODES: readonly BuildMode[] = ['unsliced', 'sliced', 'thread'];
 
 export interface BuildMeasurement {
   mode: BuildMode;
@@ -70,7 +73,7 @@ export async function runBackgroundBuildBench(
   const measurements: BuildMeasurement[] = [];
   try {
     for (let round = 0; round < options.rounds; round++) {
-      const order: BuildMode[] = round % 2 === 0 ? ['unsliced', 'sliced'] : ['sliced', 'unsliced'];
+      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length] as BuildMode);
       for (const mode of order) {
         const m = await measure(join(root, `${round}-${mode}`), mode, options);
         measurements.push(m);
@@ -95,8 +98,9 @@ async function measure(
   const { dimension, segments, rowsPerSegment } = options;
   const store = await openStore({ dir, segmentVectorsMax: segments * rowsPerSegment });
   const previous = setDefaultSliceMs(
-    mode === 'sliced' ? TIME_SLICE_DEFAULTS.sliceMs : Number.POSITIVE_INFINITY,
+    mode === 'unsliced' ? Number.POSITIVE_INFINITY : TIME_SLICE_DEFAULTS.sliceMs,
   );
+  const previousThread = setBuildOnThread(mode === 'thread');
   try {
     const collection = await store.createCollection({ name: NAME, dimension, metric: 'cosine' });
     const generator = new VectorGenerator({ seed: options.seed, dimension });
@@ -126,6 +130,7 @@ async function measure(
     };
   } finally {
     setDefaultSliceMs(previous);
+    setBuildOnThread(previousThread);
     await store.close();
   }
 }

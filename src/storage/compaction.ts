@@ -4,9 +4,9 @@
  * `deletedRatioMin` of their rows) are rewritten, in groups of at most segmentVectorsMax live rows;
  * the rewrite keeps only live rows and builds a fresh HNSW graph over them.
  *
- * `planCompaction` decides without I/O, and `copyRows` (segment/copy-rows.ts) builds the new segments
- * in time slices, so foreground operations keep running during a build. `Compactor` runs a compaction in
- * its turn of the collection's manifest writes (so no seal interleaves): it writes the new segments'
+ * `planCompaction` decides without I/O, and `writeBuiltSegment` (segment/segment-build.ts) builds the
+ * new segments' graphs on a worker thread, so foreground operations keep running during a build.
+ * `Compactor` runs a compaction in its turn of the collection's manifest writes (so no seal interleaves): it writes the new segments'
  * files, then the new manifest, swaps the segments in the segment table once that manifest is durable
  * (rows deleted meanwhile become tombstones of the new segment), and only then removes the old files;
  * the object store deletes what its new manifest no longer names only after that manifest is durable
@@ -36,9 +36,9 @@ import {
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
 import { assignRows, groupByPartition, trainRouting, updatePartitions } from './partition/partition-plan.ts';
 import { RoutingIndex } from './partition/routing-index.ts';
-import { copyRows } from './segment/copy-rows.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
-import { type SegmentDescriptor, segmentIdFor, writeSegmentFiles } from './segment/segment-file.ts';
+import { writeBuiltSegment } from './segment/segment-build.ts';
+import { type SegmentDescriptor, segmentIdFor } from './segment/segment-file.ts';
 import type { SegmentMemory } from './segment/segment-memory.ts';
 import type { BuiltRows, RowOrigin, SegmentTable } from './segment-table.ts';
 import type { StoreWarning } from './store-warning.ts';
@@ -324,20 +324,23 @@ export class Compactor {
     const table = this.#options.table;
     const id = `${segmentIdFor(seq)}-${String(version).padStart(10, '0')}`;
     const params = table.buildParams(seq);
-    const { memory, columns } = await copyRows(params, sources, rows, this.#options.clock);
-    const descriptor = await writeSegmentFiles(this.#options.dirs.segments, memory, columns, {
-      id,
-      seq,
-      dimension: params.dimension,
-      metric: params.metric,
-      m: params.m,
-      efConstruction: params.efConstruction,
-      seed: seq,
-      rows: columns.rows,
-      deletedRows: 0,
-      createdAtMs: this.#options.clock.now(),
-    });
-    memory.indexWritten(descriptor.hnsw.bytes);
+    const { memory, descriptor } = await writeBuiltSegment(
+      this.#options.dirs.segments,
+      params,
+      sources,
+      rows,
+      {
+        id,
+        seq,
+        dimension: params.dimension,
+        metric: params.metric,
+        m: params.m,
+        efConstruction: params.efConstruction,
+        seed: seq,
+        createdAtMs: this.#options.clock.now(),
+      },
+      this.#options.clock,
+    );
     const old = sources.map((s) => table.sealedBySeq(s.seq));
     return { old, built: [{ memory, descriptor, origins: rows, partition }] };
   }

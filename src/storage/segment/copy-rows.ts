@@ -5,8 +5,9 @@
  * it runs in time slices that give the event loop a turn every `TimeSlicer` slice: foreground reads
  * and writes wait a few milliseconds behind a build, not for all of it.
  *
- * The segment it builds is private to the caller until the caller swaps it in, so no search can see
- * a half-built graph. It never reads or writes files.
+ * `copyColumns` copies the rows without a graph, for a build on the worker thread
+ * (hnsw-build-thread.ts). The segment built is private to the caller until the caller swaps it in,
+ * so no search can see a half-built graph. It never reads or writes files.
  */
 
 import type { Clock } from '../../clock.ts';
@@ -23,6 +24,28 @@ export interface SourceRow {
 export interface CopySource {
   readonly seq: number;
   readonly memory: SegmentMemory;
+}
+
+/** The columns of `rows` of `sources`, in order, with no graph (none deleted); in time slices. */
+export async function copyColumns(
+  dimension: number,
+  sources: readonly CopySource[],
+  rows: readonly SourceRow[],
+  clock: Clock,
+): Promise<SegmentColumns> {
+  const memoryOf = new Map(sources.map((s) => [s.seq, s.memory]));
+  const ids: string[] = [];
+  const metadataJson: string[] = [];
+  const vectors = new Float32Array(rows.length * dimension);
+  const slicer = new TimeSlicer(clock);
+  for (const [i, { seq, row }] of rows.entries()) {
+    const memory = memoryOf.get(seq) as SegmentMemory;
+    ids.push(memory.id(row));
+    metadataJson.push(JSON.stringify(memory.metadata(row)));
+    vectors.set(memory.vector(row), i * dimension);
+    if (slicer.due()) await slicer.yield();
+  }
+  return { rows: rows.length, ids, vectors, metadataJson, deleted: new Uint8Array(rows.length) };
 }
 
 /** Builds one frozen in-memory segment (HNSW graph included) from `rows` of `sources`, in order. */

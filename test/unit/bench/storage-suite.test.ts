@@ -8,7 +8,7 @@ import {
   REOPEN_FIGURE_NAMES,
   reopenFigures,
 } from '../../../bench/runner/storage-suite.ts';
-import { BACKGROUND_BUILD_DEFAULTS } from '../../../bench/storage/background-build.ts';
+import { BACKGROUND_BUILD_DEFAULTS, type BuildMode } from '../../../bench/storage/background-build.ts';
 import { REOPEN_DEFAULTS } from '../../../bench/storage/reopen.ts';
 
 describe('the registry', () => {
@@ -57,7 +57,7 @@ describe('reopenFigures', () => {
 
 describe('backgroundBuildFigures', () => {
   it('reports per mode the median event-loop delay and the pooled foreground p95, unsliced as baseline', () => {
-    const m = (mode: 'sliced' | 'unsliced', p99: number, max: number, foregroundMs: number[]) => ({
+    const m = (mode: BuildMode, p99: number, max: number, foregroundMs: number[]) => ({
       mode,
       compactMs: 100,
       eventLoopDelayMsP99: p99,
@@ -68,9 +68,11 @@ describe('backgroundBuildFigures', () => {
       options: { ...BACKGROUND_BUILD_DEFAULTS },
       measurements: [
         m('unsliced', 400, 900, [1, 2, 800]),
-        m('sliced', 5, 9, [1, 2, 3]),
-        m('sliced', 7, 12, [2, 4, 6]),
+        m('thread', 5, 9, [1, 2, 3]),
+        m('sliced', 20, 30, [5, 6, 40]),
+        m('thread', 7, 12, [2, 4, 6]),
         m('unsliced', 500, 1_000, [1, 900, 950]),
+        m('sliced', 30, 50, [5, 6, 30]),
       ],
     });
     expect(figures.map((figure) => figure.name)).toEqual([...BACKGROUND_BUILD_FIGURE_NAMES]);
@@ -79,9 +81,11 @@ describe('backgroundBuildFigures', () => {
       value: 6,
       baseline: 'compaction-event-loop-delay-p99-unsliced-ms',
     });
+    expect(byName.get('compaction-event-loop-delay-p99-sliced-ms')?.value).toBe(25);
     expect(byName.get('compaction-event-loop-delay-p99-unsliced-ms')?.value).toBe(450);
     // Nearest rank over the six pooled samples: the sixth of 1, 2, 2, 3, 4, 6.
     expect(byName.get('compaction-foreground-p95-ms')?.value).toBe(6);
+    expect(byName.get('compaction-foreground-p95-sliced-ms')?.value).toBe(40);
     expect(byName.get('compaction-foreground-p95-unsliced-ms')?.value).toBe(950);
   });
 });
