@@ -131,6 +131,7 @@ export {
   S3_ERRORS,
   type S3ErrorCode,
 } from './object-store/object-store-error.ts';
+export { PrefixedObjectStore } from './object-store/prefixed.ts';
 export {
   S3_OBJECT_STORE_DEFAULTS,
   S3ObjectStore,
@@ -201,6 +202,7 @@ export {
   type StoreOptions,
   type TieringOptions,
 } from './storage/store-options.ts';
+export type { StoreUrlS3Options } from './storage/store-url.ts';
 export type { StoreWarning, StoreWarningCode } from './storage/store-warning.ts';
 export { Tenant, type TenantOption } from './storage/tenant.ts';
 export type { TieringStats } from './storage/tiering/collection-tiering.ts';

@@ -6,11 +6,14 @@
  * follow the package wherever its bin and exports point; an entry that is TypeScript is run
  * through tsx (`node --import tsx`), and its figure names say `via-tsx`.
  *
- * This module starts child processes and times them; it never prints and never changes a file.
+ * The package's entries are its compiled JavaScript (dist/): when the exports entry is missing,
+ * `ensureBuilt` runs `npm run build` first, so the figures are those of the package users install.
+ * This module starts child processes and times them; it never prints, and changes no file but dist/.
  */
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (the package directory whose package.json is read). */
@@ -122,6 +125,23 @@ export function timeCommand(command: StartupCommand, root: string = PACKAGE_ROOT
   if (command.stdout !== undefined && run.stdout.trim() !== command.stdout)
     throw new Error(`startup bench: ${command.label} printed ${JSON.stringify(run.stdout.trim())}`);
   return elapsedMs;
+}
+
+/**
+ * Builds dist/ (`npm run build`) when the package's JavaScript exports entry is missing; returns
+ * whether it built. A TypeScript entry needs no build.
+ */
+export function ensureBuilt(pkg: PackageJson, root: string = PACKAGE_ROOT): boolean {
+  const entry = exportsEntry(pkg);
+  if (isTypeScript(entry) || existsSync(join(root, entry))) return false;
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const run = spawnSync(npm, ['run', 'build'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  if (run.status !== 0 || !existsSync(join(root, entry))) {
+    throw new Error(
+      `startup bench: npm run build did not produce ${entry}: ${run.stderr || run.stdout || run.error}`,
+    );
+  }
+  return true;
 }
 
 export interface StartupSamples {

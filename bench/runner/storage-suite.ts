@@ -5,6 +5,14 @@
  * acquires nothing; the groups build their stores when they measure.
  */
 
+import {
+  type BackgroundBuildBenchOptions,
+  type BackgroundBuildBenchResult,
+  type BuildMeasurement,
+  type BuildMode,
+  percentile,
+  runBackgroundBuildBench,
+} from '../storage/background-build.ts';
 import { REOPEN_DEFAULTS, type ReopenBenchOptions, runReopenBench } from '../storage/reopen.ts';
 import { defineSuite, type Figure, type FigureGroup } from './bench-suite.ts';
 import { summarizeSamples } from './sample-stats.ts';
@@ -13,6 +21,7 @@ import { type SearchIngestSize, searchIngestGroup } from './search-ingest-suite.
 export interface StorageSize {
   readonly searchIngest: SearchIngestSize;
   readonly reopen: Partial<ReopenBenchOptions>;
+  readonly backgroundBuild: Partial<BackgroundBuildBenchOptions>;
 }
 
 const SIZES: { quick: StorageSize; full: StorageSize } = {
@@ -20,8 +29,13 @@ const SIZES: { quick: StorageSize; full: StorageSize } = {
     searchIngest: { vectors: 5_000, queries: 200, efs: [32, 64, 128], passes: 2 },
     // 20k rows rather than the issue's 50k keep the quick run short; full mode reopens 50k.
     reopen: { rows: 20_000, rounds: 3 },
+    backgroundBuild: { rounds: 3 },
   },
-  full: { searchIngest: { efs: [32, 64, 128] }, reopen: { rows: 50_000, rounds: 5 } },
+  full: {
+    searchIngest: { efs: [32, 64, 128] },
+    reopen: { rows: 50_000, rounds: 5 },
+    backgroundBuild: { rounds: 6 },
+  },
 };
 
 /** The reopen budget of issue 14: reopening the acknowledged rows takes at most this plus the WAL tail. */
@@ -98,9 +112,80 @@ export function reopenGroup(size: Partial<ReopenBenchOptions>, log: (line: strin
   };
 }
 
+export const BACKGROUND_BUILD_FIGURE_NAMES = [
+  'compaction-event-loop-delay-p99-ms',
+  'compaction-event-loop-delay-p99-sliced-ms',
+  'compaction-event-loop-delay-p99-unsliced-ms',
+  'compaction-foreground-p95-ms',
+  'compaction-foreground-p95-sliced-ms',
+  'compaction-foreground-p95-unsliced-ms',
+  'compaction-event-loop-delay-max-ms',
+  'compaction-event-loop-delay-max-unsliced-ms',
+] as const;
+
+/**
+ * The background-build bench's samples → figures: per mode, the median over rounds of the event-loop
+ * delay p99 and max, and the foreground p95 over every round's operations; unsliced is the baseline.
+ */
+export function backgroundBuildFigures(result: BackgroundBuildBenchResult): Figure[] {
+  const of = (mode: BuildMode) => result.measurements.filter((m) => m.mode === mode);
+  const median = (values: number[]) => summarizeSamples(values).median;
+  const figure = (
+    name: (typeof BACKGROUND_BUILD_FIGURE_NAMES)[number],
+    value: number,
+    extra: Partial<Figure> = {},
+  ): Figure => ({
+    name,
+    value,
+    unit: 'ms',
+    higherIsBetter: false,
+    ...extra,
+  });
+  const [thread, sliced, unsliced] = [of('thread'), of('sliced'), of('unsliced')];
+  const p99 = (ms: BuildMeasurement[]) => median(ms.map((m) => m.eventLoopDelayMsP99));
+  const p95 = (ms: BuildMeasurement[]) =>
+    percentile(
+      ms.flatMap((m) => m.foregroundMs),
+      0.95,
+    );
+  const context = { compare: false } as const;
+  return [
+    figure('compaction-event-loop-delay-p99-ms', p99(thread), {
+      baseline: 'compaction-event-loop-delay-p99-unsliced-ms',
+    }),
+    figure('compaction-event-loop-delay-p99-sliced-ms', p99(sliced), context),
+    figure('compaction-event-loop-delay-p99-unsliced-ms', p99(unsliced), context),
+    figure('compaction-foreground-p95-ms', p95(thread), {
+      baseline: 'compaction-foreground-p95-unsliced-ms',
+    }),
+    figure('compaction-foreground-p95-sliced-ms', p95(sliced), context),
+    figure('compaction-foreground-p95-unsliced-ms', p95(unsliced), context),
+    figure('compaction-event-loop-delay-max-ms', median(thread.map((m) => m.eventLoopDelayMsMax)), context),
+    figure(
+      'compaction-event-loop-delay-max-unsliced-ms',
+      median(unsliced.map((m) => m.eventLoopDelayMsMax)),
+      context,
+    ),
+  ];
+}
+
+export function backgroundBuildGroup(
+  size: Partial<BackgroundBuildBenchOptions>,
+  log: (line: string) => void,
+): FigureGroup {
+  return {
+    kind: 'figures',
+    name: 'background-build',
+    figureNames: BACKGROUND_BUILD_FIGURE_NAMES,
+    repeats: 1,
+    measure: async () =>
+      backgroundBuildFigures(await runBackgroundBuildBench(size, (line) => log(`    ${line}`))),
+  };
+}
+
 export const storageSuite = defineSuite<StorageSize>({
   name: 'storage',
-  summary: `insert rate (fsync, buffered) vs raw hnswlib build; search QPS and recall@10 at ef 32/64/128 vs raw; reopen of rows sealed on close vs WAL replay (${REOPEN_DEFAULTS.dimension} dimensions)`,
+  summary: `insert rate (fsync, buffered) vs raw hnswlib build; search QPS and recall@10 at ef 32/64/128 vs raw; reopen of rows sealed on close vs WAL replay (${REOPEN_DEFAULTS.dimension} dimensions); event-loop delay and foreground p95 during a compaction, graph built on a worker thread or in slices vs in one piece`,
   sizes: SIZES,
   fullDurationNote:
     'about 23 minutes (100,000 × 128 vectors built three ways, three runs; 50,000 × 128 rows reopened five times each way)',
@@ -108,6 +193,7 @@ export const storageSuite = defineSuite<StorageSize>({
     items: [
       searchIngestGroup(size.searchIngest, (line) => console.log(line)),
       reopenGroup(size.reopen, (line) => console.log(line)),
+      backgroundBuildGroup(size.backgroundBuild, (line) => console.log(line)),
     ],
   }),
 });

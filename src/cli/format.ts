@@ -2,12 +2,16 @@
  * Number and time formatting shared by the command's tables: short, aligned, with units.
  */
 
-/** 12 → "12s", 90 → "1m30s", 7200 → "2h". */
+/**
+ * 12 → "12s", 90 → "1m30s", 7200 → "2h". Above a minute it rounds to whole seconds before splitting,
+ * so 179.6 s reads "3m", never "2m60s".
+ */
 export function formatDurationS(seconds: number): string {
-  if (seconds < 60) return `${round(seconds, 1)}s`;
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  const rest = Math.round(seconds % 60);
+  if (round(seconds, 1) < 60) return `${round(seconds, 1)}s`;
+  const total = Math.round(seconds);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
   return `${hours > 0 ? `${hours}h` : ''}${minutes > 0 ? `${minutes}m` : ''}${rest > 0 ? `${rest}s` : ''}`;
 }
 

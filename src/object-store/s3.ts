@@ -93,11 +93,14 @@ interface MaybeCredentials {
   secretAccessKey?: unknown;
 }
 
+/** S3's rule for bucket names (3 to 63 of a-z, 0-9, `.`, `-`, starting and ending with a letter or digit). */
+export const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 /** What each S3ObjectStore option may be; any other key is rejected. */
 export const S3_OBJECT_STORE_LIMITS = Object.freeze({
   bucket: matching<string>(
     'an S3 bucket name (3 to 63 of a-z, 0-9, `.`, `-`)',
-    (value) => typeof value === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value),
+    (value) => typeof value === 'string' && S3_BUCKET_NAME.test(value),
   ),
   endpoint: optional(
     matching<string>(

@@ -4,8 +4,9 @@
  * `deletedRatioMin` of their rows) are rewritten, in groups of at most segmentVectorsMax live rows;
  * the rewrite keeps only live rows and builds a fresh HNSW graph over them.
  *
- * `planCompaction` and `mergeSegments` decide and build without I/O. `Compactor` runs a compaction in
- * its turn of the collection's manifest writes (so no seal interleaves): it writes the new segments'
+ * `planCompaction` decides without I/O, and `writeBuiltSegment` (segment/segment-build.ts) builds the
+ * new segments' graphs on a worker thread, so foreground operations keep running during a build.
+ * `Compactor` runs a compaction in its turn of the collection's manifest writes (so no seal interleaves): it writes the new segments'
  * files, then the new manifest, swaps the segments in the segment table once that manifest is durable
  * (rows deleted meanwhile become tombstones of the new segment), and only then removes the old files;
  * the object store deletes what its new manifest no longer names only after that manifest is durable
@@ -35,11 +36,10 @@ import {
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
 import { assignRows, groupByPartition, trainRouting, updatePartitions } from './partition/partition-plan.ts';
 import { RoutingIndex } from './partition/routing-index.ts';
-import type { HnswBuildParams } from './segment/hnsw-index.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
-import { type SegmentDescriptor, segmentIdFor, writeSegmentFiles } from './segment/segment-file.ts';
-import type { SegmentColumns, SegmentMemory } from './segment/segment-memory.ts';
-import { SegmentMemory as Memory } from './segment/segment-memory.ts';
+import { writeBuiltSegment } from './segment/segment-build.ts';
+import { type SegmentDescriptor, segmentIdFor } from './segment/segment-file.ts';
+import type { SegmentMemory } from './segment/segment-memory.ts';
 import type { BuiltRows, RowOrigin, SegmentTable } from './segment-table.ts';
 import type { StoreWarning } from './store-warning.ts';
 import type { CollectionTiering } from './tiering/collection-tiering.ts';
@@ -152,22 +152,6 @@ export function planCompaction(
   return groups
     .filter((group) => group.length > 1 || deletedHeavy(group[0] as CompactionCandidate))
     .map((group) => group.map((segment) => segment.seq));
-}
-
-/**
- * Builds one segment from the rows of `sources` that `isLive` accepts, in order: a new in-memory
- * segment (HNSW graph included) frozen for writing, its columns, and each new row's origin.
- */
-export function mergeSegments(
-  params: HnswBuildParams,
-  sources: readonly { seq: number; memory: SegmentMemory }[],
-  isLive: (seq: number, row: number) => boolean,
-): { memory: SegmentMemory; columns: SegmentColumns; origins: RowOrigin[] } {
-  const origins: RowOrigin[] = [];
-  for (const { seq, memory } of sources) {
-    for (let row = 0; row < memory.rows; row++) if (isLive(seq, row)) origins.push({ seq, row });
-  }
-  return { ...copyRows(params, sources, origins), origins };
 }
 
 export interface CompactorOptions {
@@ -340,20 +324,23 @@ export class Compactor {
     const table = this.#options.table;
     const id = `${segmentIdFor(seq)}-${String(version).padStart(10, '0')}`;
     const params = table.buildParams(seq);
-    const { memory, columns } = copyRows(params, sources, rows);
-    const descriptor = await writeSegmentFiles(this.#options.dirs.segments, memory, columns, {
-      id,
-      seq,
-      dimension: params.dimension,
-      metric: params.metric,
-      m: params.m,
-      efConstruction: params.efConstruction,
-      seed: seq,
-      rows: columns.rows,
-      deletedRows: 0,
-      createdAtMs: this.#options.clock.now(),
-    });
-    memory.indexWritten(descriptor.hnsw.bytes);
+    const { memory, descriptor } = await writeBuiltSegment(
+      this.#options.dirs.segments,
+      params,
+      sources,
+      rows,
+      {
+        id,
+        seq,
+        dimension: params.dimension,
+        metric: params.metric,
+        m: params.m,
+        efConstruction: params.efConstruction,
+        seed: seq,
+        createdAtMs: this.#options.clock.now(),
+      },
+      this.#options.clock,
+    );
     const old = sources.map((s) => table.sealedBySeq(s.seq));
     return { old, built: [{ memory, descriptor, origins: rows, partition }] };
   }
@@ -459,24 +446,4 @@ function liveRowsOf(table: SegmentTable, sources: Sources): RowOrigin[] {
     for (let row = 0; row < memory.rows; row++) if (!segment.isDeleted(row)) rows.push({ seq, row });
   }
   return rows;
-}
-
-/** Builds one frozen in-memory segment (HNSW graph included) from `rows` of `sources`, in order. */
-function copyRows(
-  params: HnswBuildParams,
-  sources: Sources,
-  rows: readonly RowOrigin[],
-): { memory: SegmentMemory; columns: SegmentColumns } {
-  const memoryOf = new Map(sources.map((s) => [s.seq, s.memory]));
-  const copy = Memory.createEmpty(params, Math.max(1, rows.length));
-  for (const { seq, row } of rows) {
-    const memory = memoryOf.get(seq) as SegmentMemory;
-    copy.append({
-      id: memory.id(row),
-      vector: memory.vector(row),
-      metadataJson: JSON.stringify(memory.metadata(row)),
-      bytes: memory.docBytes(row),
-    });
-  }
-  return { memory: copy, columns: copy.freeze() };
 }

@@ -1,12 +1,19 @@
 /**
- * CRC-32 (IEEE 802.3, the polynomial of zlib, gzip and PNG) over bytes, table-driven with
- * slicing-by-8 so that checksumming whole segment files stays cheap.
+ * CRC-32 (IEEE 802.3, the polynomial of zlib, gzip and PNG) over bytes. Node's native `zlib.crc32`
+ * (Node ≥ 20.15) does it several times faster than JavaScript, which matters because whole segment
+ * files are checksummed on the event loop while foreground operations wait; on older Node a
+ * table-driven slicing-by-8 implementation gives the same values.
  *
  * It guards every WAL record and every segment, tombstone and manifest file against torn writes and
  * bit rot. It only detects corruption; it must never be used where an adversary chooses the bytes.
  */
 
+import zlib from 'node:zlib';
+
 const POLYNOMIAL = 0xedb88320;
+
+/** Node's own CRC-32 where this Node has it (the same polynomial and chaining as `crc32` below). */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 /** Eight 256-entry tables: TABLES[0] is the classic byte table, TABLES[k] advances k more bytes. */
 const TABLES: Uint32Array = buildTables();
@@ -33,6 +40,11 @@ function buildTables(): Uint32Array {
  * pieces: `crc32(b, crc32(a))` equals `crc32(a ++ b)`.
  */
 export function crc32(bytes: Uint8Array, previous = 0): number {
+  return nativeCrc32 === undefined ? crc32Table(bytes, previous) : nativeCrc32(bytes, previous);
+}
+
+/** The table-driven CRC-32, exported so tests can hold it to the same values as the native one. */
+export function crc32Table(bytes: Uint8Array, previous = 0): number {
   const t = TABLES;
   let crc = ~previous >>> 0;
   let i = 0;

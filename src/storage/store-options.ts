@@ -20,6 +20,7 @@ import {
 import { PARALLEL_UPLOADER_DEFAULTS } from '../uploaders/defaults.ts';
 import { LIMITS } from './limits.ts';
 import { type TenantQuota, validateTenantQuota } from './quota.ts';
+import type { StoreUrlS3Options } from './store-url.ts';
 import { defaultWarningListener, type WarningListener } from './store-warning.ts';
 import { STORE_UPLOADS_LIMITS, type StoreUploadsOptions } from './tiering/object-tier.ts';
 import type { TierEventListener } from './tiering/tier-accounting.ts';
@@ -35,10 +36,20 @@ export type { TieringOptions };
 export type Durability = 'fsync' | 'buffered' | 'object-store';
 
 export interface StoreOptions {
-  /** Directory for the catalog, WALs and segment files; created when missing. */
-  dir: string;
+  /**
+   * Directory for the catalog, WALs and segment files; created when missing. Required unless `url`
+   * is given. @default with `url`: a directory per URL under `$XDG_CACHE_HOME/tiervec` (or `~/.cache/tiervec`)
+   */
+  dir?: string;
   /** Cold tier. @default new LocalObjectStore({ dir: `${dir}/objects` }) */
   objectStore?: ObjectStore;
+  /**
+   * The cold tier as a URL, instead of `objectStore`: `s3://bucket/prefix` or `file:///absolute/path`
+   * (see store-url.ts for the AWS environment variables it reads).
+   */
+  url?: string;
+  /** Endpoint, region, credentials and other S3ObjectStore options for an `s3://` `url`. */
+  s3?: StoreUrlS3Options;
   /**
    * When a write is acknowledged: 'fsync' (after the local WAL's fsync), 'buffered' (after the local
    * write; fsync on a timer), 'object-store' (after its WAL batch is durable in the object store as
@@ -93,7 +104,10 @@ export interface ResolvedStoreOptions {
 
 /** What each `openStore` option may be; any other key is rejected. */
 export const STORE_LIMITS = Object.freeze({
-  dir: matching<string>('a non-empty path', (value) => typeof value === 'string' && value.length > 0),
+  dir: matching<string>(
+    'a non-empty path (required unless `url` is given)',
+    (value) => typeof value === 'string' && value.length > 0,
+  ),
   objectStore: optional(
     withMethods<ObjectStore>('an object with methods put, get, head, delete, list', [
       'put',

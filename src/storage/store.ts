@@ -49,6 +49,7 @@ import {
   resolveStoreOptions,
   type StoreOptions,
 } from './store-options.ts';
+import { locateStore } from './store-url.ts';
 import type { StoreWarning } from './store-warning.ts';
 import { Tenant, type TenantOption } from './tenant.ts';
 import { ObjectTier } from './tiering/object-tier.ts';
@@ -63,11 +64,13 @@ export interface StoreStats {
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const resolved = resolveStoreOptions(options);
-  await makeStoreDir(resolved.dir);
-  const lock = await acquireDirLock(resolved.dir);
+  const located = locateStore(options);
+  let lock: DirLock | undefined;
   let objectTier: ObjectTier | undefined;
   try {
+    const resolved = resolveStoreOptions(located.options);
+    await makeStoreDir(resolved.dir);
+    lock = await acquireDirLock(resolved.dir);
     objectTier = await ObjectTier.open({
       dir: resolved.dir,
       objectStore: resolved.objectStore ?? new LocalObjectStore({ dir: join(resolved.dir, 'objects') }),
@@ -76,12 +79,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       uploads: resolved.uploads,
       onTierEvent: resolved.onTierEvent,
     });
-    const store = new Store(resolved, lock, objectTier);
+    const store = new Store(resolved, lock, objectTier, located.close);
     await store.open();
     return store;
   } catch (error) {
     await objectTier?.close();
-    await lock.release();
+    await lock?.release();
+    located.close();
     throw error;
   }
 }
@@ -94,6 +98,8 @@ export class Store {
   readonly #options: ResolvedStoreOptions;
   readonly #lock: DirLock;
   readonly #objectTier: ObjectTier;
+  /** Releases what `openStore` made from a `url` (an S3 client's sockets). */
+  readonly #releaseUrl: () => void;
   readonly #collections = new Map<string, Collection>();
   #catalog: CatalogEntry[] = [];
   /** Catalog changes run one at a time, in call order. */
@@ -103,10 +109,16 @@ export class Store {
   #warnings = 0;
 
   /** Use `openStore()`. */
-  constructor(options: ResolvedStoreOptions, lock: DirLock, objectTier: ObjectTier) {
+  constructor(
+    options: ResolvedStoreOptions,
+    lock: DirLock,
+    objectTier: ObjectTier,
+    releaseUrl: () => void = () => undefined,
+  ) {
     this.#options = options;
     this.#lock = lock;
     this.#objectTier = objectTier;
+    this.#releaseUrl = releaseUrl;
   }
 
   get dir(): string {
@@ -432,6 +444,7 @@ export class Store {
     await this.#catalogChanges.idle();
     for (const collection of this.#collections.values()) await collection[closeCollection]();
     await this.#objectTier.close();
+    this.#releaseUrl();
     await this.#lock.release();
   }
 }

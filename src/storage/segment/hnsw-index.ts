@@ -28,6 +28,11 @@ export function setSynchronousIndexFiles(on: boolean): boolean {
   return previous;
 }
 
+/** Whether index files are read, written and built synchronously (see setSynchronousIndexFiles). */
+export function synchronousIndexFiles(): boolean {
+  return synchronousFiles;
+}
+
 export interface HnswBuildParams {
   metric: Metric;
   dimension: number;

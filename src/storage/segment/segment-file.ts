@@ -160,7 +160,7 @@ export function decodeSegmentArrow(
  */
 export async function writeSegmentFiles(
   dir: string,
-  memory: SegmentMemory,
+  memory: Pick<SegmentMemory, 'writeIndex'>,
   columns: SegmentColumns,
   info: Omit<SegmentFileInfo, 'hnsw' | 'format' | 'formatVersion'>,
 ): Promise<SegmentDescriptor> {

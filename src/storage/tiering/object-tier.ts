@@ -98,7 +98,7 @@ export class ObjectTier {
   }
 
   async close(): Promise<void> {
-    this.tiers.close();
+    await this.tiers.close();
     await this.uploader.close();
   }
 }

@@ -90,6 +90,8 @@ export class TierManager {
   #idleTimer: TimerHandle | undefined;
   #idleDueMs = Number.POSITIVE_INFINITY;
   #closed = false;
+  /** Transitions running now, so `close()` can wait for them to stop touching files. */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(options: ResolvedTieringOptions, clock: Clock) {
     this.options = options;
@@ -252,10 +254,16 @@ export class TierManager {
     while (this.#enforcing !== undefined) await this.#enforcing;
   }
 
-  close(): void {
+  /**
+   * Starts no further policy work and resolves once every transition in flight has ended: after it,
+   * no promotion or demotion writes or removes a file (so the directory can be removed).
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     if (this.#idleTimer !== undefined) this.#clock.clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+    await this.settle();
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
   // ---------------------------------------------------------------- promotion
@@ -378,6 +386,8 @@ export class TierManager {
 
   /** Moves a segment down to `to` (hot → warm → cold), as far as it may go; resolves when done. */
   async #demote(entry: Entry, to: 'warm' | 'cold', reason: TierReason): Promise<void> {
+    // Once closing, the policy moves nothing more (explicit setTier calls ended with their collection).
+    if (this.#closed && reason !== 'setTier') return;
     if (!this.#demotable(entry, reason)) return;
     const { segment, owner } = entry;
     if (segment.tier === 'hot') {
@@ -543,10 +553,13 @@ export class TierManager {
   #serial<T>(entry: Entry, fn: () => Promise<T>): Promise<T> {
     entry.busy++;
     const run = entry.chain.then(fn);
-    entry.chain = run.then(
+    const settled = run.then(
       () => undefined,
       () => undefined,
     );
+    entry.chain = settled;
+    this.#running.add(settled);
+    void settled.then(() => this.#running.delete(settled));
     return run.finally(() => {
       entry.busy--;
     });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SUITES } from '../../../bench/runner/registry.ts';
 import { summarizeSamples } from '../../../bench/runner/sample-stats.ts';
-import { REOPEN_BUDGET_MS, REOPEN_FIGURE_NAMES, reopenFigures } from '../../../bench/runner/storage-suite.ts';
+import {
+  BACKGROUND_BUILD_FIGURE_NAMES,
+  backgroundBuildFigures,
+  REOPEN_BUDGET_MS,
+  REOPEN_FIGURE_NAMES,
+  reopenFigures,
+} from '../../../bench/runner/storage-suite.ts';
+import { BACKGROUND_BUILD_DEFAULTS, type BuildMode } from '../../../bench/storage/background-build.ts';
 import { REOPEN_DEFAULTS } from '../../../bench/storage/reopen.ts';
 
 describe('the registry', () => {
@@ -15,7 +22,7 @@ describe('the registry', () => {
           plan.items.map((item) => item.name),
         );
       }
-      expect(names.get('storage')).toEqual(['search-ingest', 'reopen']);
+      expect(names.get('storage')).toEqual(['search-ingest', 'reopen', 'background-build']);
       expect(names.get('startup')).toEqual(['startup']);
     }
   });
@@ -45,6 +52,41 @@ describe('reopenFigures', () => {
       bound: { value: REOPEN_BUDGET_MS + 40 },
     });
     expect(byName.get('reopen-build-insert-ms')).toMatchObject({ value: 12_000, compare: false });
+  });
+});
+
+describe('backgroundBuildFigures', () => {
+  it('reports per mode the median event-loop delay and the pooled foreground p95, unsliced as baseline', () => {
+    const m = (mode: BuildMode, p99: number, max: number, foregroundMs: number[]) => ({
+      mode,
+      compactMs: 100,
+      eventLoopDelayMsP99: p99,
+      eventLoopDelayMsMax: max,
+      foregroundMs,
+    });
+    const figures = backgroundBuildFigures({
+      options: { ...BACKGROUND_BUILD_DEFAULTS },
+      measurements: [
+        m('unsliced', 400, 900, [1, 2, 800]),
+        m('thread', 5, 9, [1, 2, 3]),
+        m('sliced', 20, 30, [5, 6, 40]),
+        m('thread', 7, 12, [2, 4, 6]),
+        m('unsliced', 500, 1_000, [1, 900, 950]),
+        m('sliced', 30, 50, [5, 6, 30]),
+      ],
+    });
+    expect(figures.map((figure) => figure.name)).toEqual([...BACKGROUND_BUILD_FIGURE_NAMES]);
+    const byName = new Map(figures.map((figure) => [figure.name, figure]));
+    expect(byName.get('compaction-event-loop-delay-p99-ms')).toMatchObject({
+      value: 6,
+      baseline: 'compaction-event-loop-delay-p99-unsliced-ms',
+    });
+    expect(byName.get('compaction-event-loop-delay-p99-sliced-ms')?.value).toBe(25);
+    expect(byName.get('compaction-event-loop-delay-p99-unsliced-ms')?.value).toBe(450);
+    // Nearest rank over the six pooled samples: the sixth of 1, 2, 2, 3, 4, 6.
+    expect(byName.get('compaction-foreground-p95-ms')?.value).toBe(6);
+    expect(byName.get('compaction-foreground-p95-sliced-ms')?.value).toBe(40);
+    expect(byName.get('compaction-foreground-p95-unsliced-ms')?.value).toBe(950);
   });
 });
 

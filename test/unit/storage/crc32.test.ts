@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/random.ts';
-import { crc32 } from '../../../src/storage/crc32.ts';
+import { crc32, crc32Table } from '../../../src/storage/crc32.ts';
 
 describe('crc32', () => {
   it('matches the standard check value for "123456789"', () => {
@@ -20,6 +20,7 @@ describe('crc32', () => {
       for (const offset of [0, 1, 3, 7]) {
         const slice = data.subarray(offset, offset + length);
         expect(crc32(slice), `length ${length} offset ${offset}`).toBe(zlibCrc32(slice));
+        expect(crc32Table(slice), `table, length ${length} offset ${offset}`).toBe(zlibCrc32(slice));
       }
     }
   });
@@ -27,6 +28,7 @@ describe('crc32', () => {
   it('continues a checksum across pieces', () => {
     const data = Buffer.from('the quick brown fox jumps over the lazy dog');
     expect(crc32(data.subarray(13), crc32(data.subarray(0, 13)))).toBe(crc32(data));
+    expect(crc32Table(data.subarray(13), crc32Table(data.subarray(0, 13)))).toBe(crc32(data));
   });
 
   it('changes when one bit flips', () => {
