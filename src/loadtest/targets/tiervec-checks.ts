@@ -15,7 +15,10 @@ import type { WriteVerification } from './tiervec-verify.ts';
 
 const MIB = 2 ** 20;
 /**
- * p95 service times under this count as this in `background_p95_factor_max`: a ratio of two p95s of
+ * `background_p95_factor_max` compares the phases' typical seconds (`PhaseStats.typicalP95Ms`: the
+ * median over seconds of each second's p95), so a second or two in which another process held the
+ * core does not decide the verdict; stalls that hit only a few seconds are the event-loop delay
+ * criterion's to judge. p95 service times under this count as this in `background_p95_factor_max`: a ratio of two p95s of
  * a millisecond or two measures the machine's scheduling noise (4.7× and 4.9× were seen on a busy
  * 2-core machine between 1.3 ms and 6.4 ms), not what the background work does to the foreground.
  */
@@ -67,14 +70,22 @@ const MEASURES: Record<TargetCriterionKey, { kind: 'max' | 'min'; measure: Measu
       const { before, background: during } = measurements.phases;
       if (background?.configured !== true || before.operations === 0 || during.operations === 0)
         return undefined;
+      const typicalBefore = before.typicalP95Ms();
+      const typicalDuring = during.typicalP95Ms();
+      const typical = typicalBefore !== undefined && typicalDuring !== undefined;
+      const duringMs = typical ? typicalDuring.p95Ms : during.p95Ms();
+      const beforeMs = typical ? typicalBefore.p95Ms : before.p95Ms();
+      const what = typical
+        ? `median per-second p95 service time with background work (${duringMs} ms over ${typicalDuring.seconds} s) ` +
+          `over the same before it (${beforeMs} ms over ${typicalBefore.seconds} s; whole-phase p95s ${during.p95Ms()} and ${before.p95Ms()} ms)`
+        : `foreground p95 service time with background work (${duringMs} ms) over p95 before it (${beforeMs} ms), ` +
+          'too few busy seconds for per-second p95s';
       return {
         actual: round(
-          Math.max(during.p95Ms(), BACKGROUND_P95_FLOOR_MS) /
-            Math.max(before.p95Ms(), BACKGROUND_P95_FLOOR_MS),
+          Math.max(duringMs, BACKGROUND_P95_FLOOR_MS) / Math.max(beforeMs, BACKGROUND_P95_FLOOR_MS),
         ),
         description:
-          `foreground p95 service time with background work (${during.p95Ms()} ms) over p95 before it ` +
-          `(${before.p95Ms()} ms), each at least ${BACKGROUND_P95_FLOOR_MS} ms; ${background.counts.compactions} compactions, ${background.counts.tierCycles} tier cycles` +
+          `${what}, each at least ${BACKGROUND_P95_FLOOR_MS} ms; ${background.counts.compactions} compactions, ${background.counts.tierCycles} tier cycles` +
           (background.counts.errors > 0
             ? `, ${background.counts.errors} failed (last: ${background.counts.lastError})`
             : ''),

@@ -88,7 +88,7 @@ export function createOperations(run: OperationsContext): Record<OperationName, 
       } finally {
         const serviceMs = performance.now() - startMs;
         run.measurements.tenant(tenant.name).record(serviceMs, failed);
-        run.measurements.phases[phase].record(serviceMs, failed);
+        run.measurements.phases[phase].recordAt(startMs + serviceMs, serviceMs, failed);
       }
     };
   };
