@@ -6,7 +6,7 @@
 
 import type { LoadTestReport } from '../report/schema.ts';
 import type { LoadTestProgress } from '../run.ts';
-import { runLoadTest } from '../run.ts';
+import { type RunLoadTestOptions, runLoadTest } from '../run.ts';
 import { createTiervecTarget, type TiervecTarget } from '../targets/tiervec-target.ts';
 import type { ScenarioRun } from './resolve-scenario.ts';
 
@@ -21,6 +21,10 @@ export interface RunScenarioOptions {
   keepData?: boolean;
   /** Called with the target before the run (tests read the store's stats through it). */
   onTarget?: (target: TiervecTarget) => void;
+  /** Offer only this execution segment of the load; the store is still this process's own. */
+  segment?: RunLoadTestOptions['segment'];
+  /** Awaited after the preload, before the clock starts (load workers start together through it). */
+  startGate?: RunLoadTestOptions['startGate'];
 }
 
 export async function runScenario(
@@ -38,5 +42,7 @@ export async function runScenario(
     target,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.segment === undefined ? {} : { segment: options.segment }),
+    ...(options.startGate === undefined ? {} : { startGate: options.startGate }),
   });
 }
