@@ -12,8 +12,6 @@ import { isTierVecError } from '../../errors.ts';
 import type { LoadTarget } from '../load-target.ts';
 import type { LoadTestReport } from '../report/schema.ts';
 import { type RunLoadTestOptions, runLoadTest } from '../run.ts';
-import { loadScenario } from '../scenario/load-scenario.ts';
-import { runScenario } from '../scenario/run-scenario.ts';
 import { createNoopTarget } from '../targets/noop.ts';
 import type { ExecutionSegment } from './execution-segment.ts';
 import type { FromWorker, ToWorker, WorkerJob, WorkerTarget } from './worker-job.ts';
@@ -46,6 +44,9 @@ async function runJob(
   if (job.kind === 'config') {
     return runLoadTest(job.config, { ...options, target: await buildTarget(job.target) });
   }
+  // The scenario modules bring the whole store: a worker of a plain configuration does not load them.
+  const { loadScenario } = await import('../scenario/load-scenario.ts');
+  const { runScenario } = await import('../scenario/run-scenario.ts');
   const scenario = await loadScenario(job.nameOrPath, { mode: job.mode, overrides: job.overrides });
   return runScenario(scenario, {
     ...options,
