@@ -76,12 +76,21 @@ export class ProgressMerger {
     this.#flush();
   }
 
+  /**
+   * Hands on every interval all workers have sent. A worker that finished with fewer intervals (its
+   * last one closed while draining) leaves the others' later ones incomplete: they are dropped rather
+   * than shown as the whole run's.
+   */
   #flush(): void {
     for (;;) {
-      const waiting = this.#pending.filter((queue, i) => queue.length > 0 || !this.#finished[i]);
-      if (waiting.length === 0 || waiting.some((queue) => queue.length === 0)) return;
-      const heads = waiting.map((queue) => queue.shift() as LoadTestProgress);
-      this.#onProgress?.(mergeProgress(heads));
+      const queues = this.#pending;
+      if (queues.some((queue) => queue.length === 0)) {
+        queues.forEach((queue, i) => {
+          if (this.#finished[i] && queue.length === 0) for (const other of queues) other.length = 0;
+        });
+        return;
+      }
+      this.#onProgress?.(mergeProgress(queues.map((queue) => queue.shift() as LoadTestProgress)));
     }
   }
 }
