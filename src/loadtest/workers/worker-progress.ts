@@ -90,7 +90,8 @@ export class ProgressMerger {
         });
         return;
       }
-      this.#onProgress?.(mergeProgress(queues.map((queue) => queue.shift() as LoadTestProgress)));
+      const heads = queues.map((queue) => queue.shift() as LoadTestProgress);
+      this.#onProgress?.(mergeProgress(heads));
     }
   }
 }
