@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.ts';
 import { createArrivals } from '../../src/loadtest/arrivals.ts';
 import { type LoadTestConfig, type ResolvedGroup, resolveLoadTestConfig } from '../../src/loadtest/config.ts';
 import type { Profile } from '../../src/loadtest/profile-spec.ts';
@@ -80,6 +81,28 @@ describe('load workers', () => {
         ).toBe(true);
     }, 120_000);
   }
+
+  it("breaks the run with the failing worker's own error code, and leaves no worker behind", async () => {
+    const run = runWorkers(
+      {
+        kind: 'config',
+        config: {
+          name: 'broken-worker',
+          seed: 1,
+          durationS: 2,
+          load: { profile: { kind: 'constant', rate: 10 } },
+          mix: { tick: 1 },
+          criteria: { preset: 'none' },
+        },
+        target: { kind: 'module', module: STALLING_MODULE, exportName: 'noSuchFactory' },
+      },
+      { workers: 2 },
+    );
+    await expect(run).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: expect.stringMatching(/Load worker [01]\/2 failed: Expected module .* `noSuchFactory`/),
+    });
+  }, 120_000);
 
   it('split 3 ways, offer exactly the arrivals of the single-process schedule of a Poisson ramp', async () => {
     const config = {

@@ -8,7 +8,7 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTierVecError } from '../../errors.ts';
+import { describeValue, ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
 import type { LoadTarget } from '../load-target.ts';
 import type { LoadTestReport } from '../report/schema.ts';
 import { type RunLoadTestOptions, runLoadTest } from '../run.ts';
@@ -30,7 +30,10 @@ async function buildTarget(spec: WorkerTarget): Promise<LoadTarget> {
   const module = (await import(spec.module)) as Record<string, unknown>;
   const factory = module[spec.exportName];
   if (typeof factory !== 'function') {
-    throw new Error(`module ${spec.module} has no function export \`${spec.exportName}\``);
+    throw new TierVecError(
+      ErrorCode.INVALID_ARGUMENT,
+      `Expected module ${spec.module} to export a target factory \`${spec.exportName}\`, got ${describeValue(factory)}`,
+    );
   }
   return (await factory(spec.options)) as LoadTarget;
 }

@@ -70,7 +70,7 @@ interface Worker {
   readonly segment: ExecutionSegment;
   readonly child: ChildProcess;
   report?: LoadTestReport;
-  failure?: string;
+  failure?: { message: string; code?: string };
   stderrTail: string;
 }
 
@@ -151,10 +151,15 @@ function watchWorker(
       else if (message.type === 'report') {
         worker.report = message.report;
         merger.finish(slot);
-      } else if (message.type === 'failed') worker.failure = message.message;
+      } else if (message.type === 'failed') {
+        worker.failure = {
+          message: message.message,
+          ...(message.code === undefined ? {} : { code: message.code }),
+        };
+      }
     });
     worker.child.on('error', (error) => {
-      worker.failure ??= error.message;
+      worker.failure ??= { message: error.message };
     });
     worker.child.on('exit', (code, exitSignal) => {
       merger.finish(slot);
@@ -162,10 +167,12 @@ function watchWorker(
         resolve();
         return;
       }
-      const why = worker.failure ?? `exited with ${exitSignal ?? `code ${code}`}`;
+      const why = worker.failure?.message ?? `exited with ${exitSignal ?? `code ${code}`}`;
       const tail = worker.stderrTail.trim().split('\n').slice(-5).join('\n');
+      // The worker's own error code when it sent one (a scenario error stays a usage error, exit 2).
+      const errorCode = (worker.failure?.code ?? ErrorCode.ABORTED) as ErrorCode;
       const error = new TierVecError(
-        ErrorCode.ABORTED,
+        errorCode,
         `Load ${name} failed: ${why}${tail.length > 0 && worker.failure === undefined ? `\n${tail}` : ''}`,
       );
       failReady(error);
