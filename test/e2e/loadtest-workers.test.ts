@@ -82,7 +82,7 @@ describe('load workers', () => {
     }, 120_000);
   }
 
-  it("breaks the run with the failing worker's own error code, and leaves no worker behind", async () => {
+  it("breaks the run with the failing worker's own error code once every worker has exited", async () => {
     const run = runWorkers(
       {
         kind: 'config',
