@@ -7,18 +7,23 @@
  * - `highest-rate`: the highest open-model rate held on the noop target with achieved/target ≥ 0.99,
  *   against the issue's goal of 100,000 ops/s (bound);
  * - `lateness`: scheduler lateness p50/p99 at 10,000 ops/s, against the same scheduler on Node's
- *   timers (and, for context, spinning and one setTimeout per arrival).
+ *   timers (and, for context, spinning and one setTimeout per arrival);
+ * - `noop-workers`: the saturated noop rate over two load workers, against one worker, in
+ *   alternating rounds of the same run (see harness-workers.ts); the target is ≥ 1.8× on two cores.
  */
 
 import type { BenchMode, Figure, FigureGroup } from '../runner/bench-suite.ts';
 import { defineSuite } from '../runner/bench-suite.ts';
 import { findHighestOpenRate, measureLateness, measureRecordCost, RATE_STEPS } from './harness.ts';
+import { measureWorkerScaling } from './harness-workers.ts';
 
 export interface HarnessBenchSize {
   readonly recordSamples: number;
   readonly rates: readonly number[];
   readonly rateStepS: number;
   readonly latenessRunS: number;
+  readonly workerRoundsPerSide: number;
+  readonly workerRunS: number;
 }
 
 const SIZES: Record<BenchMode, HarnessBenchSize> = {
@@ -27,8 +32,17 @@ const SIZES: Record<BenchMode, HarnessBenchSize> = {
     rates: [10_000, 50_000, 100_000, 200_000],
     rateStepS: 2,
     latenessRunS: 3,
+    workerRoundsPerSide: 2,
+    workerRunS: 3,
   },
-  full: { recordSamples: 5_000_000, rates: RATE_STEPS, rateStepS: 3, latenessRunS: 6 },
+  full: {
+    recordSamples: 5_000_000,
+    rates: RATE_STEPS,
+    rateStepS: 3,
+    latenessRunS: 6,
+    workerRoundsPerSide: 3,
+    workerRunS: 3,
+  },
 };
 
 const RATE_GOAL_OPS_PER_S = 100_000;
@@ -114,10 +128,51 @@ function latenessGroup(size: HarnessBenchSize): FigureGroup {
   };
 }
 
+const WORKER_SCALING_RATIO_MIN = 1.8;
+
+function workersGroup(size: HarnessBenchSize): FigureGroup {
+  return {
+    kind: 'figures',
+    name: 'noop-workers',
+    figureNames: ['noop-1-worker-rate', 'noop-2-workers-rate'],
+    // The rounds alternate inside one measure; repeating it would only lengthen the run.
+    repeats: 1,
+    measure: async () => {
+      const result = await measureWorkerScaling({
+        roundsPerSide: size.workerRoundsPerSide,
+        durationS: size.workerRunS,
+      });
+      const rate = (name: string, value: number, extra: Partial<Figure> = {}): Figure => ({
+        name,
+        value,
+        unit: 'ops/s',
+        higherIsBetter: true,
+        ...extra,
+      });
+      return [
+        rate('noop-1-worker-rate', result.oneWorkerOpsPerS, { compare: false }),
+        rate('noop-2-workers-rate', result.twoWorkersOpsPerS, {
+          baseline: 'noop-1-worker-rate',
+          targets: [
+            {
+              description: `two load workers complete ≥ ${WORKER_SCALING_RATIO_MIN}× one worker's saturated noop rate`,
+              of: 'baseline',
+              ratioMin: WORKER_SCALING_RATIO_MIN,
+            },
+          ],
+        }),
+      ];
+    },
+  };
+}
+
 export const loadHarnessSuite = defineSuite<HarnessBenchSize>({
   name: 'load-harness',
-  summary: 'HDR record cost vs a raw array, highest open-model rate on noop, scheduler lateness at 10k ops/s',
+  summary:
+    'HDR record cost vs a raw array, highest open-model rate on noop, scheduler lateness at 10k ops/s, two load workers vs one',
   sizes: SIZES,
-  fullDurationNote: 'about a minute',
-  plan: (size) => ({ items: [recordCostGroup(size), highestRateGroup(size), latenessGroup(size)] }),
+  fullDurationNote: 'about two minutes',
+  plan: (size) => ({
+    items: [recordCostGroup(size), highestRateGroup(size), latenessGroup(size), workersGroup(size)],
+  }),
 });

@@ -131,6 +131,8 @@ export function buildProgram(context: ProgramContext): Command {
       .argument('<scenario>', 'scenario name or file'),
   )
     .option('--out <dir>', 'report directory (default: reports/<scenario>-<timestamp>)')
+    .option('--workers <n>', 'spread the load over N local processes, one execution segment each, merged')
+    .option('--segment <i/n>', 'run only segment i (from 0) of n of the load, for `merge` to join')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (scenario: string, flags: RunFlags) => done(await runCommand(io, scenario, flags, signal)));
 

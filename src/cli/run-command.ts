@@ -15,6 +15,7 @@ import type { CliIo } from './cli-io.ts';
 import { exitCodeOfReport } from './exit-codes.ts';
 import { reportDir, reportTimestamp } from './report-dir.ts';
 import { executeScenario } from './scenario-execution.ts';
+import { loadSpreadOf, type WorkerFlags } from './worker-flags.ts';
 
 /** Flags shared by `run`, `short`, `full` and `capacity`. */
 export interface ScenarioFlags {
@@ -35,7 +36,7 @@ export interface ScenarioFlags {
   metricsPort?: number;
 }
 
-export interface RunFlags extends ScenarioFlags {
+export interface RunFlags extends ScenarioFlags, WorkerFlags {
   out?: string;
 }
 
@@ -77,7 +78,9 @@ export async function runCommand(
   flags: RunFlags,
   signal: AbortSignal,
 ): Promise<number> {
-  const scenario = await loadScenario(nameOrPath, { mode: modeOf(flags), overrides: overridesOf(flags) });
+  const spread = loadSpreadOf(flags);
+  const source = { nameOrPath, mode: modeOf(flags), overrides: overridesOf(flags) };
+  const scenario = await loadScenario(nameOrPath, { mode: source.mode, overrides: source.overrides });
   checkRunnable(scenario);
   const outDir =
     flags.out === undefined
@@ -88,6 +91,7 @@ export async function runCommand(
     outDir,
     signal,
     live: flags,
+    spread: spread.kind === 'workers' ? { ...spread, source } : spread,
     ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
     ...(flags.keepData === undefined ? {} : { keepData: flags.keepData }),
   });

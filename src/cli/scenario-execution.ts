@@ -9,8 +9,11 @@ import { profileBaseRate } from '../loadtest/profile-spec.ts';
 import { createConsoleProgress, formatConsoleSummary } from '../loadtest/report/console.ts';
 import { type ReportFiles, writeReportFiles } from '../loadtest/report/json.ts';
 import type { LoadTestReport } from '../loadtest/report/schema.ts';
+import type { LoadTestProgress } from '../loadtest/run-session.ts';
 import type { ScenarioRun } from '../loadtest/scenario/resolve-scenario.ts';
 import { runScenario } from '../loadtest/scenario/run-scenario.ts';
+import type { ExecutionSegment } from '../loadtest/workers/execution-segment.ts';
+import { runScenarioWorkers, type ScenarioSource } from '../loadtest/workers/scenario-workers.ts';
 import type { CliIo } from './cli-io.ts';
 import { formatDurationS, formatRate } from './format.ts';
 import { type LiveFlags, startLiveViews } from './live-views.ts';
@@ -37,7 +40,14 @@ export interface ExecuteOptions {
   live?: LiveFlags;
   /** Print the scenario's description in the header (a capacity probe's rate is not the file's). @default true */
   description?: boolean;
+  /** `--workers N` (N processes, merged) or `--segment i/n` (this share only). @default in this process */
+  spread?: ExecutionSpread;
 }
+
+export type ExecutionSpread =
+  | { kind: 'in-process' }
+  | { kind: 'workers'; workers: number; source: ScenarioSource }
+  | { kind: 'segment'; segment: ExecutionSegment };
 
 export async function executeScenario(
   scenario: ScenarioRun,
@@ -48,7 +58,7 @@ export async function executeScenario(
   const { config, target } = scenario;
   io.stdout.write(
     `${style.bold(`▶ ${config.name}`)} ${style.dim(
-      `(${config.mode}, ${formatDurationS(config.durationS)}${offeredRate(scenario)}, seed ${config.seed}, ` +
+      `(${config.mode}, ${formatDurationS(config.durationS)}${offeredRate(scenario)}, seed ${config.seed}${spreadLabel(options.spread)}, ` +
         `${target.data.vectors} × ${target.data.dimension}, ${target.objectStore})`,
     )}${options.description === false ? '' : ` ${config.description}`}\n`,
   );
@@ -75,21 +85,30 @@ async function runAndReport(
   const style = createStyle(io.color);
   const startMs = performance.now();
   let report: LoadTestReport | undefined;
+  const spread = options.spread ?? { kind: 'in-process' };
+  const common = {
+    signal: options.signal,
+    onProgress:
+      live === undefined
+        ? progress.onProgress
+        : (p: LoadTestProgress) => {
+            progress.onProgress(p);
+            live.onProgress(p);
+          },
+    onEvent: (message: string) => progress.print(`  ${message}\n`),
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
+  };
   try {
-    report = await runScenario(scenario, {
-      signal: options.signal,
-      onProgress:
-        live === undefined
-          ? progress.onProgress
-          : (p) => {
-              progress.onProgress(p);
-              live.onProgress(p);
-            },
-      ...(live === undefined ? {} : { onTarget: live.onTarget }),
-      onEvent: (message) => progress.print(`  ${message}\n`),
-      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-      ...(options.keepData === undefined ? {} : { keepData: options.keepData }),
-    });
+    report =
+      spread.kind === 'workers'
+        ? // Each worker has its own store: the live views get merged progress, no store metrics.
+          await runScenarioWorkers(scenario, spread.source, { ...common, workers: spread.workers })
+        : await runScenario(scenario, {
+            ...common,
+            ...(live === undefined ? {} : { onTarget: live.onTarget }),
+            ...(spread.kind === 'segment' ? { segment: spread.segment } : {}),
+          });
   } finally {
     progress.finish({ completed: report?.stopReason === 'completed' });
   }
@@ -123,6 +142,13 @@ function offeredRate(scenario: ScenarioRun): string {
     if (group.profile !== undefined) total += profileBaseRate(group.profile);
   }
   return total > 0 ? `, ${formatRate(total)} ops/s` : '';
+}
+
+/** `, 4 workers` or `, segment 1/4` for the header line; nothing for a run in this process. */
+function spreadLabel(spread: ExecutionSpread | undefined): string {
+  if (spread?.kind === 'workers') return `, ${spread.workers} worker${spread.workers === 1 ? '' : 's'}`;
+  if (spread?.kind === 'segment') return `, segment ${spread.segment.index}/${spread.segment.count}`;
+  return '';
 }
 
 /** The preload figures the tiervec target put in the report, when present. */

@@ -11,7 +11,10 @@ import type { Rng } from '../random.ts';
 export interface OperationContext {
   /** The load group's seeded randomness. Draw synchronously (before the first await) for replayable runs. */
   readonly rng: Rng;
-  /** Arrival number within the load group, from 0. */
+  /**
+   * Arrival number within the load group, from 0; in a segment of a run split over processes, the
+   * number the arrival has in the whole run, so that segments never reuse one.
+   */
   readonly index: number;
   readonly operation: string;
   readonly group: string;

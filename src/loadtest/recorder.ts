@@ -138,8 +138,10 @@ export interface IntervalSnapshot {
   latencyMs: PercentilesMs;
   operations: Record<
     string,
-    { count: number; errors: number; latencyMs: PercentilesMs; serviceTimeMsP50?: number }
+    { count: number; errors: number; latencyMs: PercentilesMs; serviceTimeMsP50?: number; histogram?: string }
   >;
+  /** The interval's response times (compressed base64), when the recorder keeps them. */
+  histogram?: string;
   /** Errors of the interval by code, warm-up included (at most ERROR_CODES_MAX codes, then `OTHER`). */
   errorsByCode: Record<string, number>;
 }
@@ -151,11 +153,14 @@ export interface RecorderOptions {
   windows: ReadonlyArray<{ name: string; startS: number; endS: number }>;
   /** The target's error classification, tried first. */
   classifyError?: ErrorClassifier;
+  /** Keep each interval's histograms in its snapshot, so that timelines of several processes add exactly. */
+  intervalHistograms?: boolean;
 }
 
 export class Recorder {
   readonly #warmupMs: number;
   readonly #classifyError: ErrorClassifier | undefined;
+  readonly #intervalHistograms: boolean;
   #windowEndMs: number;
   readonly #windows: MeasuredWindow[];
   readonly #windowStartMs: Float64Array;
@@ -176,6 +181,7 @@ export class Recorder {
   constructor(options: RecorderOptions) {
     this.#warmupMs = options.warmupMs;
     this.#classifyError = options.classifyError;
+    this.#intervalHistograms = options.intervalHistograms === true;
     this.#windowEndMs = options.windowEndMs;
     this.#windows = options.windows.map((w) => new MeasuredWindow(w.name, w.startS * 1000, w.endS * 1000));
     this.#windowStartMs = Float64Array.from(this.#windows, (w) => w.startMs);
@@ -320,6 +326,7 @@ export class Recorder {
         errors: op.errors,
         latencyMs: percentiles(op.histogram),
         ...(op.service.count > 0 ? { serviceTimeMsP50: round3(op.service.percentileMs(50)) } : {}),
+        ...(this.#intervalHistograms ? { histogram: op.histogram.encode() } : {}),
       };
       count += op.count;
       errors += op.errors;
@@ -336,6 +343,7 @@ export class Recorder {
       latencyMs: percentiles(this.#intervalAll),
       operations,
       errorsByCode: Object.fromEntries(this.#intervalCodes),
+      ...(this.#intervalHistograms ? { histogram: this.#intervalAll.encode() } : {}),
     };
     this.#intervalCodes = new Map();
     this.#intervalAll.reset();

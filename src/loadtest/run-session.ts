@@ -23,7 +23,26 @@ import { ResourceSampler } from './resource-sampler.ts';
 import { type LoadGroupRuntime, OpenScheduler, type SchedulerContext } from './scheduler.ts';
 import { Ticker, Timeline } from './timeline.ts';
 import { ClockWakeup, ThreadWakeup, type Wakeup } from './wakeup.ts';
+import {
+  type ExecutionSegment,
+  segmentArrivals,
+  segmentShareProfile,
+  segmentStreamLabel,
+  shareOf,
+  WHOLE_RUN,
+} from './workers/execution-segment.ts';
 import { createMix } from './workload.ts';
+
+/** The configuration as one segment's report sees it: each open group at its share of the rate. */
+function segmentView(config: ResolvedLoadTestConfig, segment: ExecutionSegment): ResolvedLoadTestConfig {
+  if (segment.count === 1) return config;
+  return {
+    ...config,
+    groups: config.groups.map((g) =>
+      g.profile === undefined ? g : { ...g, profile: segmentShareProfile(g.profile, segment) },
+    ),
+  };
+}
 
 /** The most warnings a report keeps. */
 export const WARNINGS_MAX = 100;
@@ -91,8 +110,18 @@ export class RunSession {
   #arrivalEndMs: number;
   #phase: LoadTestProgress['phase'];
 
-  constructor(config: ResolvedLoadTestConfig, target: LoadTarget, clock: Clock, root: Rng) {
-    this.#config = config;
+  readonly #segment: ExecutionSegment;
+
+  constructor(
+    config: ResolvedLoadTestConfig,
+    target: LoadTarget,
+    clock: Clock,
+    root: Rng,
+    segment: ExecutionSegment = WHOLE_RUN,
+  ) {
+    this.#segment = segment;
+    // The report and the timeline see this segment's share of each profile; arrivals use the whole.
+    this.#config = segmentView(config, segment);
     this.#target = target;
     this.#clock = clock;
     this.#arrivalEndMs = config.durationS * 1000;
@@ -102,6 +131,8 @@ export class RunSession {
       windowEndMs: this.#arrivalEndMs,
       windows: criteriaWindows(config.criteria),
       ...(target.classifyError === undefined ? {} : { classifyError: target.classifyError.bind(target) }),
+      // A segment's timeline is merged with the others': keep each interval's histograms to add them.
+      intervalHistograms: segment.count > 1,
     });
     this.#watch = new FailFastWatch(config.criteria, config.warmupS, this.#recorder);
     this.#runtimes = config.groups.map((group) => this.#runtime(group, root));
@@ -110,7 +141,7 @@ export class RunSession {
       recorder: this.#recorder,
       sampler: this.#sampler,
       runtimes: this.#runtimes,
-      profiles: config.groups.flatMap((g) => (g.profile === undefined ? [] : [g.profile])),
+      profiles: this.#config.groups.flatMap((g) => (g.profile === undefined ? [] : [g.profile])),
       warmupS: config.warmupS,
       arrivalEndS: config.durationS,
     });
@@ -124,7 +155,9 @@ export class RunSession {
     const config = this.#config;
     const clock = this.#clock;
     const recorder = this.#recorder;
-    const mix = createMix(group.mix, root.fork(`mix:${group.name}`), `${group.field}.mix`);
+    const segment = this.#segment;
+    const label = (name: string) => segmentStreamLabel(`${name}:${group.name}`, segment);
+    const mix = createMix(group.mix, root.fork(label('mix')), `${group.field}.mix`);
     const context: SchedulerContext = {
       group: group.name,
       clock,
@@ -134,12 +167,13 @@ export class RunSession {
         (op) => this.#target.operations[op] as NonNullable<LoadTarget['operations'][string]>,
       ),
       slots: mix.operations.map((op) => recorder.slot(group.name, op)),
-      rng: root.fork(`operations:${group.name}`),
+      rng: root.fork(label('operations')),
       signal: this.#cut.signal,
+      ...(segment.count === 1 ? {} : { segment }),
     };
     if (group.profile === undefined) {
       return new ClosedScheduler(context, {
-        clients: group.inFlightMax,
+        clients: shareOf(group.inFlightMax, segment),
         thinkTimeMs: group.thinkTimeMs,
         endMs: config.durationS * 1000,
       });
@@ -151,7 +185,11 @@ export class RunSession {
     this.#wakeups.push(wakeup);
     return new OpenScheduler(context, {
       wakeup,
-      arrivals: createArrivals(group.profile, group.arrival, root.fork(`arrivals:${group.name}`)),
+      // Every segment draws the whole run's arrival stream (same seed) and keeps its own arrivals.
+      arrivals: segmentArrivals(
+        createArrivals(group.profile, group.arrival, root.fork(`arrivals:${group.name}`)),
+        segment,
+      ),
       inFlightMax: group.inFlightMax,
       onSaturation: group.onSaturation,
       queueLengthMax: group.queueLengthMax,

@@ -14,6 +14,7 @@ import { fieldError } from './field-check.ts';
 import { assertLoadTarget, type LoadTarget, type TargetCheck } from './load-target.ts';
 import type { LoadTestReport } from './report/schema.ts';
 import { type LoadTestProgress, RunSession } from './run-session.ts';
+import { checkSegment, type ExecutionSegment, WHOLE_RUN } from './workers/execution-segment.ts';
 
 export { type LoadTestProgress, WARNINGS_MAX } from './run-session.ts';
 
@@ -26,6 +27,10 @@ export interface RunLoadTestOptions {
   signal?: AbortSignal;
   /** @default systemClock */
   clock?: Clock;
+  /** Offer only this execution segment of the load (see workers/execution-segment.ts). @default the whole run */
+  segment?: ExecutionSegment;
+  /** Awaited after the target's setup and before the clock starts (workers start together through it). */
+  startGate?: () => Promise<void>;
 }
 
 export async function runLoadTest(
@@ -34,6 +39,8 @@ export async function runLoadTest(
 ): Promise<LoadTestReport> {
   assertLoadTarget(options.target);
   const resolved = resolveLoadTestConfig(config);
+  const segment =
+    options.segment === undefined ? WHOLE_RUN : checkSegment(options.segment, 'options.segment');
   const target = options.target;
   assertMixOperations(resolved, target);
   const signal = options.signal ?? new AbortController().signal;
@@ -44,7 +51,9 @@ export async function runLoadTest(
   try {
     const info =
       (await target.setup?.({ seed: resolved.seed, rng: root.fork('setup'), operations, signal })) ?? {};
-    report = await execute(resolved, target, info, options, signal, root);
+    await options.startGate?.();
+    if (signal.aborted) throw abortError(signal, 'load test');
+    report = await execute(resolved, target, info, options, signal, root, segment);
   } catch (error) {
     await teardownAfterFailure(target, error);
     throw error;
@@ -84,14 +93,16 @@ async function execute(
   options: RunLoadTestOptions,
   signal: AbortSignal,
   root: Rng,
+  segment: ExecutionSegment,
 ): Promise<LoadTestReport> {
-  const session = new RunSession(config, target, options.clock ?? systemClock, root);
+  const session = new RunSession(config, target, options.clock ?? systemClock, root, segment);
   try {
     await session.start(options.onProgress);
     const stopReason = await session.runArrivalWindow(signal);
     await session.drain(signal, stopReason);
     const checks: TargetCheck[] = (await target.verify?.()) ?? [];
-    return session.report(info, stopReason, checks);
+    const report = session.report(info, stopReason, checks);
+    return segment.count === 1 ? report : { ...report, segment: { ...segment } };
   } finally {
     session.close();
   }

@@ -17,6 +17,7 @@ import type { ArrivalSource } from './arrivals.ts';
 import type { LoadOperation, OperationContext } from './load-target.ts';
 import type { OperationSlot, Recorder } from './recorder.ts';
 import type { Wakeup } from './wakeup.ts';
+import { type ExecutionSegment, globalArrivalIndex } from './workers/execution-segment.ts';
 import type { Mix } from './workload.ts';
 
 /** Arrivals this close to due are issued now (1 µs: far below any timer's precision). */
@@ -54,6 +55,8 @@ export interface SchedulerContext {
   readonly rng: Rng;
   /** Aborted when operations are cut off. */
   readonly signal: AbortSignal;
+  /** The execution segment this process offers; operations then see the single-process arrival number. */
+  readonly segment?: ExecutionSegment;
 }
 
 /** One running operation; a node of an intrusive list so that start and finish are O(1). */
@@ -112,7 +115,7 @@ export function launch(
 ): void {
   const operationContext: OperationContext = {
     rng: context.rng,
-    index,
+    index: context.segment === undefined ? index : globalArrivalIndex(context.segment, index),
     operation: context.mix.operations[op] as string,
     group: context.group,
     signal: context.signal,

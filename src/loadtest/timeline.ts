@@ -78,6 +78,7 @@ export class Timeline {
       latencyMs: interval.latencyMs,
       operations: interval.operations,
       errorsByCode: interval.errorsByCode,
+      ...(interval.histogram === undefined ? {} : { histogram: interval.histogram }),
       ...sampler.sample(nowS, measured),
     };
     this.entries.push(entry);

@@ -7,6 +7,7 @@
  */
 
 import { ErrorCode, TierVecError } from '../../errors.ts';
+import { checkSegments } from '../workers/segment-merge.ts';
 import { judge } from './build.ts';
 import { checkMergeable, combineTargetChecks, mergedDescription } from './merge-validation.ts';
 import { buildOperationReport, operationPart, sumHistograms } from './operation-report.ts';
@@ -15,6 +16,7 @@ import {
   type GroupReport,
   type LoadTestReport,
   type OperationReport,
+  type PercentilesMs,
   type ResourcesReport,
   type SchedulerReport,
   type SummaryReport,
@@ -75,57 +77,74 @@ function mergeGroups(reports: readonly LoadTestReport[]): Record<string, GroupRe
   return groups;
 }
 
+/**
+ * Percentiles of an interval across processes: exact from the added histograms when every part kept
+ * its histogram (segment runs do), else the worst process's.
+ */
+function intervalPercentiles(parts: ReadonlyArray<{ latencyMs: PercentilesMs; histogram?: string }>): {
+  latencyMs: PercentilesMs;
+  histogram?: string;
+} {
+  const histograms = defined(parts.map((p) => p.histogram));
+  if (histograms.length === parts.length && parts.length > 0) {
+    const { summary, encoded } = sumHistograms(histograms);
+    return { latencyMs: { p50: summary.p50, p95: summary.p95, p99: summary.p99 }, histogram: encoded };
+  }
+  return {
+    latencyMs: {
+      p50: Math.max(...parts.map((p) => p.latencyMs.p50)),
+      p95: Math.max(...parts.map((p) => p.latencyMs.p95)),
+      p99: Math.max(...parts.map((p) => p.latencyMs.p99)),
+    },
+  };
+}
+
 function mergeTimelines(reports: readonly LoadTestReport[]): TimelineEntry[] {
   const length = Math.max(0, ...reports.map((r) => r.timeline.length));
   const merged: TimelineEntry[] = [];
-  for (let i = 0; i < length; i++) {
-    const parts = defined(reports.map((r) => r.timeline[i]));
-    const max = (pick: (e: TimelineEntry) => number) => Math.max(...parts.map(pick));
-    const operations: TimelineEntry['operations'] = {};
-    for (const name of new Set(parts.flatMap((e) => Object.keys(e.operations)))) {
-      const ops = defined(parts.map((e) => e.operations[name]));
-      operations[name] = {
-        count: sum(ops, (o) => o.count),
-        errors: sum(ops, (o) => o.errors),
-        latencyMs: {
-          p50: Math.max(...ops.map((o) => o.latencyMs.p50)),
-          p95: Math.max(...ops.map((o) => o.latencyMs.p95)),
-          p99: Math.max(...ops.map((o) => o.latencyMs.p99)),
-        },
-      };
-    }
-    const errorsByCode: Record<string, number> = {};
-    for (const e of parts)
-      for (const [code, n] of Object.entries(e.errorsByCode ?? {}))
-        errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
-    const gauges: Record<string, number> = {};
-    for (const e of parts)
-      for (const [g, v] of Object.entries(e.gauges)) gauges[g] = Math.max(gauges[g] ?? v, v);
-    merged.push({
-      tS: max((e) => e.tS),
-      intervalS: max((e) => e.intervalS),
-      targetRate: round(sum(parts, (e) => e.targetRate)),
-      achievedRate: round(sum(parts, (e) => e.achievedRate)),
-      count: sum(parts, (e) => e.count),
-      inFlight: sum(parts, (e) => e.inFlight),
-      queued: sum(parts, (e) => e.queued),
-      dropped: sum(parts, (e) => e.dropped),
-      errors: sum(parts, (e) => e.errors),
-      latencyMs: {
-        p50: max((e) => e.latencyMs.p50),
-        p95: max((e) => e.latencyMs.p95),
-        p99: max((e) => e.latencyMs.p99),
-      },
-      operations,
-      rssBytes: max((e) => e.rssBytes),
-      heapUsedBytes: max((e) => e.heapUsedBytes),
-      cpuPercent: max((e) => e.cpuPercent),
-      eventLoopDelayMsP99: max((e) => e.eventLoopDelayMsP99),
-      gauges,
-      errorsByCode,
-    });
-  }
+  for (let i = 0; i < length; i++)
+    merged.push(mergeTimelineEntries(defined(reports.map((r) => r.timeline[i]))));
   return merged;
+}
+
+/** One interval of several processes as one: counts and rates add, resources take the worst process's. */
+export function mergeTimelineEntries(parts: readonly TimelineEntry[]): TimelineEntry {
+  const max = (pick: (e: TimelineEntry) => number) => Math.max(...parts.map(pick));
+  const operations: TimelineEntry['operations'] = {};
+  for (const name of new Set(parts.flatMap((e) => Object.keys(e.operations)))) {
+    const ops = defined(parts.map((e) => e.operations[name]));
+    operations[name] = {
+      count: sum(ops, (o) => o.count),
+      errors: sum(ops, (o) => o.errors),
+      ...intervalPercentiles(ops),
+    };
+  }
+  const errorsByCode: Record<string, number> = {};
+  for (const e of parts)
+    for (const [code, n] of Object.entries(e.errorsByCode ?? {}))
+      errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
+  const gauges: Record<string, number> = {};
+  for (const e of parts)
+    for (const [g, v] of Object.entries(e.gauges)) gauges[g] = Math.max(gauges[g] ?? v, v);
+  return {
+    tS: max((e) => e.tS),
+    intervalS: max((e) => e.intervalS),
+    targetRate: round(sum(parts, (e) => e.targetRate)),
+    achievedRate: round(sum(parts, (e) => e.achievedRate)),
+    count: sum(parts, (e) => e.count),
+    inFlight: sum(parts, (e) => e.inFlight),
+    queued: sum(parts, (e) => e.queued),
+    dropped: sum(parts, (e) => e.dropped),
+    errors: sum(parts, (e) => e.errors),
+    ...intervalPercentiles(parts),
+    operations,
+    rssBytes: max((e) => e.rssBytes),
+    heapUsedBytes: max((e) => e.heapUsedBytes),
+    cpuPercent: max((e) => e.cpuPercent),
+    eventLoopDelayMsP99: max((e) => e.eventLoopDelayMsP99),
+    gauges,
+    errorsByCode,
+  };
 }
 
 function mergeWindows(reports: readonly LoadTestReport[]): WindowReport[] {
@@ -229,7 +248,11 @@ export function mergeReports(reports: readonly LoadTestReport[], options: MergeO
   reports.forEach((report, i) => {
     assertReport(report, `reports[${i}]`);
   });
-  const differences = checkMergeable(reports, options.force === true);
+  const segments = checkSegments(reports, options.force === true);
+  // Segments of one run each offer 1/n of its rate: that difference is the point, not a warning.
+  const differences = checkMergeable(reports, options.force === true).filter(
+    (d) => segments.segments === undefined || !d.includes(' target rate '),
+  );
   const operations = mergeOperations(reports);
   const groups = mergeGroups(reports);
   const scenarios = [...new Set(reports.map((r) => r.scenario))];
@@ -249,13 +272,19 @@ export function mergeReports(reports: readonly LoadTestReport[], options: MergeO
     resources: mergeResources(reports),
     windows: mergeWindows(reports),
     scheduler: mergeScheduler(reports),
-    warnings: [...differences, ...reports.flatMap((r) => r.warnings)].slice(0, 100),
+    warnings: [...segments.warnings, ...differences, ...reports.flatMap((r) => r.warnings)].slice(0, 100),
     merged: {
       runs: reports.reduce((n, r) => n + (r.merged?.runs ?? 1), 0),
       scenarios,
       seeds: reports.flatMap((r) => r.merged?.seeds ?? [r.seed]),
+      ...(segments.segments === undefined ? {} : { segments: segments.segments }),
     },
   };
+  delete merged.segment;
+  delete merged.stoppedBy;
+  // The first run that stopped itself (fail fast) says why the merged run stopped.
+  const stoppedBy = reports.find((r) => r.stoppedBy !== undefined)?.stoppedBy;
+  if (stoppedBy !== undefined) merged.stoppedBy = stoppedBy;
   // The target's own checks cannot be recomputed from the figures: the worst run's stands.
   return judge(merged, combineTargetChecks(reports));
 }

@@ -86,6 +86,8 @@ export interface TimelineOperation {
   latencyMs: PercentilesMs;
   /** Median service time of the interval's operations (absent in older reports and when none started). */
   serviceTimeMsP50?: number;
+  /** The interval's response times (µs, compressed base64); kept by segment runs so that merges add them. */
+  histogram?: string;
 }
 
 export interface TimelineEntry {
@@ -109,6 +111,8 @@ export interface TimelineEntry {
   gauges: Record<string, number>;
   /** Errors of the interval by code, warm-up included (absent in older reports). */
   errorsByCode?: Record<string, number>;
+  /** The interval's response times (µs, compressed base64); kept by segment runs so that merges add them. */
+  histogram?: string;
 }
 
 export interface ResourcesReport {
@@ -206,8 +210,10 @@ export interface LoadTestReport {
   passed: boolean;
   warnings: string[];
   environment: { node: string; platform: string; arch: string; cpus: number };
-  /** Present on merged reports: how many runs went in. */
-  merged?: { runs: number; scenarios: string[]; seeds: number[] };
+  /** Present on merged reports: how many runs went in (and, when they were segments of one run, how many). */
+  merged?: { runs: number; scenarios: string[]; seeds: number[]; segments?: number };
+  /** Present on the report of one execution segment of a run split over processes (`--segment i/n`). */
+  segment?: { index: number; count: number };
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import type { LoadTestReport } from '../report/schema.ts';
 import type { LoadTestProgress } from '../run.ts';
-import { runLoadTest } from '../run.ts';
+import { type RunLoadTestOptions, runLoadTest } from '../run.ts';
 import { type SlowedOperation, withSlowedOperation } from '../slowed-operation.ts';
 import { createTiervecTarget, type TiervecTarget } from '../targets/tiervec-target.ts';
 import type { ScenarioRun } from './resolve-scenario.ts';
@@ -24,6 +24,10 @@ export interface RunScenarioOptions {
   onTarget?: (target: TiervecTarget) => void;
   /** Makes one operation `factor` times slower: a known slowdown, for checking `compare`. */
   slow?: SlowedOperation;
+  /** Offer only this execution segment of the load; the store is still this process's own. */
+  segment?: RunLoadTestOptions['segment'];
+  /** Awaited after the preload, before the clock starts (load workers start together through it). */
+  startGate?: RunLoadTestOptions['startGate'];
 }
 
 export async function runScenario(
@@ -41,5 +45,7 @@ export async function runScenario(
     target: options.slow === undefined ? target : withSlowedOperation(target, options.slow),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.segment === undefined ? {} : { segment: options.segment }),
+    ...(options.startGate === undefined ? {} : { startGate: options.startGate }),
   });
 }
