@@ -31,6 +31,8 @@ export interface ReplicaStoreOptions {
   dir?: string;
   /** How often the replica looks for new manifests and WAL batches, in ms. @default 1_000 */
   replicaPollIntervalMs?: number;
+  /** Bytes of object bodies kept in memory across refreshes (all immutable). @default 268_435_456 (256 MiB) */
+  replicaCacheBytesMax?: number;
   /** Tier budgets of the cache (see TIERING_DEFAULTS). */
   tiering?: TieringOptions;
   /** @default real time */
@@ -41,12 +43,14 @@ export interface ReplicaStoreOptions {
 
 export const REPLICA_DEFAULTS = Object.freeze({
   replicaPollIntervalMs: 1_000,
+  replicaCacheBytesMax: 256 * 2 ** 20,
 });
 
 export interface ResolvedReplicaOptions {
   readonly objectStore: ObjectStore;
   readonly dir: string | undefined;
   readonly replicaPollIntervalMs: number;
+  readonly replicaCacheBytesMax: number;
   readonly tiering: ResolvedTieringOptions;
   readonly tieringInput: TieringOptions | undefined;
   readonly clock: Clock;
@@ -66,6 +70,7 @@ export const REPLICA_LIMITS = Object.freeze({
     matching<string>('a non-empty path', (value) => typeof value === 'string' && value.length > 0),
   ),
   replicaPollIntervalMs: integer(10, 3_600_000),
+  replicaCacheBytesMax: integer(0, Number.MAX_SAFE_INTEGER),
   tiering: custom((value) => resolveTieringOptions(value)),
   clock: CLOCK_OPTION,
   onWarning: callback<WarningListener>(),

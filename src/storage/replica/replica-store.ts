@@ -32,6 +32,7 @@ import type { StoreOptions } from '../store-options.ts';
 import type { StoreWarning } from '../store-warning.ts';
 import { ReadOnlyObjectStore } from './read-only-object-store.ts';
 import { type InnerStore, ReplicaCollection, readOnlyError } from './replica-collection.ts';
+import { ReplicaObjectCache } from './replica-object-cache.ts';
 import {
   isReplicaOptions,
   type ReplicaStoreOptions,
@@ -67,6 +68,10 @@ export interface ReplicaStats {
     refreshes: number;
     refreshFailures: number;
     lastError: string | undefined;
+    /** Object bodies held across refreshes, and reads they answered or missed. */
+    cacheBytes: number;
+    cacheHits: number;
+    cacheMisses: number;
   };
 }
 
@@ -109,6 +114,7 @@ export class ReplicaStore {
   readonly #ownsDir: boolean;
   readonly #openInner: OpenInnerStore;
   readonly #refreshes = new Serial();
+  readonly #cache: ReplicaObjectCache;
   #current: Generation | undefined;
   #generations = 0;
   #freshAsOfMs = 0;
@@ -123,6 +129,7 @@ export class ReplicaStore {
     this.dir = dir;
     this.#ownsDir = ownsDir;
     this.#openInner = openInner;
+    this.#cache = new ReplicaObjectCache(options.objectStore, options.replicaCacheBytesMax);
   }
 
   /** Looks for new manifests and WAL batches now and loads them; resolves once the replica serves them. */
@@ -159,10 +166,10 @@ export class ReplicaStore {
   async #build(state: ReplicaState): Promise<Generation> {
     const number = ++this.#generations;
     const dir = join(this.dir, `generation-${number}`);
-    const { clock, tieringInput, objectStore } = this.#options;
+    const { clock, tieringInput } = this.#options;
     const store = await this.#openInner({
       dir,
-      objectStore: new ReadOnlyObjectStore(objectStore),
+      objectStore: new ReadOnlyObjectStore(this.#cache),
       // Replays the writer's WAL batches; the cache's own WAL is written without fsync.
       durability: 'object-store',
       // A replica never seals: the writer's unsealed tail stays in its active segment.
@@ -288,6 +295,9 @@ export class ReplicaStore {
         lagMs: Math.max(0, now - this.#freshAsOfMs),
         pollIntervalMs: this.#options.replicaPollIntervalMs,
         ...this.#stats,
+        cacheBytes: this.#cache.bytes,
+        cacheHits: this.#cache.hits,
+        cacheMisses: this.#cache.misses,
       },
     };
   }
