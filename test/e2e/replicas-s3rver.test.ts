@@ -172,7 +172,7 @@ describe('a writer and two read replicas, each in its own process, over s3rver',
     }
     expect(Math.max(...waits)).toBeLessThan(VISIBLE_WITHIN_MS);
     await Promise.all([writer.stop(), r1.stop(), r2.stop()]);
-  });
+  }, 180_000);
 
   it('lets a new writer take over once a SIGKILLed holder lease expires, with every acknowledged write', async () => {
     const options = await s3Options();
@@ -194,7 +194,7 @@ describe('a writer and two read replicas, each in its own process, over s3rver',
         expect(candidate.stderr).toContain('LEASE_HELD');
         refusals++;
       }
-      expect(systemClock.now() - killedAtMs).toBeLessThan(60_000);
+      expect(systemClock.now() - killedAtMs).toBeLessThan(120_000);
     }
     const acknowledged = old.acks.map((ack) => ack.id);
     expect((await successor.call('present', { ids: acknowledged })) as string[]).toEqual(acknowledged);
@@ -203,7 +203,7 @@ describe('a writer and two read replicas, each in its own process, over s3rver',
     expect(refusals).toBeGreaterThanOrEqual(0);
     await successor.call('insert', { ids: [1_000_000] });
     await successor.stop();
-  });
+  }, 180_000);
 });
 
 async function expectGone(replica: Node, id: string, deletedAtMs: number): Promise<void> {

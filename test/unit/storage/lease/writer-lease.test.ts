@@ -1,5 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { ManualClock, systemClock } from '../../../../src/clock.ts';
+import { describe, expect, it } from 'vitest';
+import { type Clock, ManualClock, systemClock, type TimerHandle } from '../../../../src/clock.ts';
 import { ErrorCode, isTierVecError, type TierVecError } from '../../../../src/errors.ts';
 import type { ObjectStore, PutOptions } from '../../../../src/object-store/object-store.ts';
 import { ObjectStoreError } from '../../../../src/object-store/object-store-error.ts';
@@ -32,7 +32,7 @@ class LeaseCutOff implements ObjectStore {
 }
 
 /** Opens a leased writer on a new directory, retrying while the previous holder's lease is live. */
-async function openWhenFree(objectStore: ObjectStore) {
+async function openWhenFree(objectStore: ObjectStore, clock: Clock = systemClock) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await openStore({
@@ -40,12 +40,22 @@ async function openWhenFree(objectStore: ObjectStore) {
         objectStore,
         durability: 'object-store',
         lease: true,
+        clock,
       });
     } catch (error) {
       if (!isTierVecError(error, ErrorCode.LEASE_HELD) || attempt > 200) throw error;
       await systemClock.sleep(25);
     }
   }
+}
+
+/** Real time plus an offset the test moves forward; timers are real. */
+class JumpClock implements Clock {
+  offsetMs = 0;
+  now = () => systemClock.now() + this.offsetMs;
+  setTimeout = (callback: () => void, delayMs: number) => systemClock.setTimeout(callback, delayMs);
+  clearTimeout = (handle: TimerHandle) => systemClock.clearTimeout(handle);
+  sleep = (delayMs: number, signal?: AbortSignal) => systemClock.sleep(delayMs, signal);
 }
 
 async function outcome(promise: Promise<WriterLease>): Promise<WriterLease | TierVecError> {
@@ -177,11 +187,15 @@ describe('openStore({ lease })', () => {
   it('fences a writer whose lease lapsed: writes refused, publish MANIFEST_CONFLICT, nothing acknowledged lost', async () => {
     const mock = new MockS3ObjectStore();
     const cutOff = new LeaseCutOff(mock);
+    // Real timers, and a time that jumps: the lease lapses when the test says, not when a busy
+    // machine stalls the event loop.
+    const clock = new JumpClock();
     const old = await openStore({
       dir: await dirs.make(),
       objectStore: cutOff,
       durability: 'object-store',
-      lease: { durationMs: 600 },
+      lease: { durationMs: 10_000 },
+      clock,
       onWarning: () => undefined,
     });
     const docs = await old.createCollection({ name: 'docs', dimension: DIM });
@@ -197,11 +211,10 @@ describe('openStore({ lease })', () => {
     await docs.flush();
     expect(docs.stats().tiering.remote.pending).toBe(true);
     cutOff.cut = true;
-    await vi.waitFor(() => expect(old.stats().lease?.validUntilMs).toBeLessThan(systemClock.now()), {
-      timeout: 5_000,
-    });
+    clock.offsetMs += 8_500;
     await expectTierVecError(() => docs.insert([doc(999)]), ErrorCode.LEASE_LOST);
-    const next = await openWhenFree(mock);
+    clock.offsetMs += 2_000;
+    const next = await openWhenFree(mock, clock);
     expect(next.stats().lease?.term).toBe(2);
     const taken = next.collection('docs');
     for (const id of acknowledged) expect(await taken.get(id), id).toMatchObject({ id });
