@@ -51,6 +51,8 @@ export const TARGET_CRITERIA_KEYS = Object.freeze([
   'quiet_tenant_error_rate_max',
   /** Largest read-replica lag (ms) sampled during the load (`[target.replicas]`), at most. */
   'replica_lag_ms_max',
+  /** Refreshes (new data loaded) during the load by the replica with the fewest, at least. */
+  'replica_refreshes_min',
 ] as const);
 export type TargetCriterionKey = (typeof TARGET_CRITERIA_KEYS)[number];
 export type TargetLimits = Partial<Record<TargetCriterionKey, number>>;

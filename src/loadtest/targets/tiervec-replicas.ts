@@ -38,6 +38,9 @@ interface Replica {
   readonly waiting: Map<number, (reply: ReplicaReply) => void>;
   searches: number;
   lagMs: number;
+  /** Refreshes the replica had made at the first sample of the load, and at the last. */
+  refreshesFirst: number | undefined;
+  refreshesLast: number;
 }
 
 export class ReplicaPool {
@@ -67,7 +70,14 @@ export class ReplicaPool {
         execArgv: process.execArgv,
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });
-      const replica: Replica = { child, waiting: new Map(), searches: 0, lagMs: 0 };
+      const replica: Replica = {
+        child,
+        waiting: new Map(),
+        searches: 0,
+        lagMs: 0,
+        refreshesFirst: undefined,
+        refreshesLast: 0,
+      };
       child.on('message', (reply: ReplicaReply) => {
         replica.waiting.get(reply.id)?.(reply);
         replica.waiting.delete(reply.id);
@@ -96,7 +106,10 @@ export class ReplicaPool {
       for (const replica of this.#replicas) {
         this.#ask(replica, { op: 'stats' })
           .then((stats) => {
-            replica.lagMs = (stats as { lagMs: number }).lagMs;
+            const { lagMs, refreshes } = stats as { lagMs: number; refreshes: number };
+            replica.lagMs = lagMs;
+            replica.refreshesFirst ??= refreshes;
+            replica.refreshesLast = refreshes;
             this.lagMsMax = Math.max(this.lagMsMax, replica.lagMs);
           })
           .catch(() => undefined);
@@ -120,6 +133,13 @@ export class ReplicaPool {
         return ids.map((id) => ({ id }));
       },
     };
+  }
+
+  /** New data loaded during the load by the replica that loaded the fewest times (0: one stopped following). */
+  get refreshesMin(): number {
+    return Math.min(
+      ...this.#replicas.map((replica) => replica.refreshesLast - (replica.refreshesFirst ?? 0)),
+    );
   }
 
   /** The lag each replica last reported, and the searches each answered. */
