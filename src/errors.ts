@@ -32,6 +32,9 @@ export const ErrorCode = Object.freeze({
   MANIFEST_CONFLICT: 'MANIFEST_CONFLICT',
   DEAD_LETTER_FULL: 'DEAD_LETTER_FULL',
   WRITE_INDETERMINATE: 'WRITE_INDETERMINATE',
+  READ_ONLY: 'READ_ONLY',
+  LEASE_HELD: 'LEASE_HELD',
+  LEASE_LOST: 'LEASE_LOST',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

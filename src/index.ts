@@ -180,6 +180,8 @@ export {
   type PartitioningStats,
 } from './storage/compaction.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
+export type { LeaseOption } from './storage/lease/store-lease.ts';
+export { LEASE_DEFAULTS, type LeaseStats } from './storage/lease/writer-lease.ts';
 export { LIMITS } from './storage/limits.ts';
 export type { Metric } from './storage/metric.ts';
 export { PARTITION_DEFAULTS } from './storage/partition/partition-defaults.ts';
@@ -187,6 +189,9 @@ export type { PartitionInfo, RoutingIndexJson } from './storage/partition/routin
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';
+export { ReplicaCollection } from './storage/replica/replica-collection.ts';
+export { REPLICA_DEFAULTS, type ReplicaStoreOptions } from './storage/replica/replica-options.ts';
+export { type RefreshOutcome, type ReplicaStats, ReplicaStore } from './storage/replica/replica-store.ts';
 export { SEAL_DEFAULTS } from './storage/seal-pipeline.ts';
 export {
   SEARCH_DEFAULTS,

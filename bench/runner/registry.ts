@@ -10,6 +10,7 @@ import { s3rverTarget } from '../object-store/s3rver-target.ts';
 import { uploadsSuite } from '../uploaders/uploads-suite.ts';
 import type { RegisteredSuite } from './bench-suite.ts';
 import { partitionsSuite } from './partitions-suite.ts';
+import { replicasSuite } from './replicas-suite.ts';
 import { startupSuite } from './startup-suite.ts';
 import { storageSuite } from './storage-suite.ts';
 import { tiersSuite } from './tiers-suite.ts';
@@ -21,5 +22,6 @@ export const SUITES: readonly RegisteredSuite[] = [
   tiersSuite,
   startupSuite,
   partitionsSuite,
+  replicasSuite,
   loadHarnessSuite,
 ];

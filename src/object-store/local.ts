@@ -6,6 +6,8 @@
  * - A put is atomic and durable when it resolves: the body goes to a temporary file in the target's
  *   directory, is fsynced, is published under its name in one step, and the directory is fsynced.
  *   A reader sees the old object or the new one, never a torn one, even across a crash.
+ * - A compare-and-swap put (`ifMatch: etag`) checks the etag and renames under a per-key lock file
+ *   (local-key-lock.ts), so two processes sharing the directory never both replace the same object.
  * - A conditional put (`ifNoneMatch: '*'`) publishes with `link(2)`, which fails if the name exists,
  *   so of two concurrent conditional puts exactly one wins. `O_EXCL` on the final name would be just
  *   as exclusive, but it creates the name first and fills it afterwards: a crash or a concurrent
@@ -41,6 +43,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { abortError, describeValue, ErrorCode, TierVecError } from '../errors.ts';
 import { errnoOf, fromFsError } from './fs-error-mapping.ts';
+import { lockLocalKey } from './local-key-lock.ts';
 import { md5Etag } from './md5-etag.ts';
 import { compareKeys, RESERVED_SEGMENT_PREFIX, validateKey, validatePrefix } from './object-key.ts';
 import type {
@@ -51,6 +54,7 @@ import type {
   RequestOptions,
 } from './object-store.ts';
 import { ObjectStoreError } from './object-store-error.ts';
+import { checkPutConditions } from './put-conditions.ts';
 
 export interface LocalObjectStoreOptions {
   /** The directory that holds the objects; created on first use. */
@@ -139,12 +143,7 @@ export class LocalObjectStore implements ObjectStore {
         `Expected \`body\` to be a Uint8Array, got ${describeValue(body)}`,
       );
     }
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-      throw new TierVecError(
-        ErrorCode.INVALID_ARGUMENT,
-        `Expected \`ifNoneMatch\` to be '*' or undefined, got ${describeValue(options.ifNoneMatch)}`,
-      );
-    }
+    checkPutConditions(options);
     // Copied before the first await: the caller may reuse its buffer once put() has returned.
     const copy = new Uint8Array(body);
     const { signal } = options;
@@ -156,7 +155,9 @@ export class LocalObjectStore implements ObjectStore {
       await writeFileDurably(temp, copy);
       try {
         if (signal?.aborted) throw abortError(signal, `put ${describeValue(key)}`);
-        await this.#publish(key, temp, target, options.ifNoneMatch === '*');
+        if (options.ifMatch === undefined)
+          await this.#publish(key, temp, target, options.ifNoneMatch === '*');
+        else await this.#replaceIfMatch(key, segments, temp, options.ifMatch);
       } catch (error) {
         await discardTemp(temp);
         throw error;
@@ -345,6 +346,27 @@ export class LocalObjectStore implements ObjectStore {
         );
       }
       throw error;
+    }
+  }
+
+  /** Replaces the object with `temp` if its etag is `etag`, under the key's lock (see local-key-lock.ts). */
+  async #replaceIfMatch(key: string, segments: string[], temp: string, etag: string): Promise<void> {
+    const target = join(dirname(temp), segments.at(-1) as string);
+    const release = await lockLocalKey(dirname(temp), segments.at(-1) as string, key);
+    try {
+      const handle = await this.#openObject(key, segments, 'put');
+      const current =
+        handle === undefined ? undefined : await md5OfFile(handle).finally(() => handle.close());
+      if (current?.etag !== etag) {
+        throw new ObjectStoreError(
+          'PreconditionFailed',
+          `put ${describeValue(key)}: the object's etag is ${describeValue(current?.etag ?? null)}, not ${describeValue(etag)}`,
+          { operation: 'put', key },
+        );
+      }
+      await rename(temp, target);
+    } finally {
+      await release();
     }
   }
 

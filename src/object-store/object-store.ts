@@ -7,6 +7,11 @@
 export interface PutOptions {
   /** `'*'`: write only if no object exists at the key (S3 `If-None-Match: *`); else `PreconditionFailed`. */
   ifNoneMatch?: '*';
+  /**
+   * An etag (unquoted): write only if the object at the key exists with this etag (S3 `If-Match`);
+   * else `PreconditionFailed` (also when the object is absent). Not together with `ifNoneMatch`.
+   */
+  ifMatch?: string;
   signal?: AbortSignal;
 }
 

@@ -37,6 +37,7 @@ import type {
   RequestOptions,
 } from './object-store.ts';
 import { ObjectStoreError } from './object-store-error.ts';
+import { checkPutConditions } from './put-conditions.ts';
 import { fromS3Error } from './s3-error-mapping.ts';
 
 /** The SDK loads on the first S3ObjectStore, not with tiervec (see lazy-require.ts). */
@@ -178,9 +179,7 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
     validateKey(key);
     if (!(body instanceof Uint8Array)) throw invalidOption('body', 'a Uint8Array', body);
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-      throw invalidOption('ifNoneMatch', "'*' or undefined", options.ifNoneMatch);
-    }
+    checkPutConditions(options);
     // Copied before the first await: the caller may reuse its buffer once put() has returned.
     const copy = asBuffer(new Uint8Array(body));
     const params = {
@@ -188,6 +187,7 @@ export class S3ObjectStore implements ObjectStore {
       Key: key,
       Body: copy,
       ...(options.ifNoneMatch === '*' ? { IfNoneMatch: '*' } : {}),
+      ...(options.ifMatch === undefined ? {} : { IfMatch: `"${options.ifMatch}"` }),
     };
     const etag =
       copy.byteLength >= this.#options.multipartThresholdBytes

@@ -30,4 +30,6 @@ export interface CollectionContext {
   readonly imported?: RemoteManifest;
   /** Durability 'object-store': writes are acknowledged once durable in the object store too. */
   readonly objectStoreWal: boolean;
+  /** Throws (LEASE_LOST) when the store may no longer write: checked before every write. */
+  readonly writeGuard?: () => void;
 }

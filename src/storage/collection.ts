@@ -219,6 +219,7 @@ export class Collection {
 
   #checkWritable(): void {
     this.#checkUsable();
+    this.#ctx.writeGuard?.();
     const failure = this.#wal.failure;
     if (failure !== undefined) {
       throw new TierVecError(

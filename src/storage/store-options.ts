@@ -18,6 +18,7 @@ import {
   withMethods,
 } from '../options.ts';
 import { PARALLEL_UPLOADER_DEFAULTS } from '../uploaders/defaults.ts';
+import type { LeaseOption } from './lease/store-lease.ts';
 import { LIMITS } from './limits.ts';
 import { type TenantQuota, validateTenantQuota } from './quota.ts';
 import type { StoreUrlS3Options } from './store-url.ts';
@@ -77,6 +78,14 @@ export interface StoreOptions {
   tenants?: Record<string, { quota?: TenantQuota }>;
   /** Receives warnings (truncated WAL tails, failed seals, …). @default process.emitWarning */
   onWarning?: WarningListener;
+  /**
+   * Take the writer lease of `objectStore` (one writer per object-store prefix; see README "Scaling
+   * out"): `true` for the default duration, or `{ durationMs }`. A second writer is refused with
+   * LEASE_HELD while the lease is live. @default false (no lease)
+   */
+  lease?: boolean | LeaseOption;
+  /** `true` opens a read replica instead (see ReplicaStoreOptions). @default false */
+  readOnly?: false;
 }
 
 export const STORE_DEFAULTS = Object.freeze({
@@ -100,6 +109,7 @@ export interface ResolvedStoreOptions {
   readonly tenantQuota: Readonly<TenantQuota>;
   readonly tenantQuotas: ReadonlyMap<string, Readonly<TenantQuota>>;
   readonly onWarning: WarningListener;
+  readonly lease: LeaseOption | undefined;
 }
 
 /** What each `openStore` option may be; any other key is rejected. */
@@ -131,6 +141,8 @@ export const STORE_LIMITS = Object.freeze({
   tenantQuota: custom((value, path) => validateTenantQuota(path, value)),
   tenants: custom((value, path) => validateTenants(value, path)),
   onWarning: callback<WarningListener>(),
+  lease: custom((value, path) => validateLease(value, path)),
+  readOnly: optional(oneOf([false])),
 });
 
 export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
@@ -140,6 +152,18 @@ export function resolveStoreOptions(input: unknown): ResolvedStoreOptions {
     onWarning: defaultWarningListener,
   });
   return { ...options, tenantQuotas: tenants };
+}
+
+const LEASE_LIMITS = Object.freeze({ durationMs: integer(300, 3_600_000) });
+
+/** `lease`: true, false, absent, or `{ durationMs }`; resolved to the lease's options or undefined. */
+function validateLease(value: unknown, path: string): LeaseOption | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidOption(path, 'a boolean or an object { durationMs }', value);
+  }
+  return checkOptions(value, LEASE_LIMITS, {}, path);
 }
 
 const TENANT_LIMITS = Object.freeze({

@@ -14,7 +14,9 @@ export type StoreWarningCode =
   | 'PUBLISH_FAILED'
   | 'MANIFEST_CONFLICT'
   | 'TIER_TRANSITION_FAILED'
-  | 'WAL_UPLOAD_FAILED';
+  | 'WAL_UPLOAD_FAILED'
+  | 'LEASE_LOST'
+  | 'REPLICA_REFRESH_FAILED';
 
 export interface StoreWarning {
   readonly code: StoreWarningCode;

@@ -32,6 +32,8 @@ import {
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { readFileIfExists } from './durable-file.ts';
 import { readdir, rm } from './file-system.ts';
+import { openStoreLease } from './lease/store-lease.ts';
+import type { LeaseStats, WriterLease } from './lease/writer-lease.ts';
 import { initialManifest } from './manifest.ts';
 import { checkLimit, type TenantQuota, type Usage } from './quota.ts';
 import {
@@ -41,6 +43,8 @@ import {
   localManifestOf,
 } from './remote/object-store-import.ts';
 import type { RemoteManifest } from './remote/remote-manifest.ts';
+import type { ReplicaStoreOptions } from './replica/replica-options.ts';
+import { isReplicaOptions, openReplicaStore, type ReplicaStore } from './replica/replica-store.ts';
 import { makeStoreDir } from './store-dir.ts';
 import { storeMetricsText } from './store-metrics.ts';
 import {
@@ -61,29 +65,47 @@ export interface StoreStats {
   collections: number;
   tenants: Record<string, { collections: number; vectors: number; bytes: number }>;
   warnings: number;
+  /** The writer lease, when the store took one (`lease` option). */
+  lease?: LeaseStats;
 }
 
-export async function openStore(options: StoreOptions): Promise<Store> {
+/** Opens the store that owns `options.dir`; with `readOnly: true`, a read replica (replica-store.ts). */
+export function openStore(options: ReplicaStoreOptions): Promise<ReplicaStore>;
+export function openStore(options: StoreOptions): Promise<Store>;
+export function openStore(options: StoreOptions | ReplicaStoreOptions): Promise<Store | ReplicaStore> {
+  if (isReplicaOptions(options)) return openReplicaStore(options, openWriter);
+  return openWriter(options);
+}
+
+async function openWriter(options: StoreOptions): Promise<Store> {
   const located = locateStore(options);
   let lock: DirLock | undefined;
   let objectTier: ObjectTier | undefined;
+  let lease: Awaited<ReturnType<typeof openStoreLease>> | undefined;
   try {
     const resolved = resolveStoreOptions(located.options);
     await makeStoreDir(resolved.dir);
     lock = await acquireDirLock(resolved.dir);
+    const warn = resolved.onWarning;
+    if (resolved.lease)
+      lease = await openStoreLease(resolved.lease, resolved.objectStore, resolved.clock, warn);
     objectTier = await ObjectTier.open({
       dir: resolved.dir,
-      objectStore: resolved.objectStore ?? new LocalObjectStore({ dir: join(resolved.dir, 'objects') }),
+      objectStore:
+        lease?.objectStore ??
+        resolved.objectStore ??
+        new LocalObjectStore({ dir: join(resolved.dir, 'objects') }),
       clock: resolved.clock,
       tiering: resolved.tiering,
       uploads: resolved.uploads,
       onTierEvent: resolved.onTierEvent,
     });
-    const store = new Store(resolved, lock, objectTier, located.close);
+    const store = new Store(resolved, lock, objectTier, located.close, lease?.lease);
     await store.open();
     return store;
   } catch (error) {
     await objectTier?.close();
+    await lease?.lease.release();
     await lock?.release();
     located.close();
     throw error;
@@ -100,6 +122,7 @@ export class Store {
   readonly #objectTier: ObjectTier;
   /** Releases what `openStore` made from a `url` (an S3 client's sockets). */
   readonly #releaseUrl: () => void;
+  readonly #lease: WriterLease | undefined;
   readonly #collections = new Map<string, Collection>();
   #catalog: CatalogEntry[] = [];
   /** Catalog changes run one at a time, in call order. */
@@ -114,7 +137,9 @@ export class Store {
     lock: DirLock,
     objectTier: ObjectTier,
     releaseUrl: () => void = () => undefined,
+    lease?: WriterLease,
   ) {
+    this.#lease = lease;
     this.#options = options;
     this.#lock = lock;
     this.#objectTier = objectTier;
@@ -204,6 +229,7 @@ export class Store {
       segmentVectorsMax: options.segmentVectorsMax,
       bufferedFlushIntervalMs: options.bufferedFlushIntervalMs,
       walPendingBytesMax: options.walPendingBytesMax,
+      ...(this.#lease === undefined ? {} : { writeGuard: () => this.#lease?.check() }),
       checkTenantQuota: (vectors, bytes) => this.#checkTenantQuota(spec.tenant, vectors, bytes),
       warn: (warning) => this.#warn({ ...warning, tenant: spec.tenant, collection: spec.name }),
     };
@@ -414,6 +440,7 @@ export class Store {
       collections: this.#collections.size,
       tenants,
       warnings: this.#warnings,
+      ...(this.#lease === undefined ? {} : { lease: this.#lease.stats() }),
     };
   }
 
@@ -444,6 +471,7 @@ export class Store {
     await this.#catalogChanges.idle();
     for (const collection of this.#collections.values()) await collection[closeCollection]();
     await this.#objectTier.close();
+    await this.#lease?.release();
     this.#releaseUrl();
     await this.#lock.release();
   }

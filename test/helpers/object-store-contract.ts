@@ -159,6 +159,54 @@ export function describeObjectStoreContract(
     );
 
     it(
+      'replaces with ifMatch only when the etag matches, else PreconditionFailed and no change',
+      withStore(async (store) => {
+        const { etag } = await store.put('lease/writer.json', encoder.encode('term 1'));
+        const error = await errorOf(
+          store.put('lease/writer.json', encoder.encode('stale'), { ifMatch: '0'.repeat(32) }),
+        );
+        expect(isObjectStoreError(error, 'PreconditionFailed')).toBe(true);
+        expect(error).toMatchObject({ status: 412, retryable: false });
+        expect(decoder.decode(await store.get('lease/writer.json'))).toBe('term 1');
+        const next = await store.put('lease/writer.json', encoder.encode('term 2'), { ifMatch: etag });
+        expect(decoder.decode(await store.get('lease/writer.json'))).toBe('term 2');
+        expect((await store.head('lease/writer.json'))?.etag).toBe(next.etag);
+        const absent = await errorOf(store.put('lease/none.json', encoder.encode('x'), { ifMatch: etag }));
+        expect(isObjectStoreError(absent, 'PreconditionFailed')).toBe(true);
+        expect(await store.head('lease/none.json')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'lets exactly one of concurrent ifMatch puts on one etag win',
+      withStore(async (store) => {
+        const { etag } = await store.put('lease/race.json', encoder.encode('base'));
+        const contenders = ['a', 'b', 'c', 'd'];
+        const results = await Promise.allSettled(
+          contenders.map((body) => store.put('lease/race.json', encoder.encode(body), { ifMatch: etag })),
+        );
+        const winners = contenders.filter((_, i) => results[i]?.status === 'fulfilled');
+        expect(winners.length).toBe(1);
+        for (const result of results) {
+          if (result.status === 'rejected')
+            expect(isObjectStoreError(result.reason, 'PreconditionFailed')).toBe(true);
+        }
+        expect(decoder.decode(await store.get('lease/race.json'))).toBe(winners[0]);
+        expect(await collect(store.list('lease/'))).toEqual(['lease/race.json']);
+      }),
+    );
+
+    it(
+      'refuses ifMatch together with ifNoneMatch, and an empty etag, with INVALID_ARGUMENT',
+      withStore(async (store) => {
+        for (const options of [{ ifMatch: 'abc', ifNoneMatch: '*' as const }, { ifMatch: '' }]) {
+          const error = await errorOf(store.put('lease/bad.json', encoder.encode('x'), options));
+          expect(isTierVecError(error, ErrorCode.INVALID_ARGUMENT)).toBe(true);
+        }
+      }),
+    );
+
+    it(
       `lists ${listKeyCount} keys in key order across pages`,
       withStore(async (store) => {
         const keys = Array.from({ length: listKeyCount }, (_, i) => `many/${String(i).padStart(5, '0')}`);

@@ -16,6 +16,7 @@ import {
   type UploadsConfig,
 } from '../targets/tiervec-config.ts';
 import { FAULT_CODES, isFaultCode } from '../targets/tiervec-object-store.ts';
+import type { ReplicasConfig } from '../targets/tiervec-replicas.ts';
 import type { BackgroundSpec, FaultSpec, TargetSpec } from './scenario-types.ts';
 import type { TableReader } from './table-reader.ts';
 
@@ -40,6 +41,7 @@ export function readTarget(table: TableReader | undefined): TargetSpec {
     background: readBackground(table?.table('background')),
     verifyAcknowledgedWrites: table?.boolean('verify_acknowledged_writes', false) ?? false,
     tierScope: table?.choice('tier_scope', TIER_SCOPES, 'segment') ?? 'segment',
+    replicas: readReplicas(table?.table('replicas')),
   };
   table?.done();
   return target;
@@ -196,6 +198,17 @@ function readTenants(table: TableReader | undefined): TenantConfig[] {
     names.add(tenant.name);
   });
   return tenants;
+}
+
+/** `[target.replicas]`: read-replica processes that answer the searches (s3rver or s3 only). */
+function readReplicas(table: TableReader | undefined): ReplicasConfig | undefined {
+  if (table === undefined) return undefined;
+  const replicas: ReplicasConfig = {
+    count: table.number('count', { integer: true, min: 1, max: 16 }, 2),
+    pollMs: table.number('poll_ms', { integer: true, min: 10, max: 3_600_000 }, 1_000),
+  };
+  table.done();
+  return replicas;
 }
 
 function readBackground(table: TableReader | undefined): BackgroundSpec | undefined {

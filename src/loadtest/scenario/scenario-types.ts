@@ -28,6 +28,7 @@ import type {
   TierScope,
   UploadsConfig,
 } from '../targets/tiervec-config.ts';
+import type { ReplicasConfig } from '../targets/tiervec-replicas.ts';
 
 export type ScenarioMode = 'short' | 'full';
 export const SCENARIO_MODES: readonly ScenarioMode[] = Object.freeze(['short', 'full']);
@@ -125,6 +126,8 @@ export interface TargetSpec {
   verifyAcknowledgedWrites: boolean;
   /** What one `tier` operation moves: one sealed segment (default) or the whole collection. */
   tierScope: TierScope;
+  /** `[target.replicas]`: read-replica processes that answer the searches. */
+  replicas: ReplicasConfig | undefined;
 }
 
 export interface DurationSpec {

@@ -30,6 +30,8 @@ export interface CheckInputs {
   measurements: TargetMeasurements;
   verification: WriteVerification | undefined;
   background: TiervecBackground | undefined;
+  /** The run's read replicas, when it has some. */
+  replicas?: { lagMsMax: number; refreshesMin: number } | undefined;
 }
 
 type Measure = (inputs: CheckInputs) => { actual: number; description: string } | undefined;
@@ -110,6 +112,26 @@ const MEASURES: Record<TargetCriterionKey, { kind: 'max' | 'min'; measure: Measu
       actual: measurements.isolationViolations,
       description: "search hits and reads that returned another tenant's documents",
     }),
+  },
+  replica_lag_ms_max: {
+    kind: 'max',
+    measure: ({ replicas }) =>
+      replicas === undefined
+        ? undefined
+        : {
+            actual: round(replicas.lagMsMax),
+            description: 'largest read-replica lag sampled each second during the load (ms)',
+          },
+  },
+  replica_refreshes_min: {
+    kind: 'min',
+    measure: ({ replicas }) =>
+      replicas === undefined
+        ? undefined
+        : {
+            actual: replicas.refreshesMin,
+            description: 'new data loaded during the load by the replica that loaded it the fewest times',
+          },
   },
   quiet_tenant_error_rate_max: {
     kind: 'max',

@@ -6,6 +6,8 @@
  * module holds shapes and constant lists only: it never reads a scenario file and never runs anything.
  */
 
+import type { ReplicasConfig } from './tiervec-replicas.ts';
+
 /** The operations the tiervec target provides; a mix may weight any of them. */
 export const OPERATION_NAMES = Object.freeze([
   'search',
@@ -47,6 +49,10 @@ export const TARGET_CRITERIA_KEYS = Object.freeze([
   'tenant_isolation_violations_max',
   /** Quiet tenants' failed operations over their operations, at most. */
   'quiet_tenant_error_rate_max',
+  /** Largest read-replica lag (ms) sampled during the load (`[target.replicas]`), at most. */
+  'replica_lag_ms_max',
+  /** Refreshes (new data loaded) during the load by the replica with the fewest, at least. */
+  'replica_refreshes_min',
 ] as const);
 export type TargetCriterionKey = (typeof TARGET_CRITERIA_KEYS)[number];
 export type TargetLimits = Partial<Record<TargetCriterionKey, number>>;
@@ -135,6 +141,8 @@ export interface BackgroundConfig {
 export interface TiervecTargetConfig {
   /** The run's name; the store's directory is named after it. */
   name: string;
+  /** Read-replica processes that answer the searches (`[target.replicas]`); the writer stays here. */
+  replicas?: ReplicasConfig | undefined;
   /** Seed of the dataset, the queries and the mock's faults. */
   seed: number;
   data: DataConfig;

@@ -17,7 +17,7 @@ import {
   S3_ERRORS,
   type S3ErrorCode,
 } from '../../object-store/object-store-error.ts';
-import { S3ObjectStore } from '../../object-store/s3.ts';
+import { S3ObjectStore, type S3ObjectStoreOptions } from '../../object-store/s3.ts';
 import { MockS3ObjectStore } from '../../object-store/testing/mock-s3.ts';
 import type { MockFailureRule } from '../../object-store/testing/mock-s3-faults.ts';
 import { type S3rverProcess, startS3rver } from '../../object-store/testing/s3rver-process.ts';
@@ -50,6 +50,8 @@ export interface TargetObjectStore {
   readonly mock: MockS3ObjectStore | undefined;
   /** What to show in reports (`mock (latency 10 ms ± 5 ms, flaky 20% InternalError)`, an endpoint, …). */
   readonly description: string;
+  /** For `s3rver` and `s3`: the S3ObjectStore options, so other processes (read replicas) reach the same bucket. */
+  readonly s3Options?: S3ObjectStoreOptions;
   /** Starts the scenario's partition schedule; call when the load starts. */
   startFaults(): void;
   /**
@@ -79,7 +81,8 @@ export async function openTargetObjectStore(options: TargetObjectStoreOptions): 
       return passive(new LocalObjectStore({ dir: path.join(options.dir, 'objects') }), 'local directory');
     case 's3rver': {
       const server = await startS3rver({ bucket: target.s3.bucket ?? 'tiervec-loadtest' });
-      return passive(new S3ObjectStore(server.s3Options), `s3rver at ${server.endpoint}`, server);
+      const s3Options = server.s3Options;
+      return { ...passive(new S3ObjectStore(s3Options), `s3rver at ${server.endpoint}`, server), s3Options };
     }
     case 's3': {
       const { endpoint, bucket, region, forcePathStyle } = target.s3;
@@ -89,8 +92,9 @@ export async function openTargetObjectStore(options: TargetObjectStoreOptions): 
           'Expected a bucket for object store "s3": set [target.s3] bucket or pass --s3-bucket',
         );
       }
-      const store = new S3ObjectStore({ bucket, region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
-      return passive(store, `s3 bucket ${bucket}${endpoint ? ` at ${endpoint}` : ''}`);
+      const s3Options = { bucket, region, forcePathStyle, ...(endpoint ? { endpoint } : {}) };
+      const store = new S3ObjectStore(s3Options);
+      return { ...passive(store, `s3 bucket ${bucket}${endpoint ? ` at ${endpoint}` : ''}`), s3Options };
     }
   }
 }

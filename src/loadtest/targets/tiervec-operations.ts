@@ -18,6 +18,7 @@ import type { LoadOperation, OperationContext } from '../load-target.ts';
 import type { OperationName, TierScope } from './tiervec-config.ts';
 import type { IdPool, WriteLedger } from './tiervec-ledger.ts';
 import type { Phase, TargetMeasurements } from './tiervec-measure.ts';
+import type { Searcher } from './tiervec-replicas.ts';
 import { TiervecWorkload } from './tiervec-workload.ts';
 
 /** Rejections after which nothing was written, so the document's state is known to be unchanged. */
@@ -59,6 +60,8 @@ export interface TenantRuntime {
   tierStep: number;
   /** Segment scope: the segment the last tier operation demoted, which the next one promotes. */
   demotedSegment: string | undefined;
+  /** Who answers this tenant's searches when not the collection itself (the run's read replicas). */
+  searcher?: Searcher;
 }
 
 export interface OperationsContext {
@@ -111,7 +114,7 @@ async function search(
   const options: { k: number; ef?: number; filter?: { category: string } } = { k: query.k };
   if (run.workload.ef !== undefined) options.ef = run.workload.ef;
   if (query.filter !== undefined) options.filter = query.filter;
-  const hits = await tenant.collection.search(query.vector, options);
+  const hits = await (tenant.searcher ?? tenant.collection).search(query.vector, options);
   const prefix = TiervecWorkload.prefix(tenant.name);
   for (const hit of hits) if (!hit.id.startsWith(prefix)) run.measurements.isolationViolations++;
   return hits.length;

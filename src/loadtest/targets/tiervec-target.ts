@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../clock.ts';
+import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { Collection } from '../../storage/collection.ts';
 import type { CollectionStats } from '../../storage/collection-stats.ts';
 import { openStore, type Store } from '../../storage/store.ts';
@@ -37,6 +38,7 @@ import {
   TENANT_VECTOR_BLOCK,
   type TenantRuntime,
 } from './tiervec-operations.ts';
+import { ReplicaPool, type ReplicasConfig } from './tiervec-replicas.ts';
 import { verifyAcknowledgedWrites, type WriteVerification } from './tiervec-verify.ts';
 import { splitByWeight, TiervecWorkload } from './tiervec-workload.ts';
 
@@ -90,6 +92,7 @@ export class TiervecTarget implements LoadTarget {
   #background: TiervecBackground | undefined;
   #verification: WriteVerification | undefined;
   #statsAfterLoad: Map<string, CollectionStats> | undefined;
+  #replicas: ReplicaPool | undefined;
 
   constructor(options: TiervecTargetOptions) {
     this.#options = options;
@@ -150,6 +153,7 @@ export class TiervecTarget implements LoadTarget {
     this.#store = await this.#openStore();
     await this.#createCollections();
     const preload = await this.#preload(context.signal);
+    if (config.replicas !== undefined) await this.#startReplicas(config.replicas);
     this.#background = new TiervecBackground({
       background: config.background,
       clock: this.#clock,
@@ -176,7 +180,13 @@ export class TiervecTarget implements LoadTarget {
   }
 
   gauges(): Record<string, number> {
-    return readGauges(this.#tenants.values(), this.#objects?.mock, this.measurements, this.#background);
+    const gauges = readGauges(
+      this.#tenants.values(),
+      this.#objects?.mock,
+      this.measurements,
+      this.#background,
+    );
+    return this.#replicas === undefined ? gauges : { ...gauges, ...this.#replicas.gauges() };
   }
 
   async verify(): Promise<TargetCheck[]> {
@@ -211,6 +221,7 @@ export class TiervecTarget implements LoadTarget {
       measurements: this.measurements,
       verification: this.#verification,
       background: this.#background,
+      replicas: this.#replicas,
     });
   }
 
@@ -226,6 +237,7 @@ export class TiervecTarget implements LoadTarget {
     };
     await attempt(() => this.#background?.settled());
     await attempt(async () => this.#captureStats());
+    await attempt(() => this.#replicas?.close());
     await attempt(() => this.#store?.close());
     await attempt(() => this.#objects?.close());
     if (this.#dir !== undefined && this.#options.keepData !== true) {
@@ -260,6 +272,8 @@ export class TiervecTarget implements LoadTarget {
       },
     };
     if (target.segmentVectorsMax !== undefined) options.segmentVectorsMax = target.segmentVectorsMax;
+    // With read replicas, the writer holds the lease as a writer beside replicas should.
+    if (target.replicas !== undefined) options.lease = true;
     if (target.tiering !== undefined) options.tiering = definedOnly(target.tiering);
     const uploads = storeUploads(target.uploads);
     if (uploads !== undefined) options.uploads = uploads;
@@ -274,6 +288,22 @@ export class TiervecTarget implements LoadTarget {
     }
     this.#storeOptions = options;
     return openStore(options);
+  }
+
+  /** Publishes the preload, forks the read replicas and sends every tenant's searches to them. */
+  async #startReplicas(replicas: ReplicasConfig): Promise<void> {
+    const s3Options = this.#objects?.s3Options;
+    if (s3Options === undefined) {
+      throw new TierVecError(
+        ErrorCode.INVALID_ARGUMENT,
+        `[target.replicas] needs object_store "s3rver" or "s3" (replica processes read the writer's bucket), got ${describeValue(this.#config.objectStore)}`,
+      );
+    }
+    for (const tenant of this.#tenants.values()) await tenant.collection.flush();
+    this.#options.onEvent?.(`replicas: starting ${replicas.count} read-replica processes`);
+    this.#replicas = await ReplicaPool.start(replicas, s3Options, TIERVEC_TARGET_DEFAULTS.collection);
+    for (const tenant of this.#tenants.values()) tenant.searcher = this.#replicas.searcher(tenant.name);
+    this.#replicas.startSampling();
   }
 
   async #createCollections(): Promise<void> {

@@ -38,6 +38,7 @@ import type {
   RequestOptions,
 } from '../object-store.ts';
 import { ObjectStoreError, type S3ErrorCode } from '../object-store-error.ts';
+import { checkPutConditions } from '../put-conditions.ts';
 import { type MockFailureRule, type MockFailureScope, MockS3Faults } from './mock-s3-faults.ts';
 import { PrefixRateLimiter, type PrefixRateLimits } from './prefix-rate-limiter.ts';
 
@@ -187,9 +188,7 @@ export class MockS3ObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<{ etag: string }> {
     validateKey(key);
     if (!(body instanceof Uint8Array)) throw invalidOption('body', 'a Uint8Array', body);
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== '*') {
-      throw invalidOption('ifNoneMatch', "'*' or undefined", options.ifNoneMatch);
-    }
+    checkPutConditions(options);
     // Copied on arrival: the caller may reuse its buffer as soon as put() returns its promise.
     const copy = new Uint8Array(body);
     return this.#request('put', key, options.signal, () => {
@@ -201,6 +200,14 @@ export class MockS3ObjectStore implements ObjectStore {
             operation: 'put',
             key,
           },
+        );
+      }
+      const current = this.#objects.get(key)?.etag;
+      if (options.ifMatch !== undefined && current !== options.ifMatch) {
+        throw new ObjectStoreError(
+          'PreconditionFailed',
+          `The object at ${describeValue(key)} has etag ${describeValue(current ?? null)}, not ${describeValue(options.ifMatch)}`,
+          { operation: 'put', key },
         );
       }
       const etag = md5Etag(copy);

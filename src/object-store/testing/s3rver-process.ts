@@ -11,7 +11,9 @@
  * on PutObject and CompleteMultipartUpload, and tiervec's manifests rely on it, so the child adds a
  * small middleware in front of s3rver's router that gives those two requests S3's behaviour: 412
  * `PreconditionFailed` when the object exists, with conditional writes to one key serialized so that
- * of two concurrent ones exactly one wins. Nothing else about s3rver is changed.
+ * of two concurrent ones exactly one wins. It does the same for `If-Match: "etag"` on PutObject (S3
+ * since 2024: 412 unless the object exists with that etag), which the writer lease relies on. Nothing
+ * else about s3rver is changed.
  *
  * s3rver is a development dependency: starting it where it is not installed fails with a message
  * that says so.
@@ -80,7 +82,9 @@ const server = new S3rver({
 });
 const locks = new Map();
 async function ifNoneMatch(ctx, next) {
-  const conditional = ctx.get('if-none-match') === '*' &&
+  const ifMatch = ctx.method === 'PUT' && !('partNumber' in ctx.query) && !ctx.get('x-amz-copy-source')
+    ? ctx.get('if-match') : '';
+  const conditional = ifMatch !== '' || ctx.get('if-none-match') === '*' &&
     ((ctx.method === 'PUT' && !('partNumber' in ctx.query) && !ctx.get('x-amz-copy-source')) ||
       (ctx.method === 'POST' && 'uploadId' in ctx.query));
   if (!conditional) return next();
@@ -96,7 +100,14 @@ async function ifNoneMatch(ctx, next) {
   locks.set(id, chained);
   await previous;
   try {
-    if (await ctx.store.existsObject(target, key)) {
+    if (ifMatch !== '') {
+      const found = (await ctx.store.existsObject(target, key)) ? await ctx.store.getMetadata(target, key) : {};
+      if (found.etag !== ifMatch) {
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+          Condition: 'If-Match',
+        });
+      }
+    } else if (await ctx.store.existsObject(target, key)) {
       throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
         Condition: 'If-None-Match',
       });

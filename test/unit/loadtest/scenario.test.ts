@@ -35,6 +35,7 @@ const REQUIRED = [
   'burst',
   'embeddings_search',
   'soak',
+  'replicas',
 ];
 
 const VALID = `name = "tiny"
