@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/random.ts';
-import { crc32 } from '../../../src/storage/crc32.ts';
+import { crc32, tableCrc32 } from '../../../src/storage/crc32.ts';
 
 describe('crc32', () => {
   it('matches the standard check value for "123456789"', () => {
@@ -34,5 +34,16 @@ describe('crc32', () => {
     const flipped = Buffer.from(data);
     flipped[5] = (flipped[5] as number) ^ 0x10;
     expect(crc32(flipped)).not.toBe(crc32(data));
+  });
+
+  it('gives the same values from the native and the table-driven paths, whole and in pieces', () => {
+    const rng = new Rng(12);
+    const data = Buffer.alloc(70_000);
+    for (let i = 0; i < data.length; i++) data[i] = rng.nextInt(256);
+    for (const length of [255, 256, 257, 4_097, 70_000]) {
+      const slice = data.subarray(1, 1 + Math.min(length, data.length - 1));
+      expect(crc32(slice), `length ${length}`).toBe(tableCrc32(slice));
+      expect(crc32(slice.subarray(300), tableCrc32(slice.subarray(0, 300)))).toBe(tableCrc32(slice));
+    }
   });
 });
