@@ -214,11 +214,33 @@ export class SearchPath {
     const probed = new Set(routing.nearest(typed, query.norm, query.nprobe));
     const segments = sealed.filter((segment) => {
       const p = routing.partitionOf(segment.id);
-      // Partitions written by compaction since the last search become flat from their next load.
-      if (p !== undefined) segment.setFlat(segment.rows <= PARTITION_DEFAULTS.flatScanRowsMax);
+      // Partitions written by compaction since the last search become flat from their next load
+      // (unless the collection is pinned: see Collection.pin).
+      if (p !== undefined) segment.setFlat(this.#flatPartition(segment));
       return p === undefined || probed.has(p);
     });
     return { segments, partitionsProbed: probed.size };
+  }
+
+  /**
+   * Makes every partition segment load with its HNSW index (the collection is being pinned) and
+   * returns the ids of those loaded flat, to be reloaded.
+   */
+  indexPartitions(): string[] {
+    const routing = this.routing();
+    if (routing === undefined) return [];
+    const reload: string[] = [];
+    for (const segment of this.#options.table.sealed) {
+      if (routing.partitionOf(segment.id) === undefined) continue;
+      segment.setFlat(false);
+      const memory = segment.loaded();
+      if (memory !== undefined && !memory.indexed) reload.push(segment.id);
+    }
+    return reload;
+  }
+
+  #flatPartition(segment: SealedSegment): boolean {
+    return !this.#options.tiering.pinned && segment.rows <= PARTITION_DEFAULTS.flatScanRowsMax;
   }
 
   #resolveOptions(options: SearchOptions): Pick<SearchQuery, 'k' | 'ef' | 'predicate' | 'exact' | 'nprobe'> {

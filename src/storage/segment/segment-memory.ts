@@ -299,6 +299,8 @@ export class SegmentMemory {
         row * dimension,
         this.#norms[row] as number,
       );
+      // Most rows lose at once: skip the id lookup and the candidate closure for them.
+      if (d > top.threshold) continue;
       const id = this.#ids[row] as string;
       top.offer(d, id, () => ({ memory: this, row, distance: d, id }));
     }
