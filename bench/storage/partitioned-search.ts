@@ -14,7 +14,8 @@
  *
  * Run: `npx tsx bench/storage/partitioned-search.ts`; PARTITION_BENCH_QUICK=1 for the quick size.
  * Sizes with PARTITION_BENCH_VECTORS, PARTITION_BENCH_DIMENSION, PARTITION_BENCH_SEED;
- * PARTITION_BENCH_ALL_HOT=0 skips the raw hnswlib comparison. The functions
+ * PARTITION_BENCH_ALL_HOT=0 skips the raw hnswlib comparison; PARTITION_BENCH_PROFILE_WARM=file.cpuprofile
+ * profiles the timed warm-cache searches. The functions
  * are exported for the bench runner.
  */
 
@@ -28,6 +29,7 @@ import type { Collection } from '../../src/storage/collection.ts';
 import { PARTITION_DEFAULTS } from '../../src/storage/partition/partition-defaults.ts';
 import { openStore } from '../../src/storage/store.ts';
 import { type AllHotResult, compareAllHot } from './all-hot-vs-hnswlib.ts';
+import { profiled } from './cpu-profile.ts';
 
 export interface PartitionBenchOptions {
   vectors: number;
@@ -170,7 +172,7 @@ export async function runPartitionBench(
     log('warm-cache searches…');
     await docs.setTier('warm');
     await timedSearches(docs, near.slice(0, 10));
-    const warmMs = await timedSearches(docs, near);
+    const warmMs = await profiled(process.env.PARTITION_BENCH_PROFILE_WARM, () => timedSearches(docs, near));
     const hotAfterWarm = docs.stats().tiers.hot;
     log('cold searches…');
     const getsBefore = objectStore.stats().byOperation.get.requests;
