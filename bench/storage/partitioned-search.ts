@@ -8,10 +8,14 @@
  *   searches promote the probed partitions from disk and the LRU policy demotes others;
  * - cold search p50 / p99 and GETs per cold search: before each timed search every segment is sent
  *   cold (files only in the object store), so the search downloads the partitions it probes;
- * - routing index memory against the raw vector bytes.
+ * - routing index memory against the raw vector bytes;
+ * - everything hot (pinned): QPS against raw hnswlib-node on one index over the same data at equal
+ *   recall, in the same process, alternating rounds (`all-hot-vs-hnswlib.ts`).
  *
  * Run: `npx tsx bench/storage/partitioned-search.ts`; PARTITION_BENCH_QUICK=1 for the quick size.
- * Sizes with PARTITION_BENCH_VECTORS, PARTITION_BENCH_DIMENSION, PARTITION_BENCH_SEED. The functions
+ * Sizes with PARTITION_BENCH_VECTORS, PARTITION_BENCH_DIMENSION, PARTITION_BENCH_SEED;
+ * PARTITION_BENCH_ALL_HOT=0 skips the raw hnswlib comparison; PARTITION_BENCH_PROFILE_WARM=file.cpuprofile
+ * profiles the timed warm-cache searches. The functions
  * are exported for the bench runner.
  */
 
@@ -24,6 +28,8 @@ import { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import type { Collection } from '../../src/storage/collection.ts';
 import { PARTITION_DEFAULTS } from '../../src/storage/partition/partition-defaults.ts';
 import { openStore } from '../../src/storage/store.ts';
+import { type AllHotResult, compareAllHot } from './all-hot-vs-hnswlib.ts';
+import { profiled } from './cpu-profile.ts';
 
 export interface PartitionBenchOptions {
   vectors: number;
@@ -35,10 +41,12 @@ export interface PartitionBenchOptions {
   coldQueries: number;
   latencyMs: number;
   seed: number;
+  /** Also compare everything hot with raw hnswlib-node (builds a second index over the data). */
+  allHot: boolean;
 }
 
 export const PARTITION_BENCH_DEFAULTS: Readonly<PartitionBenchOptions> = Object.freeze({
-  vectors: 200_000,
+  vectors: 1_000_000,
   dimension: 128,
   segmentVectorsMax: 20_000,
   targetPartitionRows: 2_000,
@@ -46,15 +54,15 @@ export const PARTITION_BENCH_DEFAULTS: Readonly<PartitionBenchOptions> = Object.
   coldQueries: 20,
   latencyMs: 60,
   seed: 42,
+  allHot: true,
 });
 
+/** The issue's quick size: 200k × 128. */
 export const PARTITION_BENCH_QUICK: Readonly<PartitionBenchOptions> = Object.freeze({
   ...PARTITION_BENCH_DEFAULTS,
-  vectors: 40_000,
-  segmentVectorsMax: 10_000,
-  targetPartitionRows: 1_000,
+  vectors: 200_000,
   queries: 100,
-  coldQueries: 10,
+  coldQueries: 20,
 });
 
 export interface PartitionBenchResult {
@@ -69,6 +77,10 @@ export interface PartitionBenchResult {
   getsPerColdSearch: number;
   routingBytes: number;
   rawVectorBytes: number;
+  /** Hot segments and bytes after the warm-cache searches (the budget is 10 % of the vectors). */
+  hotAfterWarm: { segments: number; bytes: number };
+  /** Undefined when the comparison was skipped (`allHot: false`). */
+  allHot: AllHotResult | undefined;
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -76,13 +88,19 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] as number;
 }
 
-async function recall(docs: Collection, queries: readonly Float32Array[]): Promise<number> {
+async function recall(
+  docs: Collection,
+  queries: readonly Float32Array[],
+): Promise<{ recall: number; truth: string[][] }> {
   let found = 0;
+  const truth: string[][] = [];
   for (const q of queries) {
-    const truth = new Set((await docs.search(q, { k: 10, exact: true })).map((h) => h.id));
-    found += (await docs.search(q, { k: 10 })).filter((h) => truth.has(h.id)).length;
+    const exact = (await docs.search(q, { k: 10, exact: true })).map((h) => h.id);
+    truth.push(exact);
+    const expected = new Set(exact);
+    found += (await docs.search(q, { k: 10 })).filter((h) => expected.has(h.id)).length;
   }
-  return found / (queries.length * 10);
+  return { recall: found / (queries.length * 10), truth };
 }
 
 async function timedSearches(
@@ -149,12 +167,13 @@ export async function runPartitionBench(
       distribution: 'uniform',
     }).take(Math.min(50, options.queries));
     log('recall…');
-    const recallNear = await recall(docs, near);
-    const recallAway = await recall(docs, away);
+    const { recall: recallNear, truth } = await recall(docs, near);
+    const { recall: recallAway } = await recall(docs, away);
     log('warm-cache searches…');
     await docs.setTier('warm');
     await timedSearches(docs, near.slice(0, 10));
-    const warmMs = await timedSearches(docs, near);
+    const warmMs = await profiled(process.env.PARTITION_BENCH_PROFILE_WARM, () => timedSearches(docs, near));
+    const hotAfterWarm = docs.stats().tiers.hot;
     log('cold searches…');
     const getsBefore = objectStore.stats().byOperation.get.requests;
     const coldQueries = near.slice(0, options.coldQueries);
@@ -166,6 +185,20 @@ export async function runPartitionBench(
     });
     const gets = objectStore.stats().byOperation.get.requests - getsBefore - getsDuringSetTier;
     const stats = docs.stats();
+    const allHot = options.allHot
+      ? await compareAllHot(
+          {
+            docs,
+            vectors: options.vectors,
+            dimension: options.dimension,
+            seed: options.seed,
+            queries: near,
+            truth,
+            tiervecRecall: recallNear,
+          },
+          log,
+        )
+      : undefined;
     return {
       options,
       partitions: stats.partitions.count,
@@ -178,6 +211,8 @@ export async function runPartitionBench(
       getsPerColdSearch: gets / coldQueries.length,
       routingBytes: stats.partitions.routingBytes,
       rawVectorBytes,
+      hotAfterWarm: { segments: hotAfterWarm.segments, bytes: hotAfterWarm.bytes },
+      allHot,
     };
   } finally {
     await store.close();
@@ -197,6 +232,12 @@ export function formatPartitionReport(r: PartitionBenchResult): string {
     `cold search p50 / p99                   ${ms(r.coldMs.p50)} / ${ms(r.coldMs.p99)}`,
     `GETs per cold search                    ${r.getsPerColdSearch.toFixed(1)} (limit 2 × nprobe + 2 = ${2 * PARTITION_DEFAULTS.nprobe + 2})`,
     `routing index memory                    ${r.routingBytes} B = ${((100 * r.routingBytes) / r.rawVectorBytes).toFixed(3)} % of the raw vectors`,
+    `hot after the warm searches             ${r.hotAfterWarm.segments} segments, ${(r.hotAfterWarm.bytes / 2 ** 20).toFixed(1)} MiB (budget ${((r.rawVectorBytes * 0.1) / 2 ** 20).toFixed(1)} MiB)`,
+    ...(r.allHot === undefined
+      ? []
+      : [
+          `all hot: tiervec ${r.allHot.tiervecQps.toFixed(0)} QPS (recall ${r.allHot.tiervecRecall.toFixed(3)}) vs raw hnswlib ${r.allHot.rawQps.toFixed(0)} QPS at ef ${r.allHot.rawEf} (recall ${r.allHot.rawRecall.toFixed(3)}): ratio ${r.allHot.ratio.toFixed(2)} (target ≥ 0.9); raw index built in ${r.allHot.rawBuildS.toFixed(1)} s`,
+        ]),
   ].join('\n');
 }
 
@@ -217,6 +258,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       vectors: envInteger('PARTITION_BENCH_VECTORS', base.vectors),
       dimension: envInteger('PARTITION_BENCH_DIMENSION', base.dimension),
       seed: envInteger('PARTITION_BENCH_SEED', base.seed),
+      allHot: process.env.PARTITION_BENCH_ALL_HOT !== '0',
     },
     (line) => console.error(line),
   );

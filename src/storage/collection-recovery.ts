@@ -19,6 +19,8 @@ import { removeDurable } from './durable-file.ts';
 import { mkdir, readdir } from './file-system.ts';
 import { LIMITS } from './limits.ts';
 import { type Manifest, readLatestManifest, readTombstoneFile, versionFileName } from './manifest.ts';
+import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
+import { isFlatPartitionSegment } from './partition/routing-index.ts';
 import type { RemoteWal } from './remote/remote-wal.ts';
 import type { SegmentTable } from './segment-table.ts';
 import type { StoreWarning } from './store-warning.ts';
@@ -98,12 +100,20 @@ export async function loadSealedSegments(
       tombstones.set(segmentId, list);
     }
   }
+  const { routing } = table.manifest;
   for (const descriptor of table.manifest.segments) {
     // Hot when its files are on local disk, else cold (known from its id companion).
+    const flat = isFlatPartitionSegment(
+      routing,
+      descriptor.id,
+      descriptor.rows,
+      PARTITION_DEFAULTS.flatScanRowsMax,
+    );
     const { segment, idOf } = await tiering.openSegment(
       dirs.segments,
       descriptor,
       tombstones.get(descriptor.id) ?? [],
+      flat,
     );
     table.addLoaded(segment, idOf);
     tiering.register(segment);

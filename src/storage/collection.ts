@@ -393,9 +393,15 @@ export class Collection {
     return this.#tiering.setTier(tier, options);
   }
 
-  /** Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. */
+  /**
+   * Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. Small
+   * partitions, flat otherwise, load their HNSW indexes while pinned (memory is then not the
+   * constraint, and a graph answers faster than a scan); flat ones already in memory are reloaded.
+   */
   async pin(): Promise<void> {
     this.#checkUsable();
+    const reload = this.#search.indexPartitions();
+    if (reload.length > 0) await this.#tiering.setTier('warm', { segments: reload });
     await this.#tiering.pin();
   }
 

@@ -129,10 +129,12 @@ export class SearchPath {
     let hits: RowHit[] = [];
     let contributing = 0;
     let fallback = false;
-    const searchIn = (memory: SegmentMemory): void => {
+    const searchIn = (memory: SegmentMemory, segment?: SealedSegment): void => {
       if (memory.liveRows === 0) return;
       let rows: RowHit[];
-      if (query.exact) {
+      if (query.exact || !memory.indexed || segment?.flat === true) {
+        // A flat segment (a small partition) is scanned exactly, even while a graph built by
+        // compaction is still in memory, so its answers do not depend on its tier.
         rows = exactScan(memory, query);
       } else if (query.predicate !== undefined && prefersExact(memory, query.predicate, query.ef)) {
         fallback = true;
@@ -212,9 +214,33 @@ export class SearchPath {
     const probed = new Set(routing.nearest(typed, query.norm, query.nprobe));
     const segments = sealed.filter((segment) => {
       const p = routing.partitionOf(segment.id);
+      // Partitions written by compaction since the last search become flat from their next load
+      // (unless the collection is pinned: see Collection.pin).
+      if (p !== undefined) segment.setFlat(this.#flatPartition(segment));
       return p === undefined || probed.has(p);
     });
     return { segments, partitionsProbed: probed.size };
+  }
+
+  /**
+   * Makes every partition segment load with its HNSW index (the collection is being pinned) and
+   * returns the ids of those loaded flat, to be reloaded.
+   */
+  indexPartitions(): string[] {
+    const routing = this.routing();
+    if (routing === undefined) return [];
+    const reload: string[] = [];
+    for (const segment of this.#options.table.sealed) {
+      if (routing.partitionOf(segment.id) === undefined) continue;
+      segment.setFlat(false);
+      const memory = segment.loaded();
+      if (memory !== undefined && !memory.indexed) reload.push(segment.id);
+    }
+    return reload;
+  }
+
+  #flatPartition(segment: SealedSegment): boolean {
+    return !this.#options.tiering.pinned && segment.rows <= PARTITION_DEFAULTS.flatScanRowsMax;
   }
 
   #resolveOptions(options: SearchOptions): Pick<SearchQuery, 'k' | 'ef' | 'predicate' | 'exact' | 'nprobe'> {

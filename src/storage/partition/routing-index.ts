@@ -36,6 +36,17 @@ export interface RoutingIndexJson {
   readonly partitions: readonly PartitionInfo[];
 }
 
+/** True when a segment of `rows` rows that a routing index names loads flat (no HNSW index). */
+export function isFlatPartitionSegment(
+  routing: Pick<RoutingIndexJson, 'partitions'> | undefined,
+  segmentId: string,
+  rows: number,
+  flatScanRowsMax: number,
+): boolean {
+  if (routing === undefined || rows > flatScanRowsMax) return false;
+  return routing.partitions.some((partition) => partition.segmentIds.includes(segmentId));
+}
+
 export class RoutingIndex {
   readonly dimension: number;
   readonly metric: Metric;

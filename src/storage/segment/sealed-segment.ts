@@ -33,6 +33,8 @@ export class SealedSegment {
   #loads = 0;
   /** Its files are on local disk (false: cold, only in the object store). */
   #local = true;
+  /** Loads without its HNSW index and is searched by exact scan (a small partition). */
+  #flat = false;
 
   private constructor(
     seq: number,
@@ -70,10 +72,12 @@ export class SealedSegment {
     dir: string,
     descriptor: SegmentDescriptor,
     tombstones: readonly number[],
+    options: { flat: boolean } = { flat: false },
   ): Promise<SealedSegment> {
-    const memory = await readSegmentFiles(dir, descriptor);
+    const memory = await readSegmentFiles(dir, descriptor, undefined, { index: !options.flat });
     const segment = SealedSegment.#fromMemory(descriptor.seq, descriptor.id, dir, memory, 'sealed');
     segment.#descriptor = descriptor;
+    segment.#flat = options.flat;
     segment.#loads = 1;
     for (const row of tombstones) segment.tombstone(row);
     return segment;
@@ -105,6 +109,19 @@ export class SealedSegment {
     segment.#local = false;
     for (const row of tombstones) segment.tombstone(row);
     return segment;
+  }
+
+  get flat(): boolean {
+    return this.#flat;
+  }
+
+  /**
+   * From the next load on, loads without (flat) or with its HNSW index. Small partitions are flat:
+   * reading an hnswlib index costs tens of milliseconds and 2.7 MB of native memory whatever its
+   * size, while scanning a few thousand rows costs well under one millisecond.
+   */
+  setFlat(flat: boolean): void {
+    this.#flat = flat;
   }
 
   get state(): SealedState {
@@ -169,7 +186,7 @@ export class SealedSegment {
     const descriptor = this.#descriptor;
     if (descriptor === undefined) throw new Error(`SealedSegment ${this.id}: no descriptor to load from`);
     if (!this.#local) throw new Error(`SealedSegment ${this.id}: cold; download its files before loading`);
-    const memory = await readSegmentFiles(this.dir, descriptor, verified);
+    const memory = await readSegmentFiles(this.dir, descriptor, verified, { index: !this.#flat });
     // Tombstones made while unloaded live in the resident flags; replay them onto the fresh copy.
     for (const row of this.#tombstones) memory.markDeleted(row);
     const resident = memory.residentState();

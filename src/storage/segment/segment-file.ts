@@ -141,17 +141,74 @@ export function decodeSegmentArrow(
     vectors.set(values.subarray(start, start + data.length * info.dimension), offset);
     offset += data.length * info.dimension;
   }
-  const deleted = new Uint8Array(info.rows);
-  let row = 0;
-  for (const flag of deletedColumn) deleted[row++] = flag ? 1 : 0;
   const columns: SegmentColumns = {
     rows: info.rows,
-    ids: idColumn.toArray() as string[],
+    ids: decodeStrings(idColumn),
     vectors,
-    metadataJson: metadataColumn.toArray() as string[],
-    deleted,
+    metadataJson: decodeStrings(metadataColumn),
+    deleted: decodeFlags(deletedColumn, info.rows),
   };
   return { info, columns };
+}
+
+/** The chunks of an Arrow column, as far as the fast decoders below read them. */
+interface ColumnChunks {
+  readonly data: readonly {
+    readonly length: number;
+    readonly offset: number;
+    readonly nullCount: number;
+    readonly values: unknown;
+    readonly valueOffsets?: unknown;
+  }[];
+  toArray(): unknown;
+  [Symbol.iterator](): Iterator<unknown>;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A Utf8 column's strings. Each chunk's bytes are decoded with one call; when they are all ASCII
+ * (the decoded text is as long as the bytes, as it is for ids and most metadata) each row is a
+ * slice of that text, else each row is decoded on its own. Arrow's own per-row getter costs about
+ * ten times more, which a search that loads warm partitions pays on every load.
+ */
+function decodeStrings(column: ColumnChunks): string[] {
+  const out: string[] = [];
+  for (const data of column.data) {
+    const { values, valueOffsets } = data;
+    if (data.nullCount > 0 || !(values instanceof Uint8Array) || !(valueOffsets instanceof Int32Array)) {
+      return column.toArray() as string[];
+    }
+    const start = valueOffsets[0] as number;
+    const end = valueOffsets[data.length] as number;
+    const text = utf8.decode(values.subarray(start, end));
+    const ascii = text.length === end - start;
+    for (let i = 0; i < data.length; i++) {
+      const from = valueOffsets[i] as number;
+      const to = valueOffsets[i + 1] as number;
+      out.push(ascii ? text.slice(from - start, to - start) : utf8.decode(values.subarray(from, to)));
+    }
+  }
+  return out;
+}
+
+/** A Bool column as 0/1 bytes, read from its bitmaps. */
+function decodeFlags(column: ColumnChunks, rows: number): Uint8Array {
+  const flags = new Uint8Array(rows);
+  let row = 0;
+  for (const data of column.data) {
+    const bits = data.values;
+    if (data.nullCount > 0 || !(bits instanceof Uint8Array)) {
+      row = 0;
+      for (const flag of column) flags[row++] = flag ? 1 : 0;
+      return flags;
+    }
+    for (let i = 0; i < data.length; i++) {
+      const bit = data.offset + i;
+      flags[row++] = ((bits[bit >> 3] as number) >> (bit & 7)) & 1;
+    }
+  }
+  return flags;
 }
 
 /**
@@ -215,9 +272,13 @@ export async function readSegmentFiles(
   dir: string,
   descriptor: SegmentDescriptor,
   verified?: VerifiedSegmentFiles,
+  options: { index: boolean } = { index: true },
 ): Promise<SegmentMemory> {
-  if (verified === undefined) await readChecked(dir, descriptor.hnsw);
-  const indexRead = HnswIndex.read(join(dir, descriptor.hnsw.name), descriptor.metric, descriptor.dimension);
+  // A flat load never reads the index file: no native index, searched by exact scan.
+  if (verified === undefined && options.index) await readChecked(dir, descriptor.hnsw);
+  const indexRead = options.index
+    ? HnswIndex.read(join(dir, descriptor.hnsw.name), descriptor.metric, descriptor.dimension)
+    : Promise.resolve(undefined);
   // Awaited below; a failure of the Arrow side first must not leave it unhandled.
   indexRead.catch(() => undefined);
   const arrowBytes = verified?.arrow ?? (await readChecked(dir, descriptor.arrow));
@@ -230,7 +291,7 @@ export async function readSegmentFiles(
     throw corrupt(`${descriptor.arrow.name} describes a different segment than the manifest`);
   }
   const index = await indexRead;
-  if (index.count !== descriptor.rows) {
+  if (index !== undefined && index.count !== descriptor.rows) {
     throw corrupt(`${descriptor.hnsw.name} holds ${index.count} rows; expected ${descriptor.rows}`);
   }
   return SegmentMemory.fromColumns(buildParamsOf(descriptor), index, columns, descriptor.hnsw.bytes);

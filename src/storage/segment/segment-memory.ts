@@ -12,6 +12,7 @@ import type { Metric } from '../metric.ts';
 import type { Metadata, ValidDocument } from '../validation.ts';
 import { distance, norm } from './distance.ts';
 import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
+import { hnswNativeBytes } from './hnsw-memory.ts';
 import { TopK } from './top-k.ts';
 
 export interface RowHit {
@@ -54,13 +55,19 @@ export class SegmentMemory {
   #rows: number;
   #deletedCount: number;
   #metadataBytes: number;
-  readonly #index: HnswIndex;
+  /** Undefined for a flat segment: searched by exact scan, no native index memory. */
+  readonly #index: HnswIndex | undefined;
   #indexFileBytes: number | undefined;
   #appendable: boolean;
   /** Deletions made while the index is being written; applied to the graph once it is on disk. */
   #deferredDeletes: number[] | undefined;
 
-  private constructor(params: HnswBuildParams, index: HnswIndex, columns: SegmentColumns, capacity: number) {
+  private constructor(
+    params: HnswBuildParams,
+    index: HnswIndex | undefined,
+    columns: SegmentColumns,
+    capacity: number,
+  ) {
     this.dimension = params.dimension;
     this.metric = params.metric;
     this.#params = params;
@@ -107,11 +114,12 @@ export class SegmentMemory {
 
   /**
    * A read-only segment from its files' contents. The index's deletion marks must match
-   * `columns.deleted`; later deletions (tombstones) are applied with `markDeleted`.
+   * `columns.deleted`; later deletions (tombstones) are applied with `markDeleted`. Without an index
+   * the segment is flat: `annSearch` is not available and searches scan it exactly.
    */
   static fromColumns(
     params: HnswBuildParams,
-    index: HnswIndex,
+    index: HnswIndex | undefined,
     columns: SegmentColumns,
     indexFileBytes: number,
   ): SegmentMemory {
@@ -132,6 +140,16 @@ export class SegmentMemory {
 
   get liveRows(): number {
     return this.#rows - this.#deletedCount;
+  }
+
+  /** Size of the index file it was read from or wrote (undefined before the first write). */
+  get indexFileBytes(): number | undefined {
+    return this.#indexFileBytes;
+  }
+
+  /** It has an HNSW graph (false: a flat segment, searched by exact scan). */
+  get indexed(): boolean {
+    return this.#index !== undefined;
   }
 
   get params(): HnswBuildParams {
@@ -179,7 +197,7 @@ export class SegmentMemory {
     if (!this.#appendable) throw new Error('SegmentMemory.append: the segment is frozen');
     const row = this.#rows;
     if (row >= this.#deleted.length) this.#grow(this.#deleted.length * 2);
-    this.#index.add(doc.vector, row);
+    (this.#index as HnswIndex).add(doc.vector, row);
     this.#vectors.set(doc.vector, row * this.dimension);
     this.#norms[row] = norm(doc.vector, 0, this.dimension);
     this.#ids[row] = doc.id;
@@ -207,7 +225,7 @@ export class SegmentMemory {
     this.#deleted[row] = 1;
     this.#deletedCount++;
     if (this.#deferredDeletes !== undefined) this.#deferredDeletes.push(row);
-    else this.#index.markDeleted(row);
+    else this.#index?.markDeleted(row);
     return true;
   }
 
@@ -229,6 +247,7 @@ export class SegmentMemory {
   }
 
   async writeIndex(path: string): Promise<void> {
+    if (this.#index === undefined) throw new Error('SegmentMemory.writeIndex: a flat segment has no index');
     await this.#index.write(path);
   }
 
@@ -236,12 +255,13 @@ export class SegmentMemory {
   indexWritten(indexFileBytes: number): void {
     const deferred = this.#deferredDeletes ?? [];
     this.#deferredDeletes = undefined;
-    for (const row of deferred) this.#index.markDeleted(row);
+    for (const row of deferred) this.#index?.markDeleted(row);
     this.#indexFileBytes = indexFileBytes;
   }
 
   /** Approximate HNSW search; `query` is a plain array (see HnswIndex.search). */
   annSearch(query: number[], k: number, ef: number, predicate?: MetadataPredicate): RowHit[] {
+    if (this.#index === undefined) throw new Error('SegmentMemory.annSearch: a flat segment has no index');
     const filter = this.#labelFilter(predicate);
     const { labels, distances } = this.#index.search(query, k, ef, filter);
     const hits: RowHit[] = [];
@@ -279,6 +299,8 @@ export class SegmentMemory {
         row * dimension,
         this.#norms[row] as number,
       );
+      // Most rows lose at once: skip the id lookup and the candidate closure for them.
+      if (d > top.threshold) continue;
       const id = this.#ids[row] as string;
       top.offer(d, id, () => ({ memory: this, row, distance: d, id }));
     }
@@ -305,7 +327,9 @@ export class SegmentMemory {
     return {
       vectors: this.#rows * this.dimension * 4,
       metadata: this.#metadataBytes,
-      index: this.#indexFileBytes ?? estimateIndexBytes(this.#params, this.#index.capacity, this.#rows),
+      // hnswlib's native memory (its fixed cost included), not the index file's size: the hot budget
+      // must bound what the process really holds. A flat segment has none.
+      index: this.#index === undefined ? 0 : hnswNativeBytes(this.#params, this.#index.capacity, this.#rows),
     };
   }
 
@@ -331,14 +355,4 @@ function deepFreeze<T extends object>(root: T): T {
 function growTyped<T extends Float32Array | Uint32Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
-}
-
-/**
- * hnswlib's memory for a graph: every allocated slot holds the vector, a label and 2m bottom-layer
- * links; the 1/(m − 1) expected upper levels per element hold m links each.
- */
-export function estimateIndexBytes(params: HnswBuildParams, capacity: number, rows: number): number {
-  const perSlot = params.dimension * 4 + (2 * params.m + 1) * 4 + 8;
-  const upperPerRow = ((params.m + 1) * 4) / (params.m - 1);
-  return Math.round(capacity * perSlot + rows * upperPerRow);
 }

@@ -136,14 +136,16 @@ export class CollectionTiering {
     segmentsDir: string,
     descriptor: SegmentDescriptor,
     tombstones: readonly number[],
+    flat = false,
   ): Promise<{ segment: SealedSegment; idOf: (row: number) => string }> {
     if (await filesExist(segmentsDir, descriptor)) {
-      const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones);
+      const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones, { flat });
       const memory = segment.loaded() as SegmentMemory;
       return { segment, idOf: (row) => memory.id(row) };
     }
     const ids = await this.remote.segmentIds(descriptor);
     const segment = SealedSegment.cold(segmentsDir, descriptor, ids, tombstones);
+    segment.setFlat(flat);
     return { segment, idOf: (row) => ids.ids[row] as string };
   }
 

@@ -102,6 +102,60 @@ describe('segment files', () => {
     );
   });
 
+  it('load flat without reading the index file, with the same rows and exact answers', async () => {
+    const dir = await temp.make();
+    const { memory, descriptor } = await writeSample(dir);
+    // The index file is not even opened: damaging it does not matter to a flat load.
+    await writeFile(join(dir, descriptor.hnsw.name), 'not an index');
+    const flat = await readSegmentFiles(dir, descriptor, undefined, { index: false });
+    expect(flat.indexed).toBe(false);
+    expect(flat.bytes().index).toBe(0);
+    expect(flat.liveRows).toBe(19);
+    expect(flat.id(19)).toBe('id-19');
+    expect(flat.metadataCopy(7)).toEqual({ i: 7 });
+    const query = seededVector(4, 6);
+    const queryNorm = Math.hypot(...query);
+    expect(flat.exactSearch(query, queryNorm, 5)).toEqual(
+      memory.exactSearch(query, queryNorm, 5).map((hit) => ({ ...hit, memory: flat })),
+    );
+    expect(() => flat.annSearch(Array.from(query), 5, 64)).toThrow(/flat/);
+  });
+
+  it('decode ids and metadata that are not ASCII', async () => {
+    const dir = await temp.make();
+    const memory = SegmentMemory.createEmpty(params, 4);
+    const docs = validateDocuments(
+      ['é', 'a', '日本', 'b'].map((id, i) => ({
+        id,
+        vector: seededVector(i + 1, 6),
+        metadata: { t: `ü${id}` },
+      })),
+      6,
+      'cosine',
+    );
+    for (const doc of docs) memory.append(doc);
+    const columns = memory.freeze();
+    const descriptor = await writeSegmentFiles(dir, memory, columns, {
+      id: '0000000008',
+      seq: 8,
+      dimension: 6,
+      metric: 'cosine',
+      m: 8,
+      efConstruction: 32,
+      seed: 3,
+      rows: 4,
+      deletedRows: 0,
+      createdAtMs: 1_700_000_000_000,
+    });
+    const loaded = await readSegmentFiles(dir, descriptor, undefined, { index: false });
+    expect([0, 1, 2, 3].map((row) => [loaded.id(row), loaded.metadataCopy(row)])).toEqual([
+      ['é', { t: 'üé' }],
+      ['a', { t: 'üa' }],
+      ['日本', { t: 'ü日本' }],
+      ['b', { t: 'üb' }],
+    ]);
+  });
+
   it('refuse a missing file with CORRUPT_DATA', async () => {
     const dir = await temp.make();
     const { descriptor } = await writeSample(dir);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../../../../src/storage/filter.ts';
 import { norm } from '../../../../src/storage/segment/distance.ts';
 import type { HnswBuildParams } from '../../../../src/storage/segment/hnsw-index.ts';
+import { HNSW_MEMORY_MODEL, hnswNativeBytes } from '../../../../src/storage/segment/hnsw-memory.ts';
 import { SegmentMemory } from '../../../../src/storage/segment/segment-memory.ts';
 import { type ValidDocument, validateDocuments } from '../../../../src/storage/validation.ts';
 import { seededVector } from '../../../helpers/storage-fixtures.ts';
@@ -84,7 +85,9 @@ describe('SegmentMemory', () => {
     expect(memory.annSearch(Array.from(query), 5, 50).map((h) => h.id)).not.toContain('d1');
     memory.indexWritten(1234);
     expect(memory.annSearch(Array.from(query), 5, 50).map((h) => h.id)).not.toContain('d1');
-    expect(memory.bytes().index).toBe(1234);
+    expect(memory.indexFileBytes).toBe(1234);
+    // The hot budget counts hnswlib's native memory (fixed cost included), not the file's size.
+    expect(memory.bytes().index).toBe(hnswNativeBytes(params, 32, 30));
     expect(() => memory.append((docs(1, 99) as ValidDocument[])[0] as ValidDocument)).toThrow(/frozen/);
   });
 
@@ -101,5 +104,17 @@ describe('SegmentMemory', () => {
     const expectedMetadata = docs(10).reduce((sum, doc) => sum + doc.bytes - 32, 0);
     expect(bytes.metadata).toBe(expectedMetadata);
     expect(bytes.index).toBeGreaterThan(bytes.vectors);
+  });
+
+  it('counts each index at its native fixed cost plus a per-row cost that grows with the dimension', () => {
+    const empty = hnswNativeBytes({ dimension: 128, m: 16 }, 1, 0);
+    expect(empty).toBeGreaterThanOrEqual(HNSW_MEMORY_MODEL.fixedBytes);
+    const perRow =
+      (hnswNativeBytes({ dimension: 128, m: 16 }, 1_000, 1_000) -
+        hnswNativeBytes({ dimension: 128, m: 16 }, 1_000, 0)) /
+      1_000;
+    // Measured with RSS on hnswlib-node 3.0.0 at dimension 128, m 16: 737 to 847 bytes per row.
+    expect(perRow).toBeGreaterThan(700);
+    expect(perRow).toBeLessThan(900);
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * Everything hot against raw hnswlib-node: the same vectors in one hnswlib index, searched for the
+ * same queries at equal recall, timed in the same process in alternating rounds so that machine load
+ * hits both sides alike. The raw side's ef is the smallest of a ladder whose recall@10 reaches
+ * tiervec's recall at the default nprobe (or the ladder's top). It only measures; the partitioned
+ * bench owns the collection.
+ */
+
+import hnswlib from 'hnswlib-node';
+import { VectorGenerator } from '../../src/datasets/vector-generator.ts';
+import type { Collection } from '../../src/storage/collection.ts';
+
+const { HierarchicalNSW } = hnswlib;
+const EF_LADDER = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] as const;
+const ROUNDS = 6;
+
+export interface AllHotResult {
+  tiervecQps: number;
+  rawQps: number;
+  /** tiervec QPS / raw hnswlib QPS. */
+  ratio: number;
+  tiervecRecall: number;
+  rawRecall: number;
+  rawEf: number;
+  rawBuildS: number;
+}
+
+export interface AllHotInput {
+  docs: Collection;
+  vectors: number;
+  dimension: number;
+  seed: number;
+  queries: readonly Float32Array[];
+  /** Exact top-10 ids per query. */
+  truth: readonly (readonly string[])[];
+  tiervecRecall: number;
+}
+
+function recallOf(found: readonly (readonly string[])[], truth: readonly (readonly string[])[]): number {
+  let hits = 0;
+  found.forEach((ids, q) => {
+    const expected = new Set(truth[q]);
+    hits += ids.filter((id) => expected.has(id)).length;
+  });
+  return hits / (truth.length * 10);
+}
+
+export async function compareAllHot(input: AllHotInput, log: (line: string) => void): Promise<AllHotResult> {
+  const { docs, dimension, vectors } = input;
+  log('all hot: building one raw hnswlib index over the same vectors…');
+  let started = performance.now();
+  const raw = new HierarchicalNSW('cosine', dimension);
+  raw.initIndex(vectors, 16, 200, input.seed, false);
+  const generator = new VectorGenerator({ seed: input.seed, dimension });
+  for (let i = 0; i < vectors; i++) raw.addPoint(Array.from(generator.next()), i);
+  const rawBuildS = (performance.now() - started) / 1_000;
+  const plain = input.queries.map((q) => Array.from(q));
+  const rawSearch = (ef: number) => {
+    raw.setEf(ef);
+    return plain.map((q) => raw.searchKnn(q, 10).neighbors.map((label) => `v${label}`));
+  };
+  let rawEf: number = EF_LADDER[EF_LADDER.length - 1] as number;
+  let rawRecall = 0;
+  for (const ef of EF_LADDER) {
+    rawRecall = recallOf(rawSearch(ef), input.truth);
+    rawEf = ef;
+    if (rawRecall >= input.tiervecRecall) break;
+  }
+  await docs.pin();
+  let tiervecMs = 0;
+  let rawMs = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    started = performance.now();
+    for (const q of input.queries) await docs.search(q, { k: 10 });
+    tiervecMs += performance.now() - started;
+    started = performance.now();
+    rawSearch(rawEf);
+    rawMs += performance.now() - started;
+  }
+  docs.unpin();
+  const searches = ROUNDS * input.queries.length;
+  const tiervecQps = (1_000 * searches) / tiervecMs;
+  const rawQps = (1_000 * searches) / rawMs;
+  return {
+    tiervecQps,
+    rawQps,
+    ratio: tiervecQps / rawQps,
+    tiervecRecall: input.tiervecRecall,
+    rawRecall,
+    rawEf,
+    rawBuildS,
+  };
+}
