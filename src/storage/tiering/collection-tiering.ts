@@ -82,7 +82,8 @@ export class CollectionTiering {
   static async open(options: CollectionTieringOptions): Promise<CollectionTiering> {
     const { objectTier } = options;
     const accounting = new TierAccounting(options.tenant, options.name, objectTier.onTierEvent);
-    let onPublished: (manifest: RemoteManifest) => void = () => undefined;
+    let onPublished: (manifest: RemoteManifest, previous: RemoteManifest | undefined) => void = () =>
+      undefined;
     const layout = new RemoteLayout(options.tenant, options.name);
     const remote = await CollectionRemote.open(
       {
@@ -94,7 +95,7 @@ export class CollectionTiering {
         collectionCreatedAtMs: options.collectionCreatedAtMs,
         publishRetryMs: objectTier.tiers.options.publishRetryMs,
         warn: options.warn,
-        onPublished: (manifest) => onPublished(manifest),
+        onPublished: (manifest, previous) => onPublished(manifest, previous),
       },
       options.imported?.uid,
     );
@@ -110,11 +111,13 @@ export class CollectionTiering {
             dimension: options.objectStoreWal.dimension,
           });
     const tiering = new CollectionTiering(objectTier, remote, accounting, remoteWal);
-    onPublished = (manifest) => {
+    onPublished = (manifest, previous) => {
       // Newly durable segments may now go cold: let the policy look again.
       objectTier.tiers.kick();
-      // WAL batches the manifest covers are no longer needed for recovery.
-      remoteWal?.release(manifest.sealedLsn).catch((error: Error) =>
+      // WAL batches the superseded manifest covers are no longer needed for recovery. Those only the
+      // new one covers stay until the next publish: a store on a new machine that read the
+      // superseded manifest (it stays in the object store) replays them from there.
+      remoteWal?.release(previous?.sealedLsn ?? 0).catch((error: Error) =>
         options.warn({
           code: 'CLEANUP_FAILED',
           message: `Deleting WAL batches covered by manifest ${manifest.version} failed (retried after the next publish): ${error.message}`,
