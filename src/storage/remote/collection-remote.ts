@@ -436,6 +436,11 @@ export class CollectionRemote {
     return this.#files.download(descriptor, signal);
   }
 
+  /** True when the object store holds both files of the segment at their recorded sizes. */
+  holdsSegment(descriptor: SegmentDescriptor): Promise<boolean> {
+    return this.#files.holdsSegment(descriptor);
+  }
+
   /** Removes a segment's files from local disk (a download that could not be completed). */
   removeLocalFiles(descriptor: SegmentDescriptor): Promise<void> {
     return this.#files.removeLocalFiles(descriptor);

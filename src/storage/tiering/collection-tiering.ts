@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
-import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { describeValue, ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
 import { access } from '../file-system.ts';
 import type { Manifest } from '../manifest.ts';
 import { CollectionRemote, type PublishOutcome, type RemoteStats } from '../remote/collection-remote.ts';
@@ -59,14 +59,17 @@ export class CollectionTiering {
   readonly remoteWal: RemoteWal | undefined;
   readonly #objectTier: ObjectTier;
   readonly #owner: TierOwner;
+  readonly #warn: CollectionTieringOptions['warn'];
 
   private constructor(
     objectTier: ObjectTier,
     remote: CollectionRemote,
     accounting: TierAccounting,
     remoteWal: RemoteWal | undefined,
+    warn: CollectionTieringOptions['warn'],
   ) {
     this.#objectTier = objectTier;
+    this.#warn = warn;
     this.remote = remote;
     this.accounting = accounting;
     this.remoteWal = remoteWal;
@@ -110,7 +113,7 @@ export class CollectionTiering {
             clock: options.clock,
             dimension: options.objectStoreWal.dimension,
           });
-    const tiering = new CollectionTiering(objectTier, remote, accounting, remoteWal);
+    const tiering = new CollectionTiering(objectTier, remote, accounting, remoteWal, options.warn);
     onPublished = (manifest, previous) => {
       // Newly durable segments may now go cold: let the policy look again.
       objectTier.tiers.kick();
@@ -133,7 +136,10 @@ export class CollectionTiering {
 
   /**
    * Opens a sealed segment named by the manifest: from its local files when they are there (it is
-   * then hot), else cold, from its id companion (cached locally or downloaded).
+   * then hot), else cold, from its id companion (cached locally or downloaded). Local files that fail
+   * their check are a damaged cache when the object store holds the segment (downloads are not
+   * fsynced, so a crash may tear them): they are removed and the segment opens cold, downloaded
+   * again when needed. A damaged segment the object store does not hold stays CORRUPT_DATA.
    */
   async openSegment(
     segmentsDir: string,
@@ -141,9 +147,21 @@ export class CollectionTiering {
     tombstones: readonly number[],
   ): Promise<{ segment: SealedSegment; idOf: (row: number) => string }> {
     if (await filesExist(segmentsDir, descriptor)) {
-      const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones);
-      const memory = segment.loaded() as SegmentMemory;
-      return { segment, idOf: (row) => memory.id(row) };
+      try {
+        const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones);
+        const memory = segment.loaded() as SegmentMemory;
+        return { segment, idOf: (row) => memory.id(row) };
+      } catch (error) {
+        if (!isTierVecError(error, ErrorCode.CORRUPT_DATA) || !(await this.remote.holdsSegment(descriptor))) {
+          throw error;
+        }
+        await this.remote.removeLocalFiles(descriptor);
+        this.#warn({
+          code: 'DAMAGED_CACHE_REMOVED',
+          message: `Local files of segment ${descriptor.id} failed their check (${error.message}); the object store holds the segment, so they were removed and it is downloaded again when needed`,
+          details: { segment: descriptor.id },
+        });
+      }
     }
     const ids = await this.remote.segmentIds(descriptor);
     const segment = SealedSegment.cold(segmentsDir, descriptor, ids, tombstones);
