@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { isSimulatedCrash } from '../../src/simulation/crash-switch.ts';
 import { describeFailure } from '../../src/simulation/simulate-command.ts';
 import { runSimulation } from '../../src/simulation/simulation-run.ts';
+import { knownDefectOf, NUMBER_REUSE } from './known-defects.ts';
 
 process.on('unhandledRejection', (reason) => {
   if (!isSimulatedCrash(reason)) throw reason;
@@ -48,7 +49,15 @@ describe('simulation regressions', () => {
     await expectSeedPasses(1304);
   });
 
-  it('seed 1397 (found a cached segment ids file that no longer matched its manifest after crashes) passes', async () => {
+  // Since published manifests hold no tombstone of a later write (seed 10756), seed 1397's crashes land
+  // elsewhere and it finds NUMBER_REUSE again: segment 0000000006 written by two processes with
+  // different content after a recovery from the object store (see known-defects.ts).
+  it('seed 1397 finds a segment ids object that no longer matches its manifest after crashes (number reuse)', async () => {
+    const result = await runSimulation(1397);
+    expect(knownDefectOf(result), describeFailure(result, {})).toBe(NUMBER_REUSE);
+  });
+
+  it.fails('seed 1397 (found a cached segment ids file that no longer matched its manifest after crashes) passes', async () => {
     await expectSeedPasses(1397);
   });
 
@@ -72,7 +81,7 @@ describe('simulation regressions', () => {
     await expectSeedPasses(1505);
   });
 
-  it.fails('seed 10756 passes once no acknowledged write is lost to crashes in fsync durability (undiagnosed)', async () => {
+  it('seed 10756 (found a published manifest holding the tombstone of a write after its sealedLsn: an acknowledged document lost with the local disk) passes', async () => {
     await expectSeedPasses(10756);
   });
 });
