@@ -54,17 +54,28 @@ export class SegmentMemory {
   #rows: number;
   #deletedCount: number;
   #metadataBytes: number;
-  readonly #index: HnswIndex;
+  /**
+   * The graph; an empty appendable segment creates it at its first append (hnswlib's `initIndex`
+   * costs tens of milliseconds, and many active segments stay empty: one per collection opened).
+   */
+  #index: HnswIndex | undefined;
+  readonly #indexCapacity: number;
   #indexFileBytes: number | undefined;
   #appendable: boolean;
   /** Deletions made while the index is being written; applied to the graph once it is on disk. */
   #deferredDeletes: number[] | undefined;
 
-  private constructor(params: HnswBuildParams, index: HnswIndex, columns: SegmentColumns, capacity: number) {
+  private constructor(
+    params: HnswBuildParams,
+    index: HnswIndex | undefined,
+    columns: SegmentColumns,
+    capacity: number,
+  ) {
     this.dimension = params.dimension;
     this.metric = params.metric;
     this.#params = params;
     this.#index = index;
+    this.#indexCapacity = index?.capacity ?? capacity;
     this.#rows = columns.rows;
     this.#ids = [...columns.ids];
     this.#metadataJson = [...columns.metadataJson];
@@ -92,7 +103,6 @@ export class SegmentMemory {
   /** An empty, appendable segment (the active one). */
   static createEmpty(params: HnswBuildParams, expectedRows: number): SegmentMemory {
     const capacity = Math.max(1, Math.min(expectedRows, INITIAL_CAPACITY_MAX));
-    const index = HnswIndex.create(params, capacity);
     const empty: SegmentColumns = {
       rows: 0,
       ids: [],
@@ -100,7 +110,7 @@ export class SegmentMemory {
       metadataJson: [],
       deleted: new Uint8Array(0),
     };
-    const memory = new SegmentMemory(params, index, empty, capacity);
+    const memory = new SegmentMemory(params, undefined, empty, capacity);
     memory.#appendable = true;
     return memory;
   }
@@ -179,7 +189,7 @@ export class SegmentMemory {
     if (!this.#appendable) throw new Error('SegmentMemory.append: the segment is frozen');
     const row = this.#rows;
     if (row >= this.#deleted.length) this.#grow(this.#deleted.length * 2);
-    this.#index.add(doc.vector, row);
+    this.#graph().add(doc.vector, row);
     this.#vectors.set(doc.vector, row * this.dimension);
     this.#norms[row] = norm(doc.vector, 0, this.dimension);
     this.#ids[row] = doc.id;
@@ -188,6 +198,11 @@ export class SegmentMemory {
     this.#metadataBytes += doc.bytes - this.dimension * 4;
     this.#rows = row + 1;
     return row;
+  }
+
+  #graph(): HnswIndex {
+    this.#index ??= HnswIndex.create(this.#params, this.#indexCapacity);
+    return this.#index;
   }
 
   #grow(capacity: number): void {
@@ -207,7 +222,7 @@ export class SegmentMemory {
     this.#deleted[row] = 1;
     this.#deletedCount++;
     if (this.#deferredDeletes !== undefined) this.#deferredDeletes.push(row);
-    else this.#index.markDeleted(row);
+    else this.#graph().markDeleted(row);
     return true;
   }
 
@@ -229,21 +244,22 @@ export class SegmentMemory {
   }
 
   async writeIndex(path: string): Promise<void> {
-    await this.#index.write(path);
+    await this.#graph().write(path);
   }
 
   /** The index file is on disk: apply the deletions that waited for it. */
   indexWritten(indexFileBytes: number): void {
     const deferred = this.#deferredDeletes ?? [];
     this.#deferredDeletes = undefined;
-    for (const row of deferred) this.#index.markDeleted(row);
+    for (const row of deferred) this.#graph().markDeleted(row);
     this.#indexFileBytes = indexFileBytes;
   }
 
   /** Approximate HNSW search; `query` is a plain array (see HnswIndex.search). */
   annSearch(query: number[], k: number, ef: number, predicate?: MetadataPredicate): RowHit[] {
+    if (this.#rows === 0) return [];
     const filter = this.#labelFilter(predicate);
-    const { labels, distances } = this.#index.search(query, k, ef, filter);
+    const { labels, distances } = this.#graph().search(query, k, ef, filter);
     const hits: RowHit[] = [];
     for (let i = 0; i < labels.length; i++) {
       const row = labels[i] as number;
@@ -305,7 +321,7 @@ export class SegmentMemory {
     return {
       vectors: this.#rows * this.dimension * 4,
       metadata: this.#metadataBytes,
-      index: this.#indexFileBytes ?? estimateIndexBytes(this.#params, this.#index.capacity, this.#rows),
+      index: this.#indexFileBytes ?? estimateIndexBytes(this.#params, this.#index?.capacity ?? this.#indexCapacity, this.#rows),
     };
   }
 
