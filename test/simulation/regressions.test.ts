@@ -69,6 +69,10 @@ describe('simulation regressions', () => {
     await expectSeedPasses(846);
   });
 
+  it('seed 40 (found, once the directory lock went through the file-system seam, an unsynced LOCK left empty by a crash refusing the open for 10 s) passes', async () => {
+    await expectSeedPasses(40);
+  });
+
   it('seed 273 (found a crash-damaged downloaded segment file blocking the open) passes: the file is downloaded again', async () => {
     await expectSeedPasses(273);
   });

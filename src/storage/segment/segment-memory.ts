@@ -321,7 +321,9 @@ export class SegmentMemory {
     return {
       vectors: this.#rows * this.dimension * 4,
       metadata: this.#metadataBytes,
-      index: this.#indexFileBytes ?? estimateIndexBytes(this.#params, this.#index?.capacity ?? this.#indexCapacity, this.#rows),
+      index:
+        this.#indexFileBytes ??
+        estimateIndexBytes(this.#params, this.#index?.capacity ?? this.#indexCapacity, this.#rows),
     };
   }
 
