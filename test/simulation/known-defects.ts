@@ -20,7 +20,7 @@ export const BUFFERED_FLUSHED_LOST =
   "undiagnosed: in 'buffered' durability, after crashes, documents an acknowledged flush had sealed are missing";
 
 export const NUMBER_REUSE =
-  'undiagnosed: after crashes, an object or cached file no longer matches the manifest that names it (a segment or tombstone number written twice with different content?): opening or promoting fails with CORRUPT_DATA';
+  "after crashes, an object or cached file no longer matches the manifest that names it: a dead process's manifest put lands after a new process imported the older manifest, and the new process reuses that manifest's segment numbers, overwriting the objects the late manifest names (seed 1397); opening or promoting fails with CORRUPT_DATA";
 
 interface KnownDefect {
   name: string;
