@@ -157,6 +157,21 @@ export class CrashableFileSystem implements FileSystem {
     });
   }
 
+  /**
+   * A second name for a file, with the file's synced content (a name, like one made by `rename`,
+   * is durable once its directory is fsynced).
+   */
+  link(existing: string, newPath: string): Promise<void> {
+    return this.#call('link', newPath, () => {
+      this.#checkPath(existing);
+      this.#remember(newPath);
+      nodeFs.linkSync(existing, newPath);
+      const synced = this.#synced.get(existing);
+      if (synced === undefined) this.#synced.delete(newPath);
+      else this.#synced.set(newPath, synced);
+    });
+  }
+
   rm(path: string, options?: { force?: boolean; recursive?: boolean }): Promise<void> {
     return this.#call('rm', path, () => {
       for (const file of listFiles(path)) {
@@ -257,6 +272,8 @@ export class CrashableFileSystem implements FileSystem {
           this.#remember(path);
           nodeFs.ftruncateSync(fd, length);
         }),
+      stat: () => this.#call('stat', path, () => nodeFs.fstatSync(fd)),
+      readFile: () => this.#call('read', path, () => nodeFs.readFileSync(fd)),
       close: async () => {
         // The descriptor is released even by a crashed process, so a long run does not leak them.
         if (this.#handles.delete(fd)) nodeFs.closeSync(fd);

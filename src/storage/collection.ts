@@ -314,13 +314,13 @@ export class Collection {
   #applyOp(lsn: number, op: WalOperation): void {
     const table = this.#table;
     if (op.kind === 'delete') {
-      for (const id of op.ids) table.removeLive(id);
+      for (const id of op.ids) table.removeLive(id, lsn);
     } else {
       // A write never straddles two segments, so a segment's sealed LSN is always a record boundary.
       const max = this.#ctx.segmentVectorsMax;
       if (table.active.rows > 0 && table.active.rows + op.docs.length > max)
         this.#seals.freeze(this.#lastAppliedLsn);
-      for (const doc of op.docs) table.put(doc);
+      for (const doc of op.docs) table.put(doc, lsn);
     }
     this.#lastAppliedLsn = lsn;
     if (table.active.rows >= this.#ctx.segmentVectorsMax) this.#seals.freeze(lsn);

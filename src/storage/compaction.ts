@@ -270,7 +270,7 @@ export class Compactor {
     const version = table.manifest.version + 1;
     let routing = existing;
     const group = await this.#withSources(old, async (sources) => {
-      const isLive = (seq: number, row: number) => !table.sealedBySeq(seq).isDeleted(row);
+      const isLive = (seq: number, row: number) => table.isLiveInManifest(seq, row);
       routing ??= trainRouting(sources, isLive, {
         dimension: spec.dimension,
         metric: spec.metric,
@@ -438,12 +438,11 @@ export class Compactor {
   }
 }
 
-/** The live rows of `sources`, in order. */
+/** The rows of `sources` live in the state the manifest covers (see SegmentTable.isLiveInManifest), in order. */
 function liveRowsOf(table: SegmentTable, sources: Sources): RowOrigin[] {
   const rows: RowOrigin[] = [];
   for (const { seq, memory } of sources) {
-    const segment = table.sealedBySeq(seq);
-    for (let row = 0; row < memory.rows; row++) if (!segment.isDeleted(row)) rows.push({ seq, row });
+    for (let row = 0; row < memory.rows; row++) if (table.isLiveInManifest(seq, row)) rows.push({ seq, row });
   }
   return rows;
 }

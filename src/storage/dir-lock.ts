@@ -13,13 +13,15 @@
  * - `release()` removes the lock only while it still holds this owner's nonce.
  * A lock file that cannot be parsed (created by an older version, or empty after a power loss) is
  * treated as live for `UNREADABLE_GRACE_MS` after its last write, then as stale.
+ * Its file calls go through the file-system seam (`file-system.ts`), so a simulated crash can land
+ * in any of them.
  */
 
 import { createHash, randomUUID } from 'node:crypto';
-import { link, open, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { ErrorCode, TierVecError } from '../errors.ts';
+import { link, open, realpath, rename, rm, type StorageFileHandle } from './file-system.ts';
 
 const FILE_NAME = 'LOCK';
 /** How long an unparseable lock file counts as being written by a live owner. */
@@ -63,7 +65,7 @@ function locked(dir: string, pid: number | undefined, what = 'is open in'): Tier
 
 /** Reads a lock file through one handle (content and identity of the same version), or undefined if absent. */
 async function readLock(path: string): Promise<LockSnapshot | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: StorageFileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
@@ -93,10 +95,21 @@ function isStale(snapshot: LockSnapshot): boolean {
   return snapshot.pid === process.pid || !isAlive(snapshot.pid);
 }
 
-/** Writes `text` to a fresh temporary file beside `path` and returns its name. */
+/**
+ * Writes `text` to a fresh temporary file beside `path`, fsynced, and returns its name. Fsynced
+ * before it is linked into place, so that after a power loss a lock file is complete or absent,
+ * never empty (an empty one would be taken for a lock being written, and refuse the open).
+ */
 async function writeTemp(path: string, text: string): Promise<string> {
   const temp = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temp, text, { flag: 'wx' });
+  const handle = await open(temp, 'wx');
+  try {
+    const bytes = Buffer.from(text);
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   return temp;
 }
 

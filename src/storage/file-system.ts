@@ -23,6 +23,10 @@ export interface StorageFileHandle {
   sync(): Promise<void>;
   datasync(): Promise<void>;
   truncate(length?: number): Promise<void>;
+  /** The open file's identity and change time (the directory lock tells versions of its file apart). */
+  stat(): Promise<{ ino: number; mtimeMs: number }>;
+  /** The whole content, read through this handle (the same version of the file as `stat`). */
+  readFile(): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -31,6 +35,8 @@ export interface FileSystem {
   readFile(path: string): Promise<Buffer>;
   writeFile(path: string, data: Uint8Array | string, options?: { flag?: string }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** A second name for `existing`; EEXIST when `newPath` exists (the directory lock's atomic step). */
+  link(existing: string, newPath: string): Promise<void>;
   rm(path: string, options?: { force?: boolean; recursive?: boolean }): Promise<void>;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<string | undefined>;
   readdir(path: string): Promise<string[]>;
@@ -45,6 +51,7 @@ export const nodeFileSystem: FileSystem = Object.freeze({
   writeFile: (path: string, data: Uint8Array | string, options?: { flag?: string }) =>
     nodeFs.writeFile(path, data, options),
   rename: (from: string, to: string) => nodeFs.rename(from, to),
+  link: (existing: string, newPath: string) => nodeFs.link(existing, newPath),
   rm: (path: string, options?: { force?: boolean; recursive?: boolean }) => nodeFs.rm(path, options),
   mkdir: (path: string, options?: { recursive?: boolean }) => nodeFs.mkdir(path, options),
   readdir: (path: string) => nodeFs.readdir(path),
@@ -71,6 +78,7 @@ export const readFile = (path: string): Promise<Buffer> => current.readFile(path
 export const writeFile = (path: string, data: Uint8Array | string, options?: { flag?: string }) =>
   current.writeFile(path, data, options);
 export const rename = (from: string, to: string): Promise<void> => current.rename(from, to);
+export const link = (existing: string, newPath: string): Promise<void> => current.link(existing, newPath);
 export const rm = (path: string, options?: { force?: boolean; recursive?: boolean }): Promise<void> =>
   current.rm(path, options);
 export const mkdir = (path: string, options?: { recursive?: boolean }): Promise<string | undefined> =>

@@ -190,7 +190,7 @@ export class SealPipeline {
     const version = previous.version + 1;
     const segments =
       job.descriptor === undefined ? previous.segments : [...previous.segments, job.descriptor];
-    const { ref: tombstoneFile, included } = await this.#writePendingTombstones(version, segments);
+    const { ref: tombstoneFile, included } = await this.#writePendingTombstones(version, segments, job.lsn);
     const next: Manifest = {
       ...previous,
       version,
@@ -241,14 +241,20 @@ export class SealPipeline {
     return descriptor;
   }
 
-  /** Tombstones of rows in segments the new manifest names go into one file for it. */
+  /**
+   * Tombstones of rows in segments the new manifest names, by writes up to its `sealedLsn`, go into one
+   * file for it. Later deletions wait for a later manifest: one covering LSN `lsn` must not hold a
+   * deletion whose write it does not cover (after a loss of the local disk, the object store's copy
+   * would have the old row deleted and its replacement, only in the lost WAL, missing).
+   */
   async #writePendingTombstones(
     version: number,
     segments: readonly SegmentDescriptor[],
+    lsn: number,
   ): Promise<{ ref: TombstoneFileRef | undefined; included: Set<Tombstone> }> {
     const named = new Map(segments.map((segment) => [segment.seq, segment.id]));
     const pending = this.#options.table.pendingTombstones;
-    const included = new Set(pending.filter((tombstone) => named.has(tombstone.seq)));
+    const included = new Set(pending.filter((tombstone) => named.has(tombstone.seq) && tombstone.lsn <= lsn));
     if (included.size === 0) return { ref: undefined, included };
     const bySegment = new Map<string, number[]>();
     for (const { seq, row } of included) {

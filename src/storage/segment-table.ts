@@ -24,10 +24,14 @@ import type { ValidDocument } from './validation.ts';
 
 export type Segment = ActiveSegment | SealedSegment;
 
-/** A deleted row of a sealed segment, waiting for a manifest to name it in a tombstone file. */
+/**
+ * A deleted row of a sealed segment, waiting for a manifest to name it in a tombstone file; `lsn` is
+ * the write that deleted it, so that only a manifest whose `sealedLsn` covers that write names it.
+ */
 export interface Tombstone {
   readonly seq: number;
   readonly row: number;
+  readonly lsn: number;
 }
 
 /** Where a row of a merged segment came from (compaction). */
@@ -137,6 +141,16 @@ export class SegmentTable {
     return segment;
   }
 
+  /**
+   * True when a sealed row is live in the state the manifest covers: not deleted, or deleted by a
+   * write after the manifest's `sealedLsn` (its tombstone still pending). Compaction keeps such rows,
+   * so a manifest it writes (with the same `sealedLsn`) still holds them.
+   */
+  isLiveInManifest(seq: number, row: number): boolean {
+    if (!this.sealedBySeq(seq).isDeleted(row)) return true;
+    return this.#pendingTombstones.some((tombstone) => tombstone.seq === seq && tombstone.row === row);
+  }
+
   /** Adds a sealed segment read on open; `idOf` names each of its rows. */
   addLoaded(segment: SealedSegment, idOf: (row: number) => string): void {
     this.#sealed.push(segment);
@@ -149,22 +163,22 @@ export class SegmentTable {
     }
   }
 
-  /** Appends a document to the active segment; its previous live row, if any, is removed. */
-  put(doc: ValidDocument): void {
-    this.removeLive(doc.id);
+  /** Appends a document (write `lsn`) to the active segment; its previous live row, if any, is removed. */
+  put(doc: ValidDocument, lsn: number): void {
+    this.removeLive(doc.id, lsn);
     const row = this.#active.append(doc);
     this.#ids.set(doc.id, rowRef(this.#active.seq, row));
     this.#committed.vectors++;
     this.#committed.bytes += doc.bytes;
   }
 
-  /** Deletes the id's live row, if any (a sealed row's deletion waits for a tombstone file). */
-  removeLive(id: string): void {
+  /** Deletes the id's live row, if any, by write `lsn` (a sealed row's deletion waits for a tombstone file). */
+  removeLive(id: string, lsn: number): void {
     const ref = this.#ids.get(id);
     if (ref === undefined) return;
     const { segment, row } = this.resolve(ref);
     segment.tombstone(row);
-    if (segment instanceof SealedSegment) this.#pendingTombstones.push({ seq: segment.seq, row });
+    if (segment instanceof SealedSegment) this.#pendingTombstones.push({ seq: segment.seq, row, lsn });
     this.#committed.vectors--;
     this.#committed.bytes -= segment.docBytes(row);
     this.#ids.delete(id);
@@ -233,7 +247,7 @@ export class SegmentTable {
       }
       const moved = newRow.get(rowRef(tombstone.seq, tombstone.row));
       if (moved?.segment.tombstone(moved.row)) {
-        pending.push({ seq: moved.segment.seq, row: moved.row });
+        pending.push({ seq: moved.segment.seq, row: moved.row, lsn: tombstone.lsn });
       }
     }
     this.#pendingTombstones = pending;

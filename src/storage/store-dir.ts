@@ -4,8 +4,8 @@
  * read-only file system. It never removes or changes anything that is already there.
  */
 
-import { mkdir } from 'node:fs/promises';
 import { ErrorCode, TierVecError } from '../errors.ts';
+import { mkdir } from './file-system.ts';
 
 export async function makeStoreDir(dir: string): Promise<void> {
   try {

@@ -10,9 +10,6 @@ import type { SimulationResult } from '../../src/simulation/simulation-run.ts';
 export const DEFECT_5 =
   "defect 5: in 'object-store' durability a rejected write is visible (and a rejected delete takes effect)";
 
-export const DAMAGED_DOWNLOAD =
-  'a segment file downloaded from the object store is cached without fsync; once a crash damages it, the store refuses to open (CORRUPT_DATA) instead of downloading it again';
-
 export const LSN_REUSE =
   "in 'object-store' durability, after a crash a write left only in the local WAL shares its LSN with a later acknowledged one; opening from the object store fails with a raw Error (Wal.append: LSN n is not after n), and a retry shows the unacknowledged value instead of the acknowledged one";
 
@@ -23,7 +20,7 @@ export const BUFFERED_FLUSHED_LOST =
   "undiagnosed: in 'buffered' durability, after crashes, documents an acknowledged flush had sealed are missing";
 
 export const NUMBER_REUSE =
-  'undiagnosed: after crashes, an object or cached file no longer matches the manifest that names it (a segment or tombstone number written twice with different content?): opening or promoting fails with CORRUPT_DATA';
+  "after crashes, an object or cached file no longer matches the manifest that names it: a dead process's manifest put lands after a new process imported the older manifest, and the new process reuses that manifest's segment numbers, overwriting the objects the late manifest names (seed 1397); opening or promoting fails with CORRUPT_DATA";
 
 interface KnownDefect {
   name: string;
@@ -31,14 +28,6 @@ interface KnownDefect {
 }
 
 export const KNOWN_DEFECTS: readonly KnownDefect[] = [
-  {
-    name: DAMAGED_DOWNLOAD,
-    matches: (result) =>
-      result.problems.length === 1 &&
-      /open failed .*Segment file \S+ does not match its recorded size and CRC-32/.test(
-        result.problems[0] ?? '',
-      ),
-  },
   {
     name: LSN_REUSE,
     matches: (result) =>

@@ -55,8 +55,11 @@ export interface CollectionRemoteOptions {
   /** Wait before a failed publish is tried again, in milliseconds of `clock`. */
   readonly publishRetryMs: number;
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
-  /** Called once a manifest is durable in the object store. */
-  readonly onPublished?: (manifest: RemoteManifest) => void;
+  /**
+   * Called once a manifest is durable in the object store, with the one it superseded (which stays
+   * there: a store opening from the object store may still be reading it).
+   */
+  readonly onPublished?: (manifest: RemoteManifest, previous: RemoteManifest | undefined) => void;
 }
 
 export type PublishOutcome =
@@ -233,7 +236,7 @@ export class CollectionRemote {
     this.#remote = { version, manifest: published, named, olderVersions: [] };
     this.#durable = new Set(published.segments.map((segment) => segment.id));
     this.#stats.publishes++;
-    this.#options.onPublished?.(published);
+    this.#options.onPublished?.(published, remote.manifest);
     await this.#collectGarbage(remote, named);
     return { state: 'published', version };
   }
@@ -431,6 +434,11 @@ export class CollectionRemote {
     signal?: AbortSignal,
   ): Promise<{ bytes: number; arrow: Uint8Array; arrowWritten: Promise<void> }> {
     return this.#files.download(descriptor, signal);
+  }
+
+  /** True when the object store holds both files of the segment at their recorded sizes. */
+  holdsSegment(descriptor: SegmentDescriptor): Promise<boolean> {
+    return this.#files.holdsSegment(descriptor);
   }
 
   /** Removes a segment's files from local disk (a download that could not be completed). */

@@ -106,6 +106,29 @@ export class RemoteSegmentFiles {
     return body;
   }
 
+  /**
+   * True when the object store holds both files of the segment at their recorded sizes (their
+   * CRC-32s are checked when they are downloaded); false when it does not, or cannot be asked.
+   */
+  async holdsSegment(descriptor: SegmentDescriptor): Promise<boolean> {
+    const { layout, objectStore } = this.#options;
+    const refs: [FileRef, 'arrow' | 'hnsw'][] = [
+      [descriptor.arrow, 'arrow'],
+      [descriptor.hnsw, 'hnsw'],
+    ];
+    try {
+      const heads = await Promise.all(
+        refs.map(([, kind]) => {
+          const key = layout.segmentKey(descriptor.id, kind);
+          return this.#options.request(`Checking ${key}`, (signal) => objectStore.head(key, { signal }));
+        }),
+      );
+      return heads.every((head, i) => head !== undefined && head.sizeBytes === refs[i]?.[0].bytes);
+    } catch {
+      return false;
+    }
+  }
+
   /** Removes a segment's files from local disk (a download that could not be completed). */
   async removeLocalFiles(descriptor: SegmentDescriptor): Promise<void> {
     const dir = join(this.#options.dir, 'segments');

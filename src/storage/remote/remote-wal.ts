@@ -15,8 +15,9 @@
  * replay it. Either way a retry as is is safe: writes are idempotent by id.
  *
  * On open, `recover` lists the batches and returns the records after a given LSN, so a new machine
- * replays what the newest manifest does not cover. After a manifest covering a batch's records is
- * durable, `release` deletes the batch.
+ * replays what the newest manifest does not cover. `release` deletes the batches a manifest covers;
+ * the collection calls it with the manifest superseded by a new publish, never the newest one, since
+ * a store opening from the object store may have read the superseded manifest and still need them.
  */
 
 import type { Clock } from '../../clock.ts';

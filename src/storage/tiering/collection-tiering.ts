@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
-import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
+import { describeValue, ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
 import { access } from '../file-system.ts';
 import type { Manifest } from '../manifest.ts';
 import { CollectionRemote, type PublishOutcome, type RemoteStats } from '../remote/collection-remote.ts';
@@ -59,14 +59,17 @@ export class CollectionTiering {
   readonly remoteWal: RemoteWal | undefined;
   readonly #objectTier: ObjectTier;
   readonly #owner: TierOwner;
+  readonly #warn: CollectionTieringOptions['warn'];
 
   private constructor(
     objectTier: ObjectTier,
     remote: CollectionRemote,
     accounting: TierAccounting,
     remoteWal: RemoteWal | undefined,
+    warn: CollectionTieringOptions['warn'],
   ) {
     this.#objectTier = objectTier;
+    this.#warn = warn;
     this.remote = remote;
     this.accounting = accounting;
     this.remoteWal = remoteWal;
@@ -82,7 +85,8 @@ export class CollectionTiering {
   static async open(options: CollectionTieringOptions): Promise<CollectionTiering> {
     const { objectTier } = options;
     const accounting = new TierAccounting(options.tenant, options.name, objectTier.onTierEvent);
-    let onPublished: (manifest: RemoteManifest) => void = () => undefined;
+    let onPublished: (manifest: RemoteManifest, previous: RemoteManifest | undefined) => void = () =>
+      undefined;
     const layout = new RemoteLayout(options.tenant, options.name);
     const remote = await CollectionRemote.open(
       {
@@ -94,7 +98,7 @@ export class CollectionTiering {
         collectionCreatedAtMs: options.collectionCreatedAtMs,
         publishRetryMs: objectTier.tiers.options.publishRetryMs,
         warn: options.warn,
-        onPublished: (manifest) => onPublished(manifest),
+        onPublished: (manifest, previous) => onPublished(manifest, previous),
       },
       options.imported?.uid,
     );
@@ -109,12 +113,14 @@ export class CollectionTiering {
             clock: options.clock,
             dimension: options.objectStoreWal.dimension,
           });
-    const tiering = new CollectionTiering(objectTier, remote, accounting, remoteWal);
-    onPublished = (manifest) => {
+    const tiering = new CollectionTiering(objectTier, remote, accounting, remoteWal, options.warn);
+    onPublished = (manifest, previous) => {
       // Newly durable segments may now go cold: let the policy look again.
       objectTier.tiers.kick();
-      // WAL batches the manifest covers are no longer needed for recovery.
-      remoteWal?.release(manifest.sealedLsn).catch((error: Error) =>
+      // WAL batches the superseded manifest covers are no longer needed for recovery. Those only the
+      // new one covers stay until the next publish: a store on a new machine that read the
+      // superseded manifest (it stays in the object store) replays them from there.
+      remoteWal?.release(previous?.sealedLsn ?? 0).catch((error: Error) =>
         options.warn({
           code: 'CLEANUP_FAILED',
           message: `Deleting WAL batches covered by manifest ${manifest.version} failed (retried after the next publish): ${error.message}`,
@@ -130,7 +136,10 @@ export class CollectionTiering {
 
   /**
    * Opens a sealed segment named by the manifest: from its local files when they are there (it is
-   * then hot), else cold, from its id companion (cached locally or downloaded).
+   * then hot), else cold, from its id companion (cached locally or downloaded). Local files that fail
+   * their check are a damaged cache when the object store holds the segment (downloads are not
+   * fsynced, so a crash may tear them): they are removed and the segment opens cold, downloaded
+   * again when needed. A damaged segment the object store does not hold stays CORRUPT_DATA.
    */
   async openSegment(
     segmentsDir: string,
@@ -139,9 +148,21 @@ export class CollectionTiering {
     flat = false,
   ): Promise<{ segment: SealedSegment; idOf: (row: number) => string }> {
     if (await filesExist(segmentsDir, descriptor)) {
-      const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones, { flat });
-      const memory = segment.loaded() as SegmentMemory;
-      return { segment, idOf: (row) => memory.id(row) };
+      try {
+        const segment = await SealedSegment.open(segmentsDir, descriptor, tombstones, { flat });
+        const memory = segment.loaded() as SegmentMemory;
+        return { segment, idOf: (row) => memory.id(row) };
+      } catch (error) {
+        if (!isTierVecError(error, ErrorCode.CORRUPT_DATA) || !(await this.remote.holdsSegment(descriptor))) {
+          throw error;
+        }
+        await this.remote.removeLocalFiles(descriptor);
+        this.#warn({
+          code: 'DAMAGED_CACHE_REMOVED',
+          message: `Local files of segment ${descriptor.id} failed their check (${error.message}); the object store holds the segment, so they were removed and it is downloaded again when needed`,
+          details: { segment: descriptor.id },
+        });
+      }
     }
     const ids = await this.remote.segmentIds(descriptor);
     const segment = SealedSegment.cold(segmentsDir, descriptor, ids, tombstones);

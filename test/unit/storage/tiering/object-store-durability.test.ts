@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../src/clock.ts';
 import { ErrorCode } from '../../../../src/errors.ts';
+import type { ObjectStore } from '../../../../src/object-store/object-store.ts';
 import { RemoteLayout } from '../../../../src/storage/remote/remote-layout.ts';
 import { expectTierVecError } from '../../../helpers/storage-fixtures.ts';
 import { doc, drive, range, useTieredStores } from './tiering-fixtures.ts';
@@ -158,7 +159,7 @@ describe("durability: 'object-store'", () => {
     await other.store.close();
   });
 
-  it('deletes WAL batches once a published manifest covers them, and recovers from segments plus the rest', async () => {
+  it('deletes WAL batches once a manifest covering them is superseded in the object store, and recovers from segments plus the rest', async () => {
     const { store, docs, mock, clock } = await stores.open({ durability: 'object-store' });
     await docs.insert(range(0, 20));
     await docs.insert(range(20, 25));
@@ -166,14 +167,43 @@ describe("durability: 'object-store'", () => {
     await docs.publish();
     await docs.insert(range(25, 30));
     await docs.delete(['d0']);
-    await vi_waitForNoWal(() => walKeys(mock.keys()).length === 2);
-    expect(walKeys(mock.keys())).toEqual([layout.walKey(3), layout.walKey(4)]);
+    await vi_waitForNoWal(() => walKeys(mock.keys()).length === 3);
+    // Batch 1 is covered by a superseded manifest (the seal at 20 rows); batch 2 only by the newest,
+    // which a store opening from the superseded one would still need.
+    expect(walKeys(mock.keys())).toEqual([layout.walKey(2), layout.walKey(3), layout.walKey(4)]);
     await store.close();
     const other = await stores.open({ durability: 'object-store', objectStore: mock, clock, create: false });
     expect(other.docs.stats().vectors).toBe(29);
     expect(await other.docs.get('d0')).toBeUndefined();
     expect(await other.docs.get('d27')).toMatchObject({ id: 'd27' });
     await other.store.close();
+  });
+
+  it('a new machine opening while the old one still publishes finds every acknowledged write (the race of disaster-recovery under load)', async () => {
+    const { store, docs, mock, clock } = await stores.open({ durability: 'object-store' });
+    await docs.insert(range(0, 10));
+    await docs.flush();
+    await docs.publish();
+    await docs.insert(range(10, 15));
+    // The new machine reads the newest manifest, then is held just before it lists the WAL batches.
+    const gate = gateWalListing(mock);
+    const opening = stores.open({
+      durability: 'object-store',
+      objectStore: gate.store,
+      clock,
+      create: false,
+    });
+    await gate.reached;
+    // Meanwhile the old machine, not quite dead, finishes a seal and publishes it.
+    await docs.flush();
+    await docs.publish();
+    await vi_waitForNoWal(() => false);
+    gate.open();
+    const other = await opening;
+    expect(other.docs.stats().vectors).toBe(15);
+    expect(await other.docs.get('d12')).toMatchObject({ id: 'd12' });
+    await other.store.close();
+    await store.close();
   });
 
   it('refuses an unknown durability with INVALID_ARGUMENT naming the three modes', async () => {
@@ -184,6 +214,34 @@ describe("durability: 'object-store'", () => {
     );
   });
 });
+
+/** An object store that holds the first listing of WAL batches until `open()`. */
+function gateWalListing(inner: ObjectStore) {
+  let reached!: () => void;
+  let open!: () => void;
+  const reachedPromise = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let held = false;
+  const store: ObjectStore = {
+    put: (key, body, options) => inner.put(key, body, options),
+    get: (key, options) => inner.get(key, options),
+    head: (key, options) => inner.head(key, options),
+    delete: (key, options) => inner.delete(key, options),
+    async *list(prefix, options) {
+      if (!held && prefix === layout.walPrefix) {
+        held = true;
+        reached();
+        await opened;
+      }
+      yield* inner.list(prefix, options);
+    },
+  };
+  return { store, reached: reachedPromise, open };
+}
 
 async function vi_waitForNoWal(done: () => boolean): Promise<void> {
   for (let turn = 0; turn < 1_000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
