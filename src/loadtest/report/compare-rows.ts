@@ -14,8 +14,56 @@ import {
   quantileInterval,
 } from '../confidence-interval.ts';
 import type { LatencyHistogram } from '../histogram.ts';
-import type { ComparedMetric, ComparisonRow, RowLatency, RowVerdict } from './compare.ts';
 import type { LoadTestReport } from './schema.ts';
+
+export type ComparedMetric =
+  | 'typical'
+  | 'p50'
+  | 'p90'
+  | 'p95'
+  | 'p99'
+  | 'p999'
+  | 'throughputOpsPerS'
+  | 'achievedRatio'
+  | 'errorRate';
+
+/**
+ * `regression`: worse beyond tolerance and noise; `inconclusive`: so it seems, but the new run's
+ * machine was measurably busier and the operation does not stand out against the run's others;
+ * `improvement`: better beyond both; `noise`: the point estimates differ by more than the tolerance
+ * but the intervals overlap; `unchanged`: within the tolerance; `too few samples`: not enough
+ * samples (or seconds) to judge; `missing`: absent from one run; `shown`: not judged (response time).
+ */
+export type RowVerdict =
+  | 'regression'
+  | 'inconclusive'
+  | 'improvement'
+  | 'noise'
+  | 'unchanged'
+  | 'too few samples'
+  | 'missing'
+  | 'shown';
+
+/** Which latency a row is of: the latency rows judge service time and show response time. */
+export type RowLatency = 'service' | 'response';
+
+export interface ComparisonRow {
+  /** `null` for the whole run. */
+  operation: string | null;
+  metric: ComparedMetric;
+  /** The latency a latency row is of; null for throughput and error rate. */
+  latency: RowLatency | null;
+  base: number | null;
+  next: number | null;
+  /** Relative change in percent (positive: higher); null when either side is missing or base is 0. */
+  deltaPct: number | null;
+  baseInterval: Interval | null;
+  nextInterval: Interval | null;
+  /** Typical latency: the interval of new/base that holds the run-to-run noise. */
+  ratioInterval: Interval | null;
+  verdict: RowVerdict;
+  regression: boolean;
+}
 
 export interface Settings {
   tolerance: number;
