@@ -26,8 +26,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import type { LoadTarget } from '../../../src/loadtest/load-target.ts';
 import { runLoadTest } from '../../../src/loadtest/run.ts';
+import { createStallingTarget } from '../../helpers/stalling-target.ts';
 
 const RATE = 500;
 const PERIOD_MS = 1_000;
@@ -42,42 +42,9 @@ function correctedMs(q: number, stallMs: number, periodMs: number): number {
   return q <= 1 - share ? 0 : (stallMs * (q - (1 - share))) / share;
 }
 
-/**
- * Stalls the event loop for STALL_MS at the end of every PERIOD_MS, counted from the first call. The
- * stall blocks the thread in Atomics.wait (like a blocking system call) rather than spinning, so a
- * busy machine's scheduler does not also make the process pay for the CPU a spin would have used.
- */
-function stallingTarget(): LoadTarget & { stalls: number } {
-  const blocker = new Int32Array(new SharedArrayBuffer(4));
-  let originMs: number | undefined;
-  let nextStallMs = 0;
-  const target = {
-    name: 'stalling (blocks the event loop 200 ms every second)',
-    stalls: 0,
-    operations: {
-      tick: async () => {
-        const now = performance.now();
-        if (originMs === undefined) {
-          originMs = now;
-          nextStallMs = originMs + PERIOD_MS - STALL_MS;
-        }
-        if (now >= nextStallMs) {
-          const stallEndMs = nextStallMs + STALL_MS;
-          for (let left = stallEndMs - performance.now(); left > 0; left = stallEndMs - performance.now()) {
-            Atomics.wait(blocker, 0, 0, left);
-          }
-          target.stalls++;
-          nextStallMs += PERIOD_MS;
-        }
-      },
-    },
-  };
-  return target;
-}
-
 describe('coordinated omission', () => {
   it('reports the closed-form corrected latency for stalls, while service time stays at the operation cost', async () => {
-    const target = stallingTarget();
+    const target = createStallingTarget({ periodMs: PERIOD_MS, stallMs: STALL_MS });
     const report = await runLoadTest(
       {
         name: 'coordinated-omission',
