@@ -188,17 +188,18 @@ export class Collection {
       const bytes = this.#logicalBytesOf(id);
       if (bytes !== undefined) existing.set(id, bytes);
     }
-    if (existing.size === 0) return 0;
     let bytes = 0;
     for (const value of existing.values()) bytes -= value;
-    const deleted = [...existing.keys()];
+    // Every requested id is logged, also those not visible now: a write of one of them whose outcome
+    // was indeterminate may still reach the log (its batch stored though its answer was lost), and
+    // replay in write order must then apply this acknowledged delete after it.
     await this.#submit(
-      { kind: 'delete', ids: deleted },
-      deleted.map((id) => ({ id, bytes: undefined })),
-      -deleted.length,
+      { kind: 'delete', ids: list },
+      list.map((id) => ({ id, bytes: undefined })),
+      -existing.size,
       bytes,
     );
-    return deleted.length;
+    return existing.size;
   }
 
   #checkUsable(): void {
