@@ -158,17 +158,22 @@ export class WriterLease {
     return this.#renewing;
   }
 
-  async #renewOnce(): Promise<void> {
-    if (this.#lost !== undefined || this.#stopped) return;
-    const now = this.#options.clock.now();
-    const record: LeaseRecord = {
+  /** This holder's lease record, renewed at `now` and valid until `expiresAtMs` (0: released). */
+  #record(now: number, expiresAtMs: number): LeaseRecord {
+    return {
       format: 1,
       holder: this.holder,
       term: this.term,
       durationMs: this.durationMs,
       renewedAtMs: now,
-      expiresAtMs: now + this.durationMs,
+      expiresAtMs,
     };
+  }
+
+  async #renewOnce(): Promise<void> {
+    if (this.#lost !== undefined || this.#stopped) return;
+    const now = this.#options.clock.now();
+    const record = this.#record(now, now + this.durationMs);
     try {
       const { etag } = await this.#options.objectStore.put(LEASE_KEY, encodeLease(record), {
         ifMatch: this.#etag,
@@ -222,14 +227,7 @@ export class WriterLease {
     if (this.#lost !== undefined) return;
     this.#validUntilMs = 0;
     const now = this.#options.clock.now();
-    const record: LeaseRecord = {
-      format: 1,
-      holder: this.holder,
-      term: this.term,
-      durationMs: this.durationMs,
-      renewedAtMs: now,
-      expiresAtMs: 0,
-    };
+    const record = this.#record(now, 0);
     await this.#options.objectStore
       .put(LEASE_KEY, encodeLease(record), { ifMatch: this.#etag })
       .catch(() => undefined);
