@@ -131,6 +131,10 @@ async function autoInsert(collection: AnyCollection, auto: { from: number; count
 }
 
 main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  // The code first: the test reads it (a TierVecError's stack names the class, not the code).
+  const failure = error as { code?: string; details?: unknown; stack?: string };
+  process.stderr.write(
+    `${failure.code ?? 'UNKNOWN'} ${JSON.stringify(failure.details ?? {})}\n${failure.stack ?? error}\n`,
+  );
   process.exit(1);
 });
