@@ -177,14 +177,14 @@ export class Store {
    */
   async #importFromObjectStore(): Promise<Map<string, RemoteManifest>> {
     const { objectStore, uploader } = this.#objectTier;
-    const manifests = await findRemoteCollections(objectStore, uploader);
+    const found = await findRemoteCollections(objectStore, uploader);
     const imported = new Map<string, RemoteManifest>();
-    if (manifests.length === 0) return imported;
+    if (found.length === 0) return imported;
     const catalog: CatalogEntry[] = [];
-    for (const manifest of manifests) {
+    for (const { manifest, taken } of found) {
       const dir = this.#collectionDir(manifest.tenant, manifest.collection);
       await rm(dir, { recursive: true, force: true });
-      await createCollectionFiles(dir, localManifestOf(manifest));
+      await createCollectionFiles(dir, localManifestOf(manifest, taken));
       await downloadTombstoneFiles(dir, manifest, objectStore, uploader);
       catalog.push({ spec: manifest.spec, createdAtMs: manifest.collectionCreatedAtMs });
       imported.set(keyOf(manifest.tenant, manifest.collection), manifest);

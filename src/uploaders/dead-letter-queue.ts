@@ -38,6 +38,11 @@ export interface DeadLetterEntry {
   timeMs: number;
   /** Replays that failed and left the entry in place. */
   replays: number;
+  /**
+   * The upload was create-only (`If-None-Match: *`), and its replay is too: it never overwrites an
+   * object another writer put under the key. Absent in entries written before this field existed.
+   */
+  createOnly?: boolean;
 }
 
 export interface DeadLetter extends DeadLetterEntry {
@@ -148,7 +153,13 @@ export class DeadLetterQueue {
   }
 
   /** Persists one entry durably; DEAD_LETTER_FULL when `entriesMax` entries exist. */
-  add(input: { key: string; body: Uint8Array; error: unknown; attempts: number }): Promise<DeadLetterEntry> {
+  add(input: {
+    key: string;
+    body: Uint8Array;
+    error: unknown;
+    attempts: number;
+    createOnly?: boolean;
+  }): Promise<DeadLetterEntry> {
     return this.#io(async () => {
       await this.#init();
       if (this.#keys.size + this.#reserved >= this.entriesMax) {
@@ -169,6 +180,7 @@ export class DeadLetterQueue {
             attempts: input.attempts,
             timeMs: this.#clock.now(),
             replays: 0,
+            ...(input.createOnly === true ? { createOnly: true } : {}),
           },
           input.body,
         );
@@ -391,7 +403,7 @@ export class DeadLetterQueue {
     }
     if (header.format !== FORMAT || header.version !== VERSION)
       throw corrupt(path, 'unknown format or version');
-    const { key, sizeBytes, error, attempts, timeMs, replays, sha256: digest } = header;
+    const { key, sizeBytes, error, attempts, timeMs, replays, createOnly, sha256: digest } = header;
     if (
       typeof key !== 'string' ||
       typeof sizeBytes !== 'number' ||
@@ -400,12 +412,22 @@ export class DeadLetterQueue {
       typeof replays !== 'number' ||
       typeof digest !== 'string' ||
       typeof error !== 'object' ||
-      error === null
+      error === null ||
+      (createOnly !== undefined && typeof createOnly !== 'boolean')
     ) {
       throw corrupt(path, 'header fields are missing or of the wrong type');
     }
     const id = path.slice(path.length - SUFFIX.length - 12, path.length - SUFFIX.length);
-    const entry = { id, key, sizeBytes, error: error as DeadLetterError, attempts, timeMs, replays };
+    const entry: DeadLetterEntry = {
+      id,
+      key,
+      sizeBytes,
+      error: error as DeadLetterError,
+      attempts,
+      timeMs,
+      replays,
+    };
+    if (createOnly === true) entry.createOnly = true;
     return { entry, sizeBytes, sha256: digest };
   }
 

@@ -75,8 +75,10 @@ export interface ParallelUploaderOptions {
 export interface UploadOptions {
   signal?: AbortSignal;
   /**
-   * `'*'`: create only. A retry that finds the object already there (its earlier attempt landed but
-   * the answer was lost) compares the bytes and counts identical bytes as uploaded.
+   * `'*'`: create only; it never overwrites an object. An attempt that finds the object already there
+   * (an earlier attempt landed but its answer was lost, or an earlier process uploaded the same
+   * object) compares the bytes and counts identical bytes as uploaded; other bytes fail it with the
+   * store's PreconditionFailed, not retried. A dead-lettered create-only upload is replayed create-only.
    */
   ifNoneMatch?: '*';
   /**
@@ -378,7 +380,13 @@ export class ParallelUploader {
       return { state: 'uploaded', key, attempts: outcome.attempts };
     }
     try {
-      const entry = await this.#dlq.add({ key, body, error: outcome.error, attempts: outcome.attempts });
+      const entry = await this.#dlq.add({
+        key,
+        body,
+        error: outcome.error,
+        attempts: outcome.attempts,
+        createOnly: options.ifNoneMatch === '*',
+      });
       this.#stats.deadLettered++;
       return {
         state: 'dead-lettered',
@@ -402,8 +410,7 @@ export class ParallelUploader {
   /** The retry loop around single attempts; rethrows input errors the store raised (not worth keeping). */
   async #send(key: string, body: Uint8Array, options: UploadOptions): Promise<RetryOutcome<void>> {
     const outcome = await this.#retry.run(
-      (attemptNo) =>
-        this.#guarded((signal) => this.#put(key, body, attemptNo, options, signal), options.signal),
+      () => this.#guarded((signal) => this.#put(key, body, options, signal), options.signal),
       { label: key, signal: options.signal, onRetry: (event) => this.#countRetry(event) },
     );
     if (
@@ -460,19 +467,14 @@ export class ParallelUploader {
     }
   }
 
-  async #put(
-    key: string,
-    body: Uint8Array,
-    attemptNo: number,
-    options: UploadOptions,
-    signal: AbortSignal,
-  ): Promise<void> {
+  async #put(key: string, body: Uint8Array, options: UploadOptions, signal: AbortSignal): Promise<void> {
     const create = options.ifNoneMatch === '*';
     try {
       await this.#store.put(key, body, create ? { signal, ifNoneMatch: '*' } : { signal });
     } catch (error) {
-      // A create-only retry that finds the object: an earlier attempt landed and only its answer was lost.
-      if (create && attemptNo > 1 && isObjectStoreError(error, 'PreconditionFailed')) {
+      // A create-only attempt that finds the object: identical bytes are this upload's (an earlier
+      // attempt landed and only its answer was lost, or a process before this one put them).
+      if (create && isObjectStoreError(error, 'PreconditionFailed')) {
         const stored = await this.#store.get(key, { signal });
         if (sameBytes(stored, body)) return;
       }
@@ -559,7 +561,10 @@ export class ParallelUploader {
     let outcome: RetryOutcome<void>;
     try {
       release = await this.#semaphore.acquire(signal, false);
-      outcome = await this.#send(key, letter.body, signal === undefined ? {} : { signal });
+      outcome = await this.#send(key, letter.body, {
+        ...(signal === undefined ? {} : { signal }),
+        ...(letter.createOnly === true ? { ifNoneMatch: '*' as const } : {}),
+      });
     } catch (error) {
       return { state: 'failed', id, key, attempts: 0, error };
     } finally {

@@ -19,9 +19,6 @@ export const MISSING_TOMBSTONE_FILE =
 export const BUFFERED_FLUSHED_LOST =
   "undiagnosed: in 'buffered' durability, after crashes, documents an acknowledged flush had sealed are missing";
 
-export const NUMBER_REUSE =
-  "after crashes, an object or cached file no longer matches the manifest that names it: a dead process's manifest put lands after a new process imported the older manifest, and the new process reuses that manifest's segment numbers, overwriting the objects the late manifest names (seed 1397); opening or promoting fails with CORRUPT_DATA";
-
 interface KnownDefect {
   name: string;
   matches(result: SimulationResult): boolean;
@@ -47,16 +44,6 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
       result.config.durability === 'buffered' &&
       result.problems.length === 0 &&
       result.check.violations.every((v) => v.kind === 'lost-write' || v.kind === 'search-disagrees-with-get'),
-  },
-  {
-    name: NUMBER_REUSE,
-    matches: (result) =>
-      result.problems.length > 0 &&
-      result.problems.every((problem) =>
-        /does not match the manifest's size and CRC-32|Segment ids file of segment \S+ does not match/.test(
-          problem,
-        ),
-      ),
   },
 ];
 

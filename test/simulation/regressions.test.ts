@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { isSimulatedCrash } from '../../src/simulation/crash-switch.ts';
 import { describeFailure } from '../../src/simulation/simulate-command.ts';
 import { runSimulation } from '../../src/simulation/simulation-run.ts';
-import { knownDefectOf, NUMBER_REUSE } from './known-defects.ts';
 
 process.on('unhandledRejection', (reason) => {
   if (!isSimulatedCrash(reason)) throw reason;
@@ -57,16 +56,16 @@ describe('simulation regressions', () => {
     await expectSeedPasses(1304);
   });
 
-  // Since published manifests hold no tombstone of a later write (seed 10756), seed 1397's crashes land
-  // elsewhere and it finds NUMBER_REUSE again: segment 0000000006 written by two processes with
-  // different content after a recovery from the object store (see known-defects.ts).
-  it('seed 1397 finds a segment ids object that no longer matches its manifest after crashes (number reuse)', async () => {
-    const result = await runSimulation(1397);
-    expect(knownDefectOf(result), describeFailure(result, {})).toBe(NUMBER_REUSE);
+  it('seed 1397 (found a segment object overwritten by a new process: a dead process manifest naming it landed after the new process had imported the older one) passes', async () => {
+    await expectSeedPasses(1397);
   });
 
-  it.fails('seed 1397 (found a cached segment ids file that no longer matched its manifest after crashes) passes', async () => {
-    await expectSeedPasses(1397);
+  it('seed 19567 (found a tombstone object overwritten by a new process after a late manifest put) passes', async () => {
+    await expectSeedPasses(19567);
+  });
+
+  it('seed 12121 (found an .hnsw object overwritten by a new process after a late manifest put, in fsync durability) passes', async () => {
+    await expectSeedPasses(12121);
   });
 
   it('seed 316 (found a write rejected after several attempts read back: an earlier attempt had stored it) passes', async () => {

@@ -350,15 +350,27 @@ export class CollectionRemote {
       );
     }
     const sources = this.#sourcesOf(manifest);
+    // Create-only: segment and tombstone objects are immutable under their names, so a name taken
+    // with other bytes is another writer's object (a process that died with a request in flight, or
+    // a second writer), never overwritten: a manifest of theirs may name it.
     const results = await Promise.allSettled(
       missing.map(async (key) => {
         const source = sources.get(key);
         if (source === undefined) throw new Error(`CollectionRemote: no source for ${key}`);
-        const result = await uploader.upload(key, await source());
+        const result = await uploader.upload(key, await source(), { ifNoneMatch: '*' });
         if (result.state !== 'uploaded') throw result.error;
         this.#uploaded.add(key);
       }),
     );
+    const taken = results.findIndex(
+      (result) => result.status === 'rejected' && isObjectStoreError(result.reason, 'PreconditionFailed'),
+    );
+    if (taken >= 0) {
+      throw this.#conflictFound(
+        `object ${missing[taken]} already exists with other content`,
+        this.#remote?.version ?? 0,
+      );
+    }
     const failed = results.find((result) => result.status === 'rejected');
     if (failed !== undefined) {
       const count = results.filter((result) => result.status === 'rejected').length;

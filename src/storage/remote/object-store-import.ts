@@ -20,11 +20,30 @@ import { requestOrFail as request } from './object-store-failure.ts';
 import { parseManifestKey, RemoteLayout } from './remote-layout.ts';
 import { decodeRemoteManifest, type RemoteManifest } from './remote-manifest.ts';
 
+/**
+ * The highest segment number and local version any object under a collection's prefix is named
+ * with, whether or not a manifest names it yet: objects a process put before it died, and that a
+ * manifest still in flight from it may name once it lands.
+ */
+export interface NamesTaken {
+  segmentSeqMax: number;
+  versionMax: number;
+}
+
+/** A collection found in the object store: its newest manifest and the names its objects took. */
+export interface RemoteCollectionFound {
+  manifest: RemoteManifest;
+  taken: NamesTaken;
+}
+
+const SEGMENT_OBJECT = /\/segments\/(\d{10})(?:-(\d{10}))?\.(?:arrow|hnsw|ids\.json)$/;
+const TOMBSTONE_OBJECT = /\/tombstones\/(\d{20})\.json$/;
+
 /** Every collection with a manifest in the object store, each at its newest version. */
 export async function findRemoteCollections(
   objectStore: ObjectStore,
   uploader: ParallelUploader,
-): Promise<RemoteManifest[]> {
+): Promise<RemoteCollectionFound[]> {
   const newest = new Map<string, { tenant: string; collection: string; version: number }>();
   const keys = await request(
     uploader,
@@ -41,29 +60,53 @@ export async function findRemoteCollections(
     const id = `${parsed.tenant}/${parsed.collection}`;
     if ((newest.get(id)?.version ?? 0) < parsed.version) newest.set(id, parsed);
   }
-  const manifests: RemoteManifest[] = [];
+  const found: RemoteCollectionFound[] = [];
   for (const { tenant, collection, version } of newest.values()) {
     const layout = new RemoteLayout(tenant, collection);
     const key = layout.manifestKey(version);
     const bytes = await request(uploader, `Reading ${key}`, (signal) => objectStore.get(key, { signal }));
-    manifests.push(decodeRemoteManifest(bytes, key, layout));
+    const manifest = decodeRemoteManifest(bytes, key, layout);
+    found.push({ manifest, taken: namesTaken(keys, layout) });
   }
-  return manifests;
+  return found;
+}
+
+/** The names the objects under one collection's prefix took (segment numbers, local versions). */
+export function namesTaken(keys: readonly string[], layout: RemoteLayout): NamesTaken {
+  const taken: NamesTaken = { segmentSeqMax: 0, versionMax: 0 };
+  for (const key of keys) {
+    if (!key.startsWith(layout.prefix)) continue;
+    const segment = SEGMENT_OBJECT.exec(key);
+    if (segment !== null) {
+      taken.segmentSeqMax = Math.max(taken.segmentSeqMax, Number(segment[1]));
+      taken.versionMax = Math.max(taken.versionMax, Number(segment[2] ?? 0));
+      continue;
+    }
+    const tombstone = TOMBSTONE_OBJECT.exec(key);
+    if (tombstone !== null) taken.versionMax = Math.max(taken.versionMax, Number(tombstone[1]));
+  }
+  return taken;
 }
 
 /**
  * The local manifest of an imported collection: the published one without its object-store fields.
  * Its local version continues after every local version its files were named with (tombstone files
  * and compacted segment ids carry the writer's local versions, which run ahead of the published
- * ones), so that no later seal or compaction here reuses a live file's name.
+ * ones), and its next segment number after every segment number in the object store, so that no
+ * later seal or compaction here reuses the name of an object: neither one the manifest names nor
+ * one a dead process put whose manifest may still land (a request in flight when it died).
  */
-export function localManifestOf(remote: RemoteManifest): Manifest {
+export function localManifestOf(remote: RemoteManifest, taken?: NamesTaken): Manifest {
   const { uid: _uid, collectionCreatedAtMs: _createdAtMs, ...manifest } = remote;
   const namedVersions = [
     ...manifest.tombstoneFiles.map((file) => Number(file.name.slice(0, 20))),
     ...manifest.segments.map((segment) => Number(segment.id.split('-')[1] ?? 0)),
   ];
-  return { ...manifest, version: Math.max(manifest.version, ...namedVersions) };
+  return {
+    ...manifest,
+    version: Math.max(manifest.version, taken?.versionMax ?? 0, ...namedVersions),
+    nextSegmentSeq: Math.max(manifest.nextSegmentSeq, (taken?.segmentSeqMax ?? 0) + 1),
+  };
 }
 
 /** Downloads the tombstone files a published manifest names into `{dir}/tombstones/`, checked. */

@@ -224,6 +224,34 @@ describe('ParallelUploader.upload', () => {
     expect(store.objects.get('wal/1')).toEqual(body(9));
   });
 
+  it('counts a create-only first attempt that finds the same bytes as uploaded (an earlier process put them)', async () => {
+    const store = new FakeObjectStore();
+    store.objects.set('segments/1.arrow', body(5));
+    const { uploader } = make(store);
+    expect(await uploader.upload('segments/1.arrow', body(5), { ifNoneMatch: '*' })).toEqual({
+      state: 'uploaded',
+      key: 'segments/1.arrow',
+      attempts: 1,
+    });
+  });
+
+  it('replays a dead-lettered create-only upload create-only: it never overwrites what another writer put meanwhile', async () => {
+    const store = new FakeObjectStore();
+    store.behaviour = () => ({ fail: 'AccessDenied' });
+    const { uploader } = make(store);
+    expect((await uploader.upload('segments/2.arrow', body(5), { ifNoneMatch: '*' })).state).toBe(
+      'dead-lettered',
+    );
+    const [entry] = await uploader.deadLetters.list();
+    expect(entry).toMatchObject({ key: 'segments/2.arrow', createOnly: true });
+    store.behaviour = () => 'ok';
+    store.objects.set('segments/2.arrow', body(9));
+    const [outcome] = await uploader.deadLetters.replay();
+    expect(outcome).toMatchObject({ state: 'failed', error: { code: 'PreconditionFailed' } });
+    expect(store.objects.get('segments/2.arrow')).toEqual(body(9));
+    expect(store.puts.at(-1)).toEqual({ key: 'segments/2.arrow', ifNoneMatch: true });
+  });
+
   it('dead-letters a permanent error after one attempt, keeping key, body and error on disk', async () => {
     const store = new FakeObjectStore();
     store.behaviour = () => ({ fail: 'AccessDenied' });

@@ -75,6 +75,55 @@ describe('Publishing to the object store', () => {
     await store.close();
   });
 
+  it('never overwrites a segment object another writer put under the name it would use: MANIFEST_CONFLICT', async () => {
+    const { store, docs, mock } = await stores.open();
+    await docs.insert(range(0, 20));
+    await docs.flush();
+    await docs.publish();
+    // A process that died with this put in flight: its manifest naming it may still land.
+    const foreign = Buffer.from('segment bytes of another writer');
+    const key = layout.segmentKey('0000000002', 'arrow');
+    await mock.put(key, foreign);
+    await docs.insert(range(20, 40));
+    await docs.flush();
+    await expectTierVecError(
+      () => docs.publish(),
+      ErrorCode.MANIFEST_CONFLICT,
+      'already exists with other content',
+    );
+    expect(Buffer.from(mock.peek(key) as Uint8Array).equals(foreign)).toBe(true);
+    expect(docs.stats().tiering.remote).toMatchObject({ conflict: true });
+    await store.close();
+  });
+
+  it('numbers segments and files after every object in the object store when it opens from there, named by a manifest or not', async () => {
+    const first = await stores.open();
+    await first.docs.insert(range(0, 20));
+    await first.docs.flush();
+    await first.docs.publish();
+    await first.store.close();
+    // Objects a dead writer put before its manifest naming them landed (or before it died).
+    const strays = [
+      layout.segmentKey('0000000007', 'hnsw'),
+      layout.tombstoneKey(`${'9'.padStart(20, '0')}.json`),
+    ];
+    for (const key of strays) await first.mock.put(key, Buffer.from(`stray ${key}`));
+    const second = await stores.open({ objectStore: first.mock, clock: first.clock, create: false });
+    await second.docs.delete(['d3']);
+    await second.docs.insert(range(20, 40));
+    await second.docs.flush();
+    const { version } = await second.docs.publish();
+    const latestKey = layout.manifestKey(version);
+    const latest = decodeRemoteManifest(second.mock.peek(latestKey) as Uint8Array, latestKey, layout);
+    expect(latest.segments.map((segment) => segment.id)).toEqual(['0000000001', '0000000008']);
+    expect(latest.tombstoneFiles.map((file) => Number(file.name.slice(0, 20)))).toEqual([expect.any(Number)]);
+    expect(Number(latest.tombstoneFiles[0]?.name.slice(0, 20))).toBeGreaterThan(9);
+    for (const key of strays)
+      expect(Buffer.from(second.mock.peek(key) as Uint8Array).toString()).toBe(`stray ${key}`);
+    expect(second.docs.stats().tiering.remote).toMatchObject({ conflict: false });
+    await second.store.close();
+  });
+
   it('refuses to publish on top of another collection of the same name in the same bucket', async () => {
     const first = await stores.open({ create: 'skip' });
     const second = await stores.open({ objectStore: first.mock, clock: first.clock, create: 'skip' });
