@@ -19,6 +19,7 @@ import { Rng } from '../random.ts';
 import { installFileSystem } from '../storage/file-system.ts';
 import { setSynchronousIndexFiles } from '../storage/segment/hnsw-index.ts';
 import { openStore, type Store } from '../storage/store.ts';
+import { type BitRot, maybeRotManifest } from './bit-rot.ts';
 import { CrashSwitch, isSimulatedCrash } from './crash-switch.ts';
 import { CrashableFileSystem } from './crashable-file-system.ts';
 import type { History } from './history.ts';
@@ -65,6 +66,10 @@ export class SimulatedWorld {
   /** Clock jumps made while operations waited (a figure for tuning). */
   clockSteps = 0;
   readonly #dirs: string[];
+  /** Its own stream, so the bit-rot fault leaves every other choice of a seed as it was. */
+  readonly #rotRng: Rng;
+  /** The damage the last recovery found on disk (bit rot), if any. */
+  lastRot: BitRot | undefined;
   #client: ProcessObjectStore;
   #processClock: ProcessClock;
   #uninstall: () => void;
@@ -81,6 +86,7 @@ export class SimulatedWorld {
       rateLimit: false,
     });
     this.fs = new CrashableFileSystem(dir, this.crashSwitch, this.rng.fork('fs'));
+    this.#rotRng = new Rng(config.seed).fork('bit-rot');
     this.#dirs = [dir];
     this.#client = new ProcessObjectStore(this.mock, this.crashSwitch);
     this.#processClock = new ProcessClock(this.clock);
@@ -128,7 +134,8 @@ export class SimulatedWorld {
 
   /**
    * The crash: the process dies where it stands (no close), the file system loses what was not
-   * durable, and a new process opens the directory (`local`) or a new empty one (`object-store`).
+   * durable, and a new process opens the directory (`local`, where bit rot may have damaged a
+   * manifest meanwhile: bit-rot.ts) or a new empty one (`object-store`).
    */
   async crash(history: History, source: 'local' | 'object-store'): Promise<Driven<Store>> {
     this.crashSwitch.crashNow('the simulation');
@@ -138,6 +145,8 @@ export class SimulatedWorld {
     this.store = undefined;
     const local = await this.fs.crash();
     if (!this.#dirs.includes(local)) this.#dirs.push(local);
+    this.lastRot = source === 'local' ? maybeRotManifest(local, this.#rotRng) : undefined;
+    if (this.lastRot !== undefined) history.nemesis('bit-rot', { ...this.lastRot });
     if (source === 'object-store') {
       const fresh = await mkdtemp(join(scratchDir(), `tiervec-sim-${this.config.seed}-`));
       this.#dirs.push(fresh);

@@ -8,7 +8,7 @@
  * Every choice comes from the seed, so `runSimulation(seed, options)` replays exactly.
  */
 
-import { isTierVecError } from '../errors.ts';
+import { ErrorCode, isTierVecError } from '../errors.ts';
 import type { S3ErrorCode } from '../object-store/object-store-error.ts';
 import { Rng } from '../random.ts';
 import type { Collection } from '../storage/collection.ts';
@@ -298,6 +298,16 @@ class SimulationRun {
     if (opened.state === 'error' && !isTierVecError(opened.error)) {
       this.#problem(`open failed with an untyped error after ${this.crashes} crash(es): ${describe(opened)}`);
       return false;
+    }
+    if (
+      opened.state === 'error' &&
+      this.#world.lastRot !== undefined &&
+      isTierVecError(opened.error, ErrorCode.CORRUPT_DATA) &&
+      opened.error.message.includes(this.#world.lastRot.file)
+    ) {
+      // The store refused the damaged manifest, naming it: the operator restores from the object store.
+      this.#history.nemesis('restore', { reason: describe(opened) });
+      return this.#recover('object-store');
     }
     if (opened.state === 'error' && attempt < OPEN_ATTEMPTS_MAX) {
       // Opening may need the object store (a new directory, a collection's remote WAL): an
