@@ -8,6 +8,15 @@
 
 import { systemClock } from '../../src/clock.ts';
 
+/**
+ * How often the loop lets timers and I/O run. A search that settles in microtasks alone never
+ * reaches the event loop's other phases, so a replica's manifest polling would stall for the whole
+ * run and its pooled sockets would go stale (the server closes them after its keep-alive timeout;
+ * the first poll after the run then fails with ECONNRESET). A replica in service runs them between
+ * requests, so the loop does too.
+ */
+const YIELD_EVERY_MS = 50;
+
 /** What a search process reports for one timed run. */
 export interface SearchLoopSample {
   searches: number;
@@ -28,7 +37,12 @@ async function timedRun(search: SearchLoopHooks['search'], durationMs: number): 
   const endMs = startedMs + durationMs;
   const cpuAtStart = process.cpuUsage();
   let searches = 0;
-  while (systemClock.now() < endMs) {
+  let yieldAtMs = startedMs + YIELD_EVERY_MS;
+  for (let nowMs = startedMs; nowMs < endMs; nowMs = systemClock.now()) {
+    if (nowMs >= yieldAtMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yieldAtMs = nowMs + YIELD_EVERY_MS;
+    }
     const pending = search(searches);
     if (pending instanceof Promise) await pending;
     searches++;
