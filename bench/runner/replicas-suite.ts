@@ -1,47 +1,126 @@
 /**
  * The replica-scaling benchmark (`bench/storage/replica-scaling.ts`) as a suite of the runner: search
  * throughput of two read-replica processes over s3rver against one, on the same data, with the
- * target of the scaling-out issue (two replicas ≥ 1.8× one).
+ * target of the scaling-out issue (two replicas ≥ 1.8× one). Beside it, the hardware ceiling
+ * measured the same way with raw hnswlib-node processes, and a second target: the replicas' ratio
+ * reaches 0.9 of the ceiling's (expressed as a bound on the two-replica rate: one replica's rate ×
+ * the ceiling's ratio). CPU per process and searches per CPU-second are reported for context, so a
+ * shortfall reads as CPU starvation (CPU well below 1 per process) or as per-CPU efficiency (CPU
+ * near 1, fewer searches per CPU-second).
  */
 
 import {
   REPLICA_SCALING_DEFAULTS,
   REPLICA_SCALING_QUICK,
   type ReplicaScalingOptions,
+  type ReplicaScalingResult,
   runReplicaScaling,
 } from '../storage/replica-scaling.ts';
+import type { SearchProcessesRun } from '../storage/search-processes.ts';
+import type { Figure } from './bench-suite.ts';
 import { defineSuite } from './bench-suite.ts';
+
+const CEILING_FRACTION_MIN = 0.9;
+
+/** CPU per process and searches per CPU-second of one run, for context (not compared). */
+function cpuFigures(prefix: string, run: SearchProcessesRun, baseline?: string): Figure[] {
+  return [
+    {
+      name: `cpu-s-per-s-${prefix}`,
+      value: run.cpuPerSPerProcess,
+      unit: 'CPU-s/s per process',
+      higherIsBetter: true,
+      compare: false,
+    },
+    {
+      name: `search-per-cpu-s-${prefix}`,
+      value: run.searchesPerCpuS,
+      unit: 'search/CPU-s',
+      higherIsBetter: true,
+      compare: false,
+      ...(baseline === undefined ? {} : { baseline: `search-per-cpu-s-${baseline}` }),
+    },
+  ];
+}
+
+function figuresOf(result: ReplicaScalingResult): Figure[] {
+  const { replicas, ceiling } = result;
+  return [
+    { name: 'search-per-s-1-replica', value: result.oneReplicaPerS, unit: 'search/s', higherIsBetter: true },
+    {
+      name: 'search-per-s-2-replicas',
+      value: result.twoReplicasPerS,
+      unit: 'search/s',
+      higherIsBetter: true,
+      baseline: 'search-per-s-1-replica',
+      bound: {
+        value: result.oneReplicaPerS * ceiling.ratio,
+        description: `1 replica × the raw-hnswlib ratio (${ceiling.ratio.toFixed(2)}×)`,
+      },
+      targets: [
+        { description: 'two replicas ≥ 1.8× one', of: 'baseline', ratioMin: 1.8 },
+        {
+          description: `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's`,
+          of: 'bound',
+          ratioMin: CEILING_FRACTION_MIN,
+        },
+      ],
+    },
+    ...cpuFigures('1-replica', replicas.one),
+    ...cpuFigures('2-replicas', replicas.two, '1-replica'),
+    {
+      name: 'raw-hnsw-search-per-s-1-process',
+      value: ceiling.one.searchesPerS,
+      unit: 'search/s',
+      higherIsBetter: true,
+    },
+    {
+      name: 'raw-hnsw-search-per-s-2-processes',
+      value: ceiling.two.searchesPerS,
+      unit: 'search/s',
+      higherIsBetter: true,
+      baseline: 'raw-hnsw-search-per-s-1-process',
+    },
+    ...cpuFigures('raw-hnsw-1-process', ceiling.one),
+    ...cpuFigures('raw-hnsw-2-processes', ceiling.two, 'raw-hnsw-1-process'),
+  ];
+}
 
 export const replicasSuite = defineSuite<ReplicaScalingOptions>({
   name: 'replicas',
-  summary: 'search throughput of two read-replica processes over s3rver against one, on the same data',
+  summary:
+    'search throughput of two read-replica processes over s3rver against one, beside raw hnswlib processes as the hardware ceiling',
   sizes: { quick: { ...REPLICA_SCALING_QUICK }, full: { ...REPLICA_SCALING_DEFAULTS } },
-  fullDurationNote: 'about a minute (20,000 × 64 published, then 10 s with one replica and 10 s with two)',
+  fullDurationNote:
+    'about 2 minutes (20,000 × 64 published, then 2 rounds of 10 s each: raw hnswlib × 1, 1 replica, raw hnswlib × 2, 2 replicas)',
   plan: (size) => ({
     items: [
       {
         kind: 'figures',
         name: 'replicas',
-        figureNames: ['search-per-s-1-replica', 'search-per-s-2-replicas'],
+        figureNames: [
+          'search-per-s-1-replica',
+          'search-per-s-2-replicas',
+          'cpu-s-per-s-1-replica',
+          'search-per-cpu-s-1-replica',
+          'cpu-s-per-s-2-replicas',
+          'search-per-cpu-s-2-replicas',
+          'raw-hnsw-search-per-s-1-process',
+          'raw-hnsw-search-per-s-2-processes',
+          'cpu-s-per-s-raw-hnsw-1-process',
+          'search-per-cpu-s-raw-hnsw-1-process',
+          'cpu-s-per-s-raw-hnsw-2-processes',
+          'search-per-cpu-s-raw-hnsw-2-processes',
+        ],
         repeats: 1,
         measure: async () => {
           const result = await runReplicaScaling(size, (line) => console.log(`    ${line}`));
-          return [
-            {
-              name: 'search-per-s-1-replica',
-              value: result.oneReplicaPerS,
-              unit: 'search/s',
-              higherIsBetter: true,
-            },
-            {
-              name: 'search-per-s-2-replicas',
-              value: result.twoReplicasPerS,
-              unit: 'search/s',
-              higherIsBetter: true,
-              baseline: 'search-per-s-1-replica',
-              targets: [{ description: 'two replicas ≥ 1.8× one', of: 'baseline', ratioMin: 1.8 }],
-            },
-          ];
+          console.log(
+            `    replicas ${result.ratio.toFixed(2)}× (rounds ${result.replicas.roundRatios.map((r) => r.toFixed(2)).join(', ')}), ` +
+              `raw hnswlib ${result.ceiling.ratio.toFixed(2)}× (rounds ${result.ceiling.roundRatios.map((r) => r.toFixed(2)).join(', ')}), ` +
+              `replicas' ratio ÷ ceiling's ${result.ratioOfCeiling.toFixed(2)}`,
+          );
+          return figuresOf(result);
         },
       },
     ],
