@@ -54,8 +54,8 @@ describe('the bit-rot fault', () => {
         .map((event) => event.f);
       expect(faults).toContain('bit-rot');
       const at = faults.indexOf('bit-rot');
-    // The recovery from the local directory finds it, the store refuses it, the operator restores.
-    expect(faults.slice(at + 1, at + 5)).toEqual(['recover', 'restore', 'crash', 'recover']);
+      // The recovery from the local directory finds it, the store refuses it, the operator restores.
+      expect(faults.slice(at + 1, at + 5)).toEqual(['recover', 'restore', 'crash', 'recover']);
       expect(result.valid, describeFailure(result, {})).toBe(true);
     },
   );
