@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { isSimulatedCrash } from '../../src/simulation/crash-switch.ts';
 import { describeFailure } from '../../src/simulation/simulate-command.ts';
 import { runSimulation } from '../../src/simulation/simulation-run.ts';
+import { knownDefectOf, LSN_REUSE } from './known-defects.ts';
 
 process.on('unhandledRejection', (reason) => {
   if (!isSimulatedCrash(reason)) throw reason;
@@ -66,6 +67,16 @@ describe('simulation regressions', () => {
 
   it('seed 12121 (found an .hnsw object overwritten by a new process after a late manifest put, in fsync durability) passes', async () => {
     await expectSeedPasses(12121);
+  });
+
+  // Open: a dead process's WAL batch landing after its successor numbered its writes (known-defects.ts).
+  it('seed 11882 finds two WAL batches holding one LSN after a late batch of a dead process (LSN reuse)', async () => {
+    const result = await runSimulation(11882);
+    expect(knownDefectOf(result), describeFailure(result, {})).toBe(LSN_REUSE);
+  });
+
+  it.fails('seed 11882 (found two WAL batches holding one LSN: a dead process batch landed after its successor numbered its writes) passes', async () => {
+    await expectSeedPasses(11882);
   });
 
   it('seed 316 (found a write rejected after several attempts read back: an earlier attempt had stored it) passes', async () => {
