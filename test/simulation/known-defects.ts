@@ -10,9 +10,6 @@ import type { SimulationResult } from '../../src/simulation/simulation-run.ts';
 export const DEFECT_5 =
   "defect 5: in 'object-store' durability a rejected write is visible (and a rejected delete takes effect)";
 
-export const LSN_REUSE =
-  "in 'object-store' durability, a process died with a WAL batch in flight that landed after its successor had listed the batches and numbered its own writes from the same LSN (seed 11882, found by the 100,000-seed run): two batches hold one LSN, and opening from the object store fails with a raw Error (Wal.append: LSN n is not after n)";
-
 export const MISSING_TOMBSTONE_FILE =
   "in 'object-store' durability, after crashes and a recovery from the object store, a later open fails (CORRUPT_DATA): a tombstone file the manifest names is missing or damaged on local disk";
 
@@ -25,11 +22,6 @@ interface KnownDefect {
 }
 
 export const KNOWN_DEFECTS: readonly KnownDefect[] = [
-  {
-    name: LSN_REUSE,
-    matches: (result) =>
-      result.problems.some((problem) => /Wal\.append: LSN \d+ is not after \d+/.test(problem)),
-  },
   {
     name: MISSING_TOMBSTONE_FILE,
     matches: (result) =>

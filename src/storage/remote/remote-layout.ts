@@ -6,6 +6,7 @@
  *   tenants/{tenant}/collections/{name}/segments/{segmentId}.arrow|.hnsw|.ids.json
  *   tenants/{tenant}/collections/{name}/tombstones/{version:020d}.json
  *   tenants/{tenant}/collections/{name}/wal/{batchSeq:020d}.arrow       (object-store durability)
+ *   tenants/{tenant}/collections/{name}/wal/epochs/{epoch:020d}.json    written create-only (wal-epochs.ts)
  *
  * `.ids.json` is a small companion of each segment (ids, document sizes, deleted flags) that lets a
  * store know what a cold segment holds without downloading it. This module does no I/O.
@@ -14,6 +15,7 @@
 const VERSION_DIGITS = 20;
 const MANIFEST_FILE = /^(\d{20})\.json$/;
 const WAL_FILE = /^(\d{20})\.arrow$/;
+const EPOCH_FILE = /^epochs\/(\d{20})\.json$/;
 
 export type SegmentObjectKind = 'arrow' | 'hnsw' | 'ids';
 
@@ -56,6 +58,15 @@ export class RemoteLayout {
 
   walKey(seq: number): string {
     return `${this.walPrefix}${padded(seq)}.arrow`;
+  }
+
+  walEpochKey(epoch: number): string {
+    return `${this.walPrefix}epochs/${padded(epoch)}.json`;
+  }
+
+  /** The epoch of a WAL epoch marker key under this collection, or undefined. */
+  walEpochOf(key: string): number | undefined {
+    return numberOf(key, this.walPrefix, EPOCH_FILE);
   }
 
   /** The version of a manifest key under this collection, or undefined for any other key. */

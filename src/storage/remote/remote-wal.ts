@@ -15,7 +15,8 @@
  * replay it. Either way a retry as is is safe: writes are idempotent by id.
  *
  * On open, `recover` lists the batches and returns the records after a given LSN, so a new machine
- * replays what the newest manifest does not cover. `release` deletes the batches a manifest covers;
+ * replays what the newest manifest does not cover, and claims this process's writer epoch, so that
+ * records a dead process's late batches hold under LSNs numbered again here are void (wal-epochs.ts). `release` deletes the batches a manifest covers;
  * the collection calls it with the manifest superseded by a new publish, never the newest one, since
  * a store opening from the object store may have read the superseded manifest and still need them.
  */
@@ -30,7 +31,8 @@ import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import type { WalOperation } from '../wal/wal-record.ts';
 import { requestOrFail as request } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
-import { type RemoteWalEntry, walEntriesOf, walRecordRows } from './wal-batch-rows.ts';
+import { type RemoteWalEntry, type WalWriter, walEntriesOf, walRecordRows } from './wal-batch-rows.ts';
+import { claimWalEpoch, forgetOlderEpochs, liveEntries } from './wal-epochs.ts';
 
 /** Rows per batch object (the BatchUploader's largest batch); a write call is at most 10,001 rows. */
 const BATCH_ROWS_MAX = 100_000;
@@ -68,6 +70,8 @@ export class RemoteWal {
   /** Highest LSN in each batch object known to exist. */
   readonly #maxLsnBySeq = new Map<number, number>();
   #nextSeq = 0;
+  /** This process's epoch and first LSN (wal-epochs.ts), claimed by `recover`. */
+  #writer: WalWriter | undefined;
   #openRows = 0;
   #sealScheduled = false;
   readonly #stats = { replayedRecords: 0, batches: 0, records: 0, failedRecords: 0, released: 0 };
@@ -103,7 +107,8 @@ export class RemoteWal {
     });
     const seqs = keys.map((key) => layout.walSeqOf(key)).filter((seq): seq is number => seq !== undefined);
     seqs.sort((a, b) => a - b);
-    const entries: RemoteWalEntry[] = [];
+    const epochs = keys.map((key) => layout.walEpochOf(key)).filter((e): e is number => e !== undefined);
+    const records: RemoteWalEntry[] = [];
     for (const seq of seqs) {
       const key = layout.walKey(seq);
       const bytes = await request(uploader, `Reading ${key}`, (signal) => objectStore.get(key, { signal }));
@@ -112,13 +117,22 @@ export class RemoteWal {
         seq,
         batch.reduce((max, entry) => Math.max(max, entry.lsn), 0),
       );
-      for (const entry of batch) if (entry.lsn > afterLsn) entries.push(entry);
+      records.push(...batch);
     }
-    entries.sort((a, b) => a.lsn - b.lsn);
+    // Records a dead process's late batches hold under LSNs its successor numbered again are void.
+    const entries = liveEntries(records, `WAL of collection ${describeValue(layout.collection)}`).filter(
+      (entry) => entry.lsn > afterLsn,
+    );
     const dead = (await uploader.deadLetters.keys())
       .map((key) => layout.walSeqOf(key))
       .filter((seq): seq is number => seq !== undefined);
     this.#nextSeq = [...seqs, ...dead].reduce((max, seq) => Math.max(max, seq), 0) + 1;
+    const highest = Math.max(0, ...epochs, ...records.map((record) => record.epoch ?? 0));
+    this.#writer = {
+      epoch: await claimWalEpoch(objectStore, uploader, layout, highest),
+      base: Math.max(afterLsn, entries.at(-1)?.lsn ?? 0) + 1,
+    };
+    await forgetOlderEpochs(objectStore, uploader, layout, epochs, this.#writer.epoch);
     this.#stats.replayedRecords = entries.length;
     return entries;
   }
@@ -152,7 +166,7 @@ export class RemoteWal {
 
   /** Adds the record's rows to the open batch; resolves with the batch's sequence number once durable. */
   #send(lsn: number, op: WalOperation): Promise<number> {
-    const rows = walRecordRows(lsn, op, this.#options.dimension);
+    const rows = walRecordRows(lsn, op, this.#options.dimension, this.#writer);
     if (this.#openRows > 0 && this.#openRows + rows.length > BATCH_ROWS_MAX) this.#seal();
     const collection = this.#options.layout.collection;
     const adds = rows.map((row) => this.#batches.add(collection, row));

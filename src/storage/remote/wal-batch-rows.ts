@@ -3,7 +3,8 @@
  * 'object-store'). The batch codec carries rows of (id, vector, metadata), so one WAL record becomes
  * a header row followed by its rows:
  *
- *   header   id `wal`, a zero vector, metadata {"walLsn": lsn, "walOp": "insert"|"upsert"|"delete", "walRows": n}
+ *   header   id `wal`, a zero vector, metadata {"walLsn": lsn, "walOp": "insert"|"upsert"|"delete", "walRows": n,
+ *            "walEpoch": e, "walBase": b}  (the writer's epoch and first LSN: wal-epochs.ts; absent before epochs)
  *   insert/upsert, per document: the document itself (id, vector, metadata unchanged)
  *   delete, per id: id = the deleted id, a zero vector, metadata {}
  *
@@ -24,14 +25,30 @@ export const WAL_HEADER_ID = 'wal';
 export interface RemoteWalEntry {
   readonly lsn: number;
   readonly op: WalOperation;
+  /** The writer's epoch and the first LSN it numbered (0 in records written before epochs). */
+  readonly epoch?: number;
+  readonly base?: number;
+}
+
+/** Who wrote a record: the epoch its writer claimed and the first LSN that writer numbered. */
+export interface WalWriter {
+  epoch: number;
+  base: number;
 }
 
 /** The rows of one WAL record: its header, then one row per document or deleted id. */
-export function walRecordRows(lsn: number, op: WalOperation, dimension: number): BatchDocument[] {
+export function walRecordRows(
+  lsn: number,
+  op: WalOperation,
+  dimension: number,
+  writer?: WalWriter,
+): BatchDocument[] {
   const zero = new Float32Array(dimension);
   const count = op.kind === 'delete' ? op.ids.length : op.docs.length;
+  const stamp =
+    writer === undefined || writer.epoch === 0 ? {} : { walEpoch: writer.epoch, walBase: writer.base };
   const rows: BatchDocument[] = [
-    { id: WAL_HEADER_ID, vector: zero, metadata: { walLsn: lsn, walOp: op.kind, walRows: count } },
+    { id: WAL_HEADER_ID, vector: zero, metadata: { walLsn: lsn, walOp: op.kind, walRows: count, ...stamp } },
   ];
   if (op.kind === 'delete') {
     for (const id of op.ids) rows.push({ id, vector: zero, metadata: {} });
@@ -58,10 +75,20 @@ export function walEntriesOf(batch: DecodedBatch, key: string, dimension: number
   const entries: RemoteWalEntry[] = [];
   let index = 0;
   while (index < rows.length) {
-    const header = rows[index]?.metadata as { walLsn?: unknown; walOp?: unknown; walRows?: unknown };
-    const { walLsn: lsn, walOp: kind, walRows: count } = header;
+    const header = rows[index]?.metadata as {
+      walLsn?: unknown;
+      walOp?: unknown;
+      walRows?: unknown;
+      walEpoch?: unknown;
+      walBase?: unknown;
+    };
+    const { walLsn: lsn, walOp: kind, walRows: count, walEpoch: epoch = 0, walBase: base = 0 } = header;
     if (
       rows[index]?.id !== WAL_HEADER_ID ||
+      !Number.isSafeInteger(epoch) ||
+      (epoch as number) < 0 ||
+      !Number.isSafeInteger(base) ||
+      (base as number) < 0 ||
       !Number.isSafeInteger(lsn) ||
       (lsn as number) < 1 ||
       !Number.isSafeInteger(count) ||
@@ -74,12 +101,14 @@ export function walEntriesOf(batch: DecodedBatch, key: string, dimension: number
     index += 1 + (count as number);
     // A record cut short was refused part-way and never acknowledged.
     if (body.length < (count as number)) break;
+    const writer = { epoch: epoch as number, base: base as number };
     if (kind === 'delete') {
-      entries.push({ lsn: lsn as number, op: { kind, ids: body.map((row) => row.id) } });
+      entries.push({ lsn: lsn as number, op: { kind, ids: body.map((row) => row.id) }, ...writer });
     } else {
       entries.push({
         lsn: lsn as number,
         op: { kind, docs: body.map((row) => toValidDocument(row, dimension)) },
+        ...writer,
       });
     }
   }
