@@ -181,7 +181,8 @@ describe('a writer and two read replicas, each in its own process, over s3rver',
 
   it('lets a new writer take over once a SIGKILLed holder lease expires, with every acknowledged write', async () => {
     const options = await s3Options();
-    const leaseMs = 1_500;
+    // Long enough that a busy machine never delays a renewal past it (the rival below must be refused).
+    const leaseMs = 5_000;
     const old = new Node('writer', options, await newDir(), { leaseMs, auto: { from: 0, count: 100_000 } });
     await old.ready;
     // While the holder lives and renews, a second writer is refused, whatever the machine's speed.

@@ -15,8 +15,9 @@
  * replay it. Either way a retry as is is safe: writes are idempotent by id.
  *
  * On open, `recover` lists the batches and returns the records after a given LSN, so a new machine
- * replays what the newest manifest does not cover, and claims this process's writer epoch, so that
- * records a dead process's late batches hold under LSNs numbered again here are void (wal-epochs.ts). `release` deletes the batches a manifest covers;
+ * replays what the newest manifest does not cover; before its first record, a process claims its
+ * writer epoch, so that records a dead process's late batches hold under LSNs numbered again here
+ * are void (wal-epochs.ts). `release` deletes the batches a manifest covers;
  * the collection calls it with the manifest superseded by a new publish, never the newest one, since
  * a store opening from the object store may have read the superseded manifest and still need them.
  */
@@ -70,8 +71,11 @@ export class RemoteWal {
   /** Highest LSN in each batch object known to exist. */
   readonly #maxLsnBySeq = new Map<number, number>();
   #nextSeq = 0;
-  /** This process's epoch and first LSN (wal-epochs.ts), claimed by `recover`. */
+  /** Epochs found by `recover` (markers and records); this process claims one above them all. */
+  #epochsSeen: number[] = [];
+  /** This process's epoch and first LSN (wal-epochs.ts), claimed before its first record is sent. */
   #writer: WalWriter | undefined;
+  #claiming: Promise<WalWriter> | undefined;
   #openRows = 0;
   #sealScheduled = false;
   readonly #stats = { replayedRecords: 0, batches: 0, records: 0, failedRecords: 0, released: 0 };
@@ -127,12 +131,7 @@ export class RemoteWal {
       .map((key) => layout.walSeqOf(key))
       .filter((seq): seq is number => seq !== undefined);
     this.#nextSeq = [...seqs, ...dead].reduce((max, seq) => Math.max(max, seq), 0) + 1;
-    const highest = Math.max(0, ...epochs, ...records.map((record) => record.epoch ?? 0));
-    this.#writer = {
-      epoch: await claimWalEpoch(objectStore, uploader, layout, highest),
-      base: Math.max(afterLsn, entries.at(-1)?.lsn ?? 0) + 1,
-    };
-    await forgetOlderEpochs(objectStore, uploader, layout, epochs, this.#writer.epoch);
+    this.#epochsSeen = [...epochs, ...records.map((record) => record.epoch ?? 0)];
     this.#stats.replayedRecords = entries.length;
     return entries;
   }
@@ -145,7 +144,9 @@ export class RemoteWal {
    */
   append(lsn: number, op: WalOperation, ready?: Promise<void>): Promise<void> {
     this.#pending.add(lsn);
-    const sent = ready === undefined ? this.#send(lsn, op) : ready.then(() => this.#send(lsn, op));
+    const sent = (ready === undefined ? this.#claimed(lsn) : ready.then(() => this.#claimed(lsn))).then(() =>
+      this.#send(lsn, op),
+    );
     return sent.then(
       (seq) => {
         this.#maxLsnBySeq.set(seq, Math.max(this.#maxLsnBySeq.get(seq) ?? 0, lsn));
@@ -162,6 +163,35 @@ export class RemoteWal {
         throw this.#failure(lsn, error);
       },
     );
+  }
+
+  /**
+   * This process's writer epoch, claimed before its first record is sent (not at open, so a store
+   * opens and reads while the object store refuses puts); its base is that record's LSN, the first
+   * this process numbered. A failed claim fails the records waiting on it (they were not sent) and
+   * is tried again by the next one.
+   */
+  #claimed(lsn: number): Promise<WalWriter> {
+    if (this.#claiming === undefined) {
+      const { objectStore, uploader, layout } = this.#options;
+      const seen = this.#epochsSeen;
+      const base = lsn;
+      this.#claiming = claimWalEpoch(objectStore, uploader, layout, Math.max(0, ...seen)).then(
+        (epoch) => {
+          this.#writer = { epoch, base };
+          void forgetOlderEpochs(objectStore, uploader, layout, seen, epoch);
+          return this.#writer;
+        },
+        (error: unknown) => {
+          this.#claiming = undefined;
+          throw new TierVecError(
+            isTierVecError(error) ? error.code : ErrorCode.OBJECT_STORE,
+            `Claiming the writer epoch of collection ${describeValue(layout.collection)} failed, so nothing was sent: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        },
+      );
+    }
+    return this.#claiming;
   }
 
   /** Adds the record's rows to the open batch; resolves with the batch's sequence number once durable. */
