@@ -31,6 +31,7 @@ import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
 import type { Manifest } from '../manifest.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { StoreWarning } from '../store-warning.ts';
+import { putCreateOnly } from './create-only-put.ts';
 import { objectStoreFailure } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
 import { readOrCreateLineage } from './remote-lineage.ts';
@@ -308,23 +309,18 @@ export class CollectionRemote {
   async #putManifest(manifest: RemoteManifest): Promise<void> {
     const key = this.#layout.manifestKey(manifest.version);
     const body = encodeRemoteManifest(manifest);
-    const store = this.#options.objectStore;
+    let outcome: 'created' | 'taken';
     try {
-      await this.#options.uploader.request(`put ${key}`, (signal) =>
-        store.put(key, body, { ifNoneMatch: '*', signal }),
-      );
+      // Identical bytes already there are ours: an earlier attempt that landed with its answer lost.
+      outcome = await putCreateOnly(this.#options.objectStore, this.#options.uploader, key, body);
     } catch (error) {
-      if (!isObjectStoreError(error, 'PreconditionFailed')) {
-        throw objectStoreFailure(`Writing manifest ${key}`, error);
-      }
-      // Our own earlier attempt may have landed with its answer lost: identical bytes are ours.
-      const existing = await this.#request(`Reading ${key}`, (signal) => store.get(key, { signal }));
-      if (!Buffer.from(existing).equals(Buffer.from(body))) {
-        throw this.#conflictFound(
-          `manifest version ${manifest.version} already exists with other content`,
-          manifest.version,
-        );
-      }
+      throw objectStoreFailure(`Writing manifest ${key}`, error);
+    }
+    if (outcome === 'taken') {
+      throw this.#conflictFound(
+        `manifest version ${manifest.version} already exists with other content`,
+        manifest.version,
+      );
     }
   }
 

@@ -71,8 +71,10 @@ export class RemoteWal {
   /** Highest LSN in each batch object known to exist. */
   readonly #maxLsnBySeq = new Map<number, number>();
   #nextSeq = 0;
-  /** Epochs found by `recover` (markers and records); this process claims one above them all. */
-  #epochsSeen: number[] = [];
+  /** Epoch markers found by `recover`, and the highest epoch of markers and records: this process claims one above. */
+  #epochs: { markers: number[]; highest: number } = { markers: [], highest: 0 };
+  /** The first LSN this process numbers (1 for a collection `recover` never ran on). */
+  #base = 1;
   /** This process's epoch and first LSN (wal-epochs.ts), claimed before its first record is sent. */
   #writer: WalWriter | undefined;
   #claiming: Promise<WalWriter> | undefined;
@@ -131,7 +133,9 @@ export class RemoteWal {
       .map((key) => layout.walSeqOf(key))
       .filter((seq): seq is number => seq !== undefined);
     this.#nextSeq = [...seqs, ...dead].reduce((max, seq) => Math.max(max, seq), 0) + 1;
-    this.#epochsSeen = [...epochs, ...records.map((record) => record.epoch ?? 0)];
+    this.#epochs = { markers: epochs, highest: Math.max(0, ...epochs, ...records.map((r) => r.epoch ?? 0)) };
+    // The collection numbers its next write after these (and after its local WAL, which `afterLsn` covers).
+    this.#base = Math.max(afterLsn, entries.at(-1)?.lsn ?? 0) + 1;
     this.#stats.replayedRecords = entries.length;
     return entries;
   }
@@ -144,9 +148,10 @@ export class RemoteWal {
    */
   append(lsn: number, op: WalOperation, ready?: Promise<void>): Promise<void> {
     this.#pending.add(lsn);
-    const sent = (ready === undefined ? this.#claimed(lsn) : ready.then(() => this.#claimed(lsn))).then(() =>
-      this.#send(lsn, op),
-    );
+    const sent =
+      this.#writer !== undefined && ready === undefined
+        ? this.#send(lsn, op)
+        : (ready ?? Promise.resolve()).then(() => this.#claimed()).then(() => this.#send(lsn, op));
     return sent.then(
       (seq) => {
         this.#maxLsnBySeq.set(seq, Math.max(this.#maxLsnBySeq.get(seq) ?? 0, lsn));
@@ -167,19 +172,17 @@ export class RemoteWal {
 
   /**
    * This process's writer epoch, claimed before its first record is sent (not at open, so a store
-   * opens and reads while the object store refuses puts); its base is that record's LSN, the first
-   * this process numbered. A failed claim fails the records waiting on it (they were not sent) and
-   * is tried again by the next one.
+   * opens and reads while the object store refuses puts). A failed claim fails the records waiting
+   * on it (they were not sent) and is tried again by the next one.
    */
-  #claimed(lsn: number): Promise<WalWriter> {
+  #claimed(): Promise<WalWriter> {
     if (this.#claiming === undefined) {
       const { objectStore, uploader, layout } = this.#options;
-      const seen = this.#epochsSeen;
-      const base = lsn;
-      this.#claiming = claimWalEpoch(objectStore, uploader, layout, Math.max(0, ...seen)).then(
+      const { markers, highest } = this.#epochs;
+      this.#claiming = claimWalEpoch(objectStore, uploader, layout, highest).then(
         (epoch) => {
-          this.#writer = { epoch, base };
-          void forgetOlderEpochs(objectStore, uploader, layout, seen, epoch);
+          this.#writer = { epoch, base: this.#base };
+          void forgetOlderEpochs(objectStore, uploader, layout, markers, epoch);
           return this.#writer;
         },
         (error: unknown) => {

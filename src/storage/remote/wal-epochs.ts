@@ -15,9 +15,9 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, isTierVecError, TierVecError } from '../../errors.ts';
 import type { ObjectStore } from '../../object-store/object-store.ts';
-import { isObjectStoreError } from '../../object-store/object-store-error.ts';
 import type { ParallelUploader } from '../../uploaders/parallel-uploader.ts';
-import { objectStoreFailure, requestOrFail as request } from './object-store-failure.ts';
+import { putCreateOnly } from './create-only-put.ts';
+import { objectStoreFailure } from './object-store-failure.ts';
 import type { RemoteLayout } from './remote-layout.ts';
 import type { RemoteWalEntry } from './wal-batch-rows.ts';
 
@@ -39,18 +39,10 @@ export async function claimWalEpoch(
   for (let epoch = highest + 1; epoch <= highest + CLAIM_ATTEMPTS_MAX; epoch++) {
     const key = layout.walEpochKey(epoch);
     try {
-      await uploader.request(`put ${key}`, (signal) =>
-        objectStore.put(key, body, { ifNoneMatch: '*', signal }),
-      );
-      return epoch;
+      if ((await putCreateOnly(objectStore, uploader, key, body)) === 'created') return epoch;
     } catch (error) {
       if (isTierVecError(error, ErrorCode.READ_ONLY)) return 0;
-      if (!isObjectStoreError(error, 'PreconditionFailed')) {
-        throw objectStoreFailure(`Claiming WAL epoch ${epoch} (${key})`, error);
-      }
-      // Taken: by this claim's own earlier attempt (its answer lost) when the bytes are these.
-      const stored = await request(uploader, `Reading ${key}`, (signal) => objectStore.get(key, { signal }));
-      if (Buffer.from(stored).equals(body)) return epoch;
+      throw objectStoreFailure(`Claiming WAL epoch ${epoch} (${key})`, error);
     }
   }
   throw new TierVecError(
