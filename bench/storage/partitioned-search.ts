@@ -72,8 +72,9 @@ export interface PartitionBenchResult {
   partitionS: number;
   recallNear: number;
   recallAway: number;
-  warmMs: { p50: number; p99: number };
-  coldMs: { p50: number; p99: number };
+  /** Latency, and partitions read and skipped (by their bound) per search. */
+  warmMs: { p50: number; p99: number; partitionsRead: number; partitionsSkipped: number };
+  coldMs: { p50: number; p99: number; partitionsRead: number; partitionsSkipped: number };
   getsPerColdSearch: number;
   routingBytes: number;
   rawVectorBytes: number;
@@ -109,13 +110,21 @@ async function timedSearches(
   before?: () => Promise<unknown>,
 ) {
   const ms: number[] = [];
+  const counts = () => docs.stats().searches;
+  const { partitionsProbed, partitionsSkipped } = counts();
   for (const q of queries) {
     await before?.();
     const started = performance.now();
     await docs.search(q, { k: 10 });
     ms.push(performance.now() - started);
   }
-  return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
+  const after = counts();
+  return {
+    p50: percentile(ms, 0.5),
+    p99: percentile(ms, 0.99),
+    partitionsRead: (after.partitionsProbed - partitionsProbed) / queries.length,
+    partitionsSkipped: (after.partitionsSkipped - partitionsSkipped) / queries.length,
+  };
 }
 
 export async function runPartitionBench(
@@ -194,7 +203,6 @@ export async function runPartitionBench(
             seed: options.seed,
             queries: near,
             truth,
-            tiervecRecall: recallNear,
           },
           log,
         )
@@ -228,8 +236,8 @@ export function formatPartitionReport(r: PartitionBenchResult): string {
     `build (insert, seal) ${r.buildS.toFixed(1)} s; partitioning compaction ${r.partitionS.toFixed(1)} s`,
     `recall@10, clustered queries            ${r.recallNear.toFixed(3)}`,
     `recall@10, queries away from clusters   ${r.recallAway.toFixed(3)}`,
-    `warm-cache search p50 / p99             ${ms(r.warmMs.p50)} / ${ms(r.warmMs.p99)}`,
-    `cold search p50 / p99                   ${ms(r.coldMs.p50)} / ${ms(r.coldMs.p99)}`,
+    `warm-cache search p50 / p99             ${ms(r.warmMs.p50)} / ${ms(r.warmMs.p99)} (partitions read ${r.warmMs.partitionsRead.toFixed(2)}, skipped by their bound ${r.warmMs.partitionsSkipped.toFixed(2)} per search)`,
+    `cold search p50 / p99                   ${ms(r.coldMs.p50)} / ${ms(r.coldMs.p99)} (partitions read ${r.coldMs.partitionsRead.toFixed(2)} per search)`,
     `GETs per cold search                    ${r.getsPerColdSearch.toFixed(1)} (limit 2 × nprobe + 2 = ${2 * PARTITION_DEFAULTS.nprobe + 2})`,
     `routing index memory                    ${r.routingBytes} B = ${((100 * r.routingBytes) / r.rawVectorBytes).toFixed(3)} % of the raw vectors`,
     `hot after the warm searches             ${r.hotAfterWarm.segments} segments, ${(r.hotAfterWarm.bytes / 2 ** 20).toFixed(1)} MiB (budget ${((r.rawVectorBytes * 0.1) / 2 ** 20).toFixed(1)} MiB)`,

@@ -6,6 +6,7 @@
 
 import type { RecoveryStats } from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
+import type { PinnedGraphStats } from './partition/pinned-graph.ts';
 import type { RoutingIndex } from './partition/routing-index.ts';
 import type { Usage } from './quota.ts';
 import type { SealStats } from './seal-pipeline.ts';
@@ -72,6 +73,8 @@ export interface PartitionStats {
   unpartitionedSegments: number;
   /** Per partition: live rows and file bytes when its segments were written, and its segments. */
   partitions: { rows: number; bytes: number; segments: number }[];
+  /** The graph over every partition's rows that a pinned collection searches (partition/pinned-graph.ts). */
+  pinnedGraph: PinnedGraphStats;
 }
 
 export interface CollectionStatsSources {
@@ -85,6 +88,7 @@ export interface CollectionStatsSources {
   readonly seals: SealStats;
   readonly tiering: CollectionTiering;
   readonly routing: RoutingIndex | undefined;
+  readonly pinnedGraph: PinnedGraphStats;
 }
 
 export function collectionStats(sources: CollectionStatsSources): CollectionStats {
@@ -111,14 +115,21 @@ export function collectionStats(sources: CollectionStatsSources): CollectionStat
     transitions: sources.tiering.transitions(),
     tiering,
     uploads: tiering.uploads,
-    partitions: partitionStats(table, sources.routing),
+    partitions: partitionStats(table, sources.routing, sources.pinnedGraph),
   };
 }
 
-function partitionStats(table: SegmentTable, routing: RoutingIndex | undefined): PartitionStats {
+function partitionStats(
+  table: SegmentTable,
+  routing: RoutingIndex | undefined,
+  pinnedGraph: PinnedGraphStats,
+): PartitionStats {
   const unpartitionedSegments = table.sealed.filter((s) => routing?.partitionOf(s.id) === undefined).length;
-  if (routing === undefined) return { count: 0, routingBytes: 0, unpartitionedSegments, partitions: [] };
+  if (routing === undefined) {
+    return { count: 0, routingBytes: 0, unpartitionedSegments, partitions: [], pinnedGraph };
+  }
   return {
+    pinnedGraph,
     count: routing.count,
     routingBytes: routing.memoryBytes,
     unpartitionedSegments,

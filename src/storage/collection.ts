@@ -135,7 +135,7 @@ export class Collection {
       segmentVectorsMax,
       isOpen: () => this.#state === 'open',
     });
-    this.#search = new SearchPath({ spec: this.#spec, table, tiering });
+    this.#search = new SearchPath({ spec: this.#spec, table, tiering, tmpDir: this.#dirs.segments });
   }
 
   /** Inserts new documents, all or none; DUPLICATE_ID when an id exists (or repeats in the call). */
@@ -381,6 +381,7 @@ export class Collection {
       seals: this.#seals.stats(),
       tiering: this.#tiering,
       routing: this.#search.routing(),
+      pinnedGraph: this.#search.pinnedGraph.stats(),
     });
   }
 
@@ -398,17 +399,22 @@ export class Collection {
    * Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. Small
    * partitions, flat otherwise, load their HNSW indexes while pinned (memory is then not the
    * constraint, and a graph answers faster than a scan); flat ones already in memory are reloaded.
+   * A partitioned collection also builds one graph over every partition's rows (the pinned graph,
+   * see partition/pinned-graph.ts), which searches use instead of probing partitions; it resolves
+   * once that graph is built.
    */
   async pin(): Promise<void> {
     this.#checkUsable();
     const reload = this.#search.indexPartitions();
     if (reload.length > 0) await this.#tiering.setTier('warm', { segments: reload });
     await this.#tiering.pin();
+    await this.#search.pinnedGraph.pin();
   }
 
-  /** Hands the segments back to the policy. */
+  /** Hands the segments back to the policy and drops the pinned graph. */
   unpin(): void {
     this.#checkUsable();
+    this.#search.pinnedGraph.unpin();
     this.#tiering.unpin();
   }
 

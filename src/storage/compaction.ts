@@ -171,6 +171,8 @@ export interface CompactorOptions {
 /** Segment written by compaction from rows of older ones, and the partition it belongs to (if any). */
 interface BuiltSegment extends BuiltRows {
   readonly partition: number | undefined;
+  /** Set when its rows were newly assigned to the partition: their radius (see PartitionInfo.radius). */
+  readonly assigned?: { radius: number | undefined };
 }
 
 /** Old segments and the segments written to replace them. */
@@ -281,7 +283,7 @@ export class Compactor {
       const built: BuiltSegment[] = [];
       for (const [i, chunk] of chunks.entries()) {
         const written = await this.#writeRows(sources, chunk.rows, firstSeq + i, version, chunk.partition);
-        built.push(...written.built);
+        built.push(...written.built.map((b) => ({ ...b, assigned: { radius: chunk.radius } })));
       }
       return { old, built };
     });
@@ -382,7 +384,9 @@ export class Compactor {
       ...built.map((b) => b.descriptor),
     ].sort((a, b) => a.seq - b.seq);
     const added = built.flatMap((b) =>
-      b.partition === undefined ? [] : [{ id: b.descriptor.id, partition: b.partition }],
+      b.partition === undefined
+        ? []
+        : [{ id: b.descriptor.id, partition: b.partition, assigned: b.assigned }],
     );
     const next: Manifest = {
       ...previous,

@@ -17,6 +17,7 @@ import type { CollectionSpec } from './collection-spec.ts';
 import { compileFilter, type MetadataFilter, type MetadataPredicate } from './filter.ts';
 import { LIMITS } from './limits.ts';
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
+import { PinnedGraphHolder } from './partition/pinned-graph.ts';
 import { RoutingIndex, type RoutingIndexJson } from './partition/routing-index.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
 import { norm } from './segment/distance.ts';
@@ -75,15 +76,33 @@ export interface SearchCounts {
   exactFallbacks: number;
   /** Partitions probed and sealed segments read, summed over all searches. */
   partitionsProbed: number;
+  /**
+   * Partitions among the `nprobe` nearest that searches skipped: their lower bound (centroid distance
+   * minus radius) was above the k-th distance already found, so none of their rows could be nearer.
+   */
+  partitionsSkipped: number;
   segmentsRead: number;
   /** The same for the latest search. */
-  last: { partitionsProbed: number; segmentsRead: number };
+  last: { partitionsProbed: number; partitionsSkipped: number; segmentsRead: number };
+}
+
+/**
+ * The sealed segments a search reads, in two stages: `first` (every unpartitioned segment and the
+ * nearest partition), then those of `later` partitions whose lower bound does not exceed the k-th
+ * distance the first stage found.
+ */
+interface ReadPlan {
+  readonly first: readonly SealedSegment[];
+  readonly firstPartitions: number;
+  readonly later: readonly { readonly bound: number; readonly segments: readonly SealedSegment[] }[];
 }
 
 export interface SearchPathOptions {
   readonly spec: CollectionSpec;
   readonly table: SegmentTable;
   readonly tiering: CollectionTiering;
+  /** Where the pinned graph's build writes its temporary file (the segments directory). */
+  readonly tmpDir: string;
 }
 
 /** A validated search: the query as hnswlib takes it, and its typed copy and norm once an exact scan needs them. */
@@ -105,14 +124,38 @@ export class SearchPath {
     exact: 0,
     exactFallbacks: 0,
     partitionsProbed: 0,
+    partitionsSkipped: 0,
     segmentsRead: 0,
-    last: { partitionsProbed: 0, segmentsRead: 0 },
+    last: { partitionsProbed: 0, partitionsSkipped: 0, segmentsRead: 0 },
   };
   /** The routing index decoded from the manifest field it came from. */
   #routing: { json: RoutingIndexJson; index: RoutingIndex } | undefined;
 
+  readonly #pinnedGraph: PinnedGraphHolder;
+
   constructor(options: SearchPathOptions) {
     this.#options = options;
+    const { spec, table } = options;
+    this.#pinnedGraph = new PinnedGraphHolder({
+      params: {
+        metric: spec.metric,
+        dimension: spec.dimension,
+        m: spec.hnsw.m,
+        efConstruction: spec.hnsw.efConstruction,
+        seed: PARTITION_DEFAULTS.seed,
+      },
+      tmpDir: options.tmpDir,
+      routing: () => table.manifest.routing,
+      partitionSegments: () => {
+        const routing = this.routing();
+        return table.sealed.filter((segment) => routing?.partitionOf(segment.id) !== undefined);
+      },
+    });
+  }
+
+  /** The pinned graph's life (see partition/pinned-graph.ts): Collection.pin and unpin drive it. */
+  get pinnedGraph(): PinnedGraphHolder {
+    return this.#pinnedGraph;
   }
 
   /** k nearest live documents, closest first, optionally filtered on metadata. */
@@ -145,10 +188,27 @@ export class SearchPath {
       hits = hits.length === 0 ? rows : hits.concat(rows);
       contributing++;
     };
-    let { segments, partitionsProbed } = this.#segmentsToRead(query);
+    const graph = query.exact || query.predicate !== undefined ? undefined : this.#pinnedGraph.serving();
+    if (graph !== undefined) {
+      hits = graph.search(query.array, query.k, query.ef);
+      contributing++;
+    }
+    const plan = this.#plan(query, graph !== undefined);
+    let segments = plan.first;
+    let partitionsProbed = plan.firstPartitions;
     // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
     await tiering.forEachLoaded(segments, 'search', searchIn);
     searchIn(active);
+    let partitionsSkipped = 0;
+    if (plan.later.length > 0) {
+      const kth = kthDistance(mergeHits(hits, query.k, true), query.k);
+      const read = plan.later.filter((partition) => partition.bound <= kth);
+      partitionsSkipped = plan.later.length - read.length;
+      partitionsProbed += read.length;
+      const more = read.flatMap((partition) => partition.segments);
+      await tiering.forEachLoaded(more, 'search', searchIn);
+      segments = [...segments, ...more];
+    }
     let results = mergeHits(hits, query.k, contributing > 1);
     if (query.predicate !== undefined && results.length < query.k && segments.length < table.sealed.length) {
       // The filter matches fewer than k rows in the probed partitions: the others are read too, so
@@ -158,12 +218,14 @@ export class SearchPath {
       await tiering.forEachLoaded(rest, 'search', searchIn);
       segments = [...segments, ...rest];
       partitionsProbed = this.routing()?.count ?? partitionsProbed;
+      partitionsSkipped = 0;
       results = mergeHits(hits, query.k, true);
     }
     this.#counts.total++;
     this.#counts.partitionsProbed += partitionsProbed;
+    this.#counts.partitionsSkipped += partitionsSkipped;
     this.#counts.segmentsRead += segments.length;
-    this.#counts.last = { partitionsProbed, segmentsRead: segments.length };
+    this.#counts.last = { partitionsProbed, partitionsSkipped, segmentsRead: segments.length };
     if (query.exact) this.#counts.exact++;
     if (fallback) this.#counts.exactFallbacks++;
     return results;
@@ -205,21 +267,45 @@ export class SearchPath {
     return this.#routing.index;
   }
 
-  /** The sealed segments a search reads: the probed partitions' and every unpartitioned one. */
-  #segmentsToRead(query: SearchQuery): { segments: readonly SealedSegment[]; partitionsProbed: number } {
+  /**
+   * The sealed segments a search reads: every unpartitioned one, and those of the `nprobe` partitions
+   * nearest to the query (all of them for `exact: true`). When the nearest partition is cold, every
+   * probed partition is read in one stage (their downloads run in parallel); otherwise the nearest
+   * is read first, and the others only if their bound allows.
+   */
+  #plan(query: SearchQuery, pinnedGraph: boolean): ReadPlan {
     const sealed = this.#options.table.sealed;
     const routing = this.routing();
-    if (routing === undefined || query.exact) return { segments: sealed, partitionsProbed: 0 };
+    if (routing === undefined || query.exact) return { first: sealed, firstPartitions: 0, later: [] };
+    if (pinnedGraph) {
+      // The pinned graph holds every partition's rows: only the unpartitioned segments remain.
+      const first = sealed.filter((segment) => routing.partitionOf(segment.id) === undefined);
+      return { first, firstPartitions: 0, later: [] };
+    }
     const typed = typedQuery(query);
-    const probed = new Set(routing.nearest(typed, query.norm, query.nprobe));
-    const segments = sealed.filter((segment) => {
+    const order = routing.nearest(typed, query.norm, query.nprobe);
+    const byPartition = new Map<number, SealedSegment[]>(order.map((p) => [p, []]));
+    const first: SealedSegment[] = [];
+    for (const segment of sealed) {
       const p = routing.partitionOf(segment.id);
+      if (p === undefined) {
+        first.push(segment);
+        continue;
+      }
       // Partitions written by compaction since the last search become flat from their next load
       // (unless the collection is pinned: see Collection.pin).
-      if (p !== undefined) segment.setFlat(this.#flatPartition(segment));
-      return p === undefined || probed.has(p);
+      segment.setFlat(this.#flatPartition(segment));
+      byPartition.get(p)?.push(segment);
+    }
+    const nearestCold = (byPartition.get(order[0] as number) ?? []).some((s) => s.tier === 'cold');
+    const later: { bound: number; segments: SealedSegment[] }[] = [];
+    order.forEach((p, i) => {
+      const segments = byPartition.get(p) as SealedSegment[];
+      const bound = i === 0 || nearestCold ? 0 : routing.lowerBound(typed, query.norm, p);
+      if (bound === 0) first.push(...segments);
+      else later.push({ bound, segments });
     });
-    return { segments, partitionsProbed: probed.size };
+    return { first, firstPartitions: order.length - later.length, later };
   }
 
   /**
@@ -279,6 +365,11 @@ function typedQuery(query: SearchQuery): Float32Array {
 
 function exactScan(memory: SegmentMemory, query: SearchQuery): RowHit[] {
   return memory.exactSearch(typedQuery(query), query.norm, query.k, query.predicate);
+}
+
+/** The k-th distance of merged results, or Infinity while there are fewer than k. */
+function kthDistance(results: readonly SearchHit[], k: number): number {
+  return results.length < k ? Number.POSITIVE_INFINITY : (results[k - 1] as SearchHit).distance;
 }
 
 /** Merges per-segment hits: closest first, ties by id, rows deleted meanwhile and repeats dropped. */

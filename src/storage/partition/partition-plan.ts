@@ -77,27 +77,39 @@ export function trainRouting(
   return new RoutingIndex(dimension, metric, centroids, empty);
 }
 
-/** The live rows of `sources` grouped by nearest partition, each group in chunks of at most `chunkRowsMax`. */
+/**
+ * The live rows of `sources` grouped by nearest partition, each group in chunks of at most
+ * `chunkRowsMax`, with the partition's radius over those rows (see PartitionInfo.radius).
+ */
 export function assignRows(
   routing: RoutingIndex,
   sources: readonly PartitionSource[],
   isLive: (seq: number, row: number) => boolean,
   chunkRowsMax: number,
-): { partition: number; rows: RowOrigin[] }[] {
+): { partition: number; rows: RowOrigin[]; radius: number | undefined }[] {
   const byPartition: RowOrigin[][] = Array.from({ length: routing.count }, () => []);
+  const radii: (number | undefined)[] = Array.from({ length: routing.count }, () => 0);
   for (const { seq, memory } of sources) {
     for (let row = 0; row < memory.rows; row++) {
       if (!isLive(seq, row)) continue;
       const vector = memory.vector(row);
       let sum = 0;
       for (const x of vector) sum += x * x;
-      (byPartition[routing.assign(vector, Math.sqrt(sum))] as RowOrigin[]).push({ seq, row });
+      const vectorNorm = Math.sqrt(sum);
+      const p = routing.assign(vector, vectorNorm);
+      (byPartition[p] as RowOrigin[]).push({ seq, row });
+      const distance = routing.euclideanTo(vector, vectorNorm, p);
+      const radius = radii[p];
+      // A zero vector has no direction under cosine: its partition's radius stays unknown.
+      const known =
+        distance !== undefined && Number.isFinite(distance) && (routing.metric !== 'cosine' || sum > 0);
+      radii[p] = radius === undefined || !known ? undefined : Math.max(radius, distance);
     }
   }
-  const chunks: { partition: number; rows: RowOrigin[] }[] = [];
+  const chunks: { partition: number; rows: RowOrigin[]; radius: number | undefined }[] = [];
   byPartition.forEach((rows, partition) => {
     for (let start = 0; start < rows.length; start += chunkRowsMax) {
-      chunks.push({ partition, rows: rows.slice(start, start + chunkRowsMax) });
+      chunks.push({ partition, rows: rows.slice(start, start + chunkRowsMax), radius: radii[partition] });
     }
   });
   return chunks;
@@ -106,17 +118,27 @@ export function assignRows(
 /**
  * The routing index after a rewrite: `removed` segments leave their partitions, `added` ones join
  * theirs, and each partition's rows and bytes are summed from the descriptors the manifest names.
+ * A partition's radius stays an upper bound: the largest of its old radius (if it keeps a segment,
+ * or gains one rewritten from its own rows) and the radii of rows newly assigned to it (`assigned`);
+ * unknown as soon as one of those is.
  */
 export function updatePartitions(
   routing: RoutingIndex,
   segments: readonly SegmentDescriptor[],
   removed: ReadonlySet<string>,
-  added: readonly { id: string; partition: number }[],
+  added: readonly { id: string; partition: number; assigned?: { radius: number | undefined } }[],
 ): RoutingIndex {
   const descriptors = new Map(segments.map((d) => [d.id, d]));
   const ids = routing.partitions.map((p) => p.segmentIds.filter((id) => !removed.has(id)));
-  for (const { id, partition } of added) (ids[partition] as string[]).push(id);
-  const partitions = ids.map((segmentIds) => {
+  const radii = routing.partitions.map((p, i) => (ids[i]?.length === 0 ? 0 : p.radius));
+  for (const { id, partition, assigned } of added) {
+    (ids[partition] as string[]).push(id);
+    const joining = assigned === undefined ? routing.partitions[partition]?.radius : assigned.radius;
+    const current = radii[partition];
+    radii[partition] =
+      current === undefined || joining === undefined ? undefined : Math.max(current, joining);
+  }
+  const partitions = ids.map((segmentIds, p) => {
     let rows = 0;
     let bytes = 0;
     for (const id of segmentIds) {
@@ -125,7 +147,8 @@ export function updatePartitions(
       rows += d.rows - d.deletedRows;
       bytes += d.arrow.bytes + d.hnsw.bytes;
     }
-    return { rows, bytes, segmentIds };
+    const radius = radii[p];
+    return { rows, bytes, segmentIds, ...(radius === undefined ? {} : { radius }) };
   });
   return routing.withPartitions(partitions);
 }

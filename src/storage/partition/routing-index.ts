@@ -7,8 +7,10 @@
  * is exact.
  *
  * Routing uses the collection's metric: squared distance for l2, dot product for ip, and dot product
- * with the normalised query for cosine (its centroids are normalised). It does no I/O and must never
- * name a segment that the manifest carrying it does not name.
+ * with the normalised query for cosine (its centroids are normalised). With a partition's radius it
+ * also gives a lower bound of the distance from a query to any of the partition's rows (the triangle
+ * inequality), which lets a search skip partitions that cannot hold a nearer row than those it has.
+ * It does no I/O and must never name a segment that the manifest carrying it does not name.
  */
 
 import { ErrorCode, TierVecError } from '../../errors.ts';
@@ -23,6 +25,12 @@ export interface PartitionInfo {
   /** Bytes of its segments' files. */
   readonly bytes: number;
   readonly segmentIds: readonly string[];
+  /**
+   * The largest Euclidean distance (between normalised vectors for cosine) from the centroid of any
+   * row written to the partition, an upper bound while rows only leave it. Absent when unknown (a
+   * routing index written before it existed, or metric ip): a search then never skips the partition.
+   */
+  readonly radius?: number;
 }
 
 /** The routing index as stored in a manifest. */
@@ -102,6 +110,30 @@ export class RoutingIndex {
     return this.metric === 'ip' ? -sum : -sum / (vectorNorm === 0 ? 1 : vectorNorm);
   }
 
+  /**
+   * Euclidean distance from `vector` to the centroid of partition `p`: between normalised vectors for
+   * cosine, undefined for ip (no triangle inequality holds for a dot product).
+   */
+  euclideanTo(vector: Float32Array, vectorNorm: number, p: number): number | undefined {
+    if (this.metric === 'ip') return undefined;
+    const score = this.score(vector, vectorNorm, p);
+    // l2 scores are squared distances; cosine scores are −cos, and |a − b|² = 2 − 2 cos for unit vectors.
+    return Math.sqrt(Math.max(0, this.metric === 'l2' ? score : 2 + 2 * score));
+  }
+
+  /**
+   * A lower bound of the distance (in the collection's metric, as searches report it) from `vector`
+   * to any row of partition `p`, or 0 when none is known.
+   */
+  lowerBound(vector: Float32Array, vectorNorm: number, p: number): number {
+    const radius = this.partitions[p]?.radius;
+    const toCentroid = this.euclideanTo(vector, vectorNorm, p);
+    if (radius === undefined || toCentroid === undefined) return 0;
+    // Slack for float rounding: a bound must never exceed a distance that exists.
+    const euclidean = Math.max(0, toCentroid - radius - 1e-6 * (1 + toCentroid));
+    return this.metric === 'l2' ? euclidean * euclidean : (euclidean * euclidean) / 2;
+  }
+
   /** The partition nearest to `vector`. */
   assign(vector: Float32Array, vectorNorm: number): number {
     let best = 0;
@@ -140,6 +172,7 @@ export class RoutingIndex {
         rows: p.rows,
         bytes: p.bytes,
         segmentIds: [...p.segmentIds],
+        ...(p.radius === undefined ? {} : { radius: p.radius }),
       })),
     };
   }
@@ -155,6 +188,12 @@ export class RoutingIndex {
     if (!Array.isArray(json.partitions) || typeof json.centroids !== 'string') {
       throw corrupt('lacks its centroids or partitions');
     }
+    const badRadius = json.partitions.findIndex(
+      (p) =>
+        p?.radius !== undefined && !(typeof p.radius === 'number' && p.radius >= 0 && p.radius < Infinity),
+    );
+    if (badRadius >= 0)
+      throw corrupt(`gives partition ${badRadius} a radius that is not a finite number ≥ 0`);
     const bytes = Buffer.from(json.centroids, 'base64');
     if (bytes.length !== json.partitions.length * dimension * 4 || bytes.length === 0) {
       throw corrupt(`has ${bytes.length} centroid bytes for ${json.partitions.length} partitions`);

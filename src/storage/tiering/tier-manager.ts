@@ -159,6 +159,7 @@ export class TierManager {
     reason: TierReason,
     use: (memory: SegmentMemory, segment: SealedSegment) => void,
   ): Promise<void> {
+    if (segments.length === 0) return;
     const later: SealedSegment[] = [];
     for (const segment of segments) {
       const memory = segment.loaded();
@@ -178,7 +179,9 @@ export class TierManager {
         this.release(segment);
       }
     });
-    this.kick();
+    // Only promotions change what the budgets hold; touching hot segments leaves the idle timer
+    // early at worst, and it re-arms itself when it finds nothing idle.
+    if (later.length > 0) this.kick();
   }
 
   /**

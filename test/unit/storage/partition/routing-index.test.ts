@@ -102,5 +102,37 @@ describe('RoutingIndex', () => {
       ErrorCode.CORRUPT_DATA,
       'format',
     );
+    for (const radius of [-1, Number.NaN, '1']) {
+      const damaged = { ...json, partitions: json.partitions.map((p) => ({ ...p, radius })) };
+      await expectTierVecError(
+        () => RoutingIndex.fromJSON(damaged as unknown as RoutingIndexJson, 2),
+        ErrorCode.CORRUPT_DATA,
+        'radius',
+      );
+    }
+  });
+
+  it('bounds the distance from a query to any row of a partition by centroid distance minus radius', () => {
+    // l2 (squared distances): centroid (0, 0), radius 1; a query at (3, 4) is 5 away, so no row is nearer
+    // than 4, squared 16.
+    const l2 = new RoutingIndex(2, 'l2', Float32Array.from([0, 0]), [
+      { rows: 1, bytes: 1, segmentIds: ['a'], radius: 1 },
+    ]);
+    expect(l2.lowerBound(Float32Array.from([3, 4]), 5, 0)).toBeCloseTo(16, 4);
+    expect(l2.lowerBound(Float32Array.from([0.5, 0]), 0.5, 0)).toBe(0);
+    // cosine (1 − cos): centroid (1, 0), radius 0; a query along (0, 1) is at 1 − cos 90° = 1.
+    const cosine = new RoutingIndex(2, 'cosine', Float32Array.from([1, 0]), [
+      { rows: 1, bytes: 1, segmentIds: ['a'], radius: 0 },
+    ]);
+    expect(cosine.lowerBound(Float32Array.from([0, 2]), 2, 0)).toBeCloseTo(1, 4);
+    // Unknown radius, or ip (no triangle inequality): no bound.
+    const unknown = new RoutingIndex(2, 'l2', Float32Array.from([0, 0]), [
+      { rows: 1, bytes: 1, segmentIds: ['a'] },
+    ]);
+    expect(unknown.lowerBound(Float32Array.from([3, 4]), 5, 0)).toBe(0);
+    const ip = new RoutingIndex(2, 'ip', Float32Array.from([1, 0]), [
+      { rows: 1, bytes: 1, segmentIds: ['a'], radius: 0 },
+    ]);
+    expect(ip.lowerBound(Float32Array.from([0, 1]), 1, 0)).toBe(0);
   });
 });
