@@ -18,6 +18,7 @@ import { compileFilter, type MetadataFilter, type MetadataPredicate } from './fi
 import { LIMITS } from './limits.ts';
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
 import { RoutingIndex, type RoutingIndexJson } from './partition/routing-index.ts';
+import { checkWarmOptions, type WarmTarget, warmTarget } from './partition/warm-target.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
 import { norm } from './segment/distance.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
@@ -220,6 +221,20 @@ export class SearchPath {
       return p === undefined || probed.has(p);
     });
     return { segments, partitionsProbed: probed.size };
+  }
+
+  /**
+   * The sealed segments a `warm()` hint covers, most wanted first (see warm-target.ts); its partition
+   * segments are set to load as a search would load them. Bad options throw before anything changes.
+   */
+  warmTarget(options: unknown): WarmTarget {
+    const { spec, table } = this.#options;
+    const routing = this.routing();
+    const target = warmTarget(checkWarmOptions(options, spec, routing), table.sealed, routing);
+    for (const segments of target.partitionSegments) {
+      for (const segment of segments) segment.setFlat(this.#flatPartition(segment));
+    }
+    return target;
   }
 
   /**
