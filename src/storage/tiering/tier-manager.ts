@@ -207,6 +207,11 @@ export class TierManager {
     return { tier, segments: entries.length, moved, held };
   }
 
+  /** True while the segment is tracked (compaction stops tracking those it replaced). */
+  tracks(segment: SealedSegment): boolean {
+    return this.#entries.has(segment);
+  }
+
   /** cold → warm: downloads the segment's files (without loading them); counts as an access. */
   download(segment: SealedSegment, reason: TierReason): Promise<void> {
     const entry = this.#entry(segment);

@@ -14,6 +14,7 @@
  * It moves segments only through the TierManager (so every transition is counted and emitted as a
  * tier event with reason `warm`) and must never hold a segment past its return, also when a
  * download or load fails (it then rejects with that typed error; what was loaded stays loaded).
+ * Segments a concurrent compaction replaces are skipped, not followed to their successors.
  */
 
 import { mapConcurrent } from '../../map-concurrent.ts';
@@ -80,6 +81,8 @@ export async function warmSegments(
       [...plan.load, ...plan.download],
       tiers.options.promotionsConcurrentMax,
       async (segment) => {
+        // A compaction that ran meanwhile replaced it: its successor is not covered by this call.
+        if (!tiers.tracks(segment)) return;
         if (!loads.has(segment)) return tiers.download(segment, 'warm');
         await tiers.acquire(segment, 'warm');
         held.add(segment);

@@ -244,6 +244,23 @@ describe('Collection.warm', () => {
     await store.close();
   });
 
+  it('rejects with the typed error of a failed download and holds nothing afterwards', async () => {
+    const source = await publishedPartitioned();
+    const { store, docs, mock } = await openCold(source);
+    const events: TierEvent[] = [];
+    docs.onTierEvent((event) => events.push(event));
+    expect(await docs.warm({ partitions: [0] })).toMatchObject({ partitionsHot: [0] });
+    mock.partition('AccessDenied', { operations: ['get'] });
+    await expectTierVecError(() => docs.warm({ partitions: [0, 1] }), ErrorCode.OBJECT_STORE, 'AccessDenied');
+    expect(events.some((e) => e.type === 'promotion-failed' && e.reason === 'warm')).toBe(true);
+    mock.heal();
+    // Partition 0 was held during the failed call and released: it can be demoted again.
+    const demoted = await docs.setTier('warm');
+    expect(demoted.held).toBe(0);
+    expect(new Set(tiersOf(docs))).toEqual(new Set(['warm']));
+    await store.close();
+  });
+
   it('refuses bad options with a typed error naming the input, and moves or fetches nothing', async () => {
     const source = await publishedPartitioned();
     const { store, docs, mock } = await openCold(source);
