@@ -422,12 +422,13 @@ export class Collection {
    * to local disk, and into memory as far as `hotBytesMax` allows, most wanted first; the rest stays
    * warm (or, beyond `warmBytesMax`, cold). On a collection not yet partitioned, `queries` and `all`
    * cover every sealed segment. Bad options: INVALID_ARGUMENT (DIMENSION_MISMATCH, INVALID_VECTOR for
-   * a query), nothing moved. A failed download or load rejects with its typed error.
+   * a query), nothing moved. A failed download or load rejects with its typed error; an aborted
+   * `signal` starts nothing more and rejects with its reason.
    */
   async warm(options: WarmOptions): Promise<WarmResult> {
     this.#checkUsable();
     const target = this.#search.warmTarget(options);
-    const outcome = await this.#tracked(this.#tiering.warm(target.segments));
+    const outcome = await this.#tracked(this.#tiering.warm(target.segments, target.signal));
     return { partitions: [...target.partitions], partitionsHot: partitionsHot(target), ...outcome };
   }
 

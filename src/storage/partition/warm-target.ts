@@ -22,8 +22,8 @@ import { checkOptionsObject, validateQueryVector } from '../validation.ts';
 import { PARTITION_DEFAULTS } from './partition-defaults.ts';
 import type { RoutingIndex } from './routing-index.ts';
 
-/** Exactly one of `partitions`, `queries` or `all`. */
-export type WarmOptions =
+/** Exactly one of `partitions`, `queries` or `all`, and optionally a `signal`. */
+export type WarmOptions = (
   | {
       /** Partition numbers (0 to `stats().partitions.count` − 1) to bring local. */
       partitions: readonly number[];
@@ -37,7 +37,11 @@ export type WarmOptions =
   | {
       /** Every sealed segment (every partition, and the not-yet-partitioned segments). */
       all: true;
-    };
+    }
+) & {
+  /** Starts no further download or load once aborted; the call then rejects with its reason. */
+  signal?: AbortSignal;
+};
 
 export const WARM_LIMITS = Object.freeze({
   /** Query vectors one `warm({ queries })` call takes. */
@@ -51,12 +55,14 @@ export interface WarmTarget {
   readonly segments: readonly SealedSegment[];
   /** Each covered partition's segments, in the order of `partitions`. */
   readonly partitionSegments: readonly (readonly SealedSegment[])[];
+  readonly signal: AbortSignal | undefined;
 }
 
-type CheckedWarm =
+type CheckedWarm = (
   | { kind: 'partitions'; partitions: number[] }
   | { kind: 'queries'; queries: Float32Array[]; nprobe: number }
-  | { kind: 'all' };
+  | { kind: 'all' }
+) & { signal: AbortSignal | undefined };
 
 /** Checks the options against the collection; INVALID_ARGUMENT, DIMENSION_MISMATCH or INVALID_VECTOR name the input. */
 export function checkWarmOptions(
@@ -64,7 +70,13 @@ export function checkWarmOptions(
   spec: CollectionSpec,
   routing: RoutingIndex | undefined,
 ): CheckedWarm {
-  const checked = checkOptionsObject('warm options', options, ['partitions', 'queries', 'nprobe', 'all']);
+  const checked = checkOptionsObject('warm options', options, [
+    'partitions',
+    'queries',
+    'nprobe',
+    'all',
+    'signal',
+  ]);
   const given = (['partitions', 'queries', 'all'] as const).filter((key) => checked[key] !== undefined);
   if (given.length !== 1) {
     throw invalid(
@@ -75,20 +87,24 @@ export function checkWarmOptions(
   if (checked.nprobe !== undefined && checked.queries === undefined) {
     throw invalid('nprobe', 'Expected `nprobe` only together with `queries`');
   }
+  const signal = checked.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid('signal', `Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
+  }
   if (checked.all !== undefined) {
     if (checked.all !== true)
       throw invalid('all', `Expected \`all\` to be true, got ${describeValue(checked.all)}`);
-    return { kind: 'all' };
+    return { kind: 'all', signal };
   }
   if (checked.partitions !== undefined)
-    return { kind: 'partitions', partitions: checkPartitions(checked.partitions, routing) };
+    return { kind: 'partitions', partitions: checkPartitions(checked.partitions, routing), signal };
   const nprobe = checkInteger(
     'nprobe',
     checked.nprobe ?? PARTITION_DEFAULTS.nprobe,
     1,
     PARTITION_DEFAULTS.nprobeMax,
   );
-  return { kind: 'queries', queries: checkQueries(checked.queries, spec), nprobe };
+  return { kind: 'queries', queries: checkQueries(checked.queries, spec), nprobe, signal };
 }
 
 /** The segments and partitions a checked hint covers, most wanted first. */
@@ -97,7 +113,8 @@ export function warmTarget(
   sealed: readonly SealedSegment[],
   routing: RoutingIndex | undefined,
 ): WarmTarget {
-  if (routing === undefined) return { partitions: [], segments: [...sealed], partitionSegments: [] };
+  const { signal } = warm;
+  if (routing === undefined) return { partitions: [], segments: [...sealed], partitionSegments: [], signal };
   const byId = new Map(sealed.map((segment) => [segment.id, segment]));
   const unpartitioned = sealed.filter((segment) => routing.partitionOf(segment.id) === undefined);
   let partitions: number[];
@@ -108,7 +125,7 @@ export function warmTarget(
     (routing.partitions[p]?.segmentIds ?? []).flatMap((id) => byId.get(id) ?? []),
   );
   const segments = (warm.kind === 'partitions' ? [] : unpartitioned).concat(...partitionSegments);
-  return { partitions, segments, partitionSegments };
+  return { partitions, segments, partitionSegments, signal };
 }
 
 /** Partitions whose every segment is in memory. */

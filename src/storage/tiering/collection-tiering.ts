@@ -225,8 +225,8 @@ export class CollectionTiering {
   }
 
   /** Brings `segments` (most wanted first) local and into memory as far as the budgets allow. */
-  warm(segments: readonly SealedSegment[]): Promise<WarmOutcome> {
-    return warmSegments(this.#objectTier.tiers, segments);
+  warm(segments: readonly SealedSegment[], signal?: AbortSignal): Promise<WarmOutcome> {
+    return warmSegments(this.#objectTier.tiers, segments, signal);
   }
 
   pin(): Promise<void> {

@@ -14,7 +14,9 @@
  * It moves segments only through the TierManager (so every transition is counted and emitted as a
  * tier event with reason `warm`) and must never hold a segment past its return, also when a
  * download or load fails (it then rejects with that typed error; what was loaded stays loaded).
- * Segments a concurrent compaction replaces are skipped, not followed to their successors.
+ * Segments a concurrent compaction replaces are skipped, not followed to their successors. An
+ * aborted `signal` starts no further download or load, and the call rejects with its reason once
+ * those running have ended (and what it held is released).
  */
 
 import { mapConcurrent } from '../../map-concurrent.ts';
@@ -71,6 +73,7 @@ export function planWarm(
 export async function warmSegments(
   tiers: TierManager,
   segments: readonly SealedSegment[],
+  signal?: AbortSignal,
 ): Promise<WarmOutcome> {
   const plan = planWarm(segments, tiers.options);
   const coldBefore = new Set(segments.filter((segment) => segment.tier === 'cold'));
@@ -89,6 +92,7 @@ export async function warmSegments(
         // Held segments cannot be demoted: the policy makes room among the others as they come in.
         tiers.kick();
       },
+      { signal },
     );
     // The most wanted becomes the most recently used: the last a budget demotes.
     tiers.touch([...plan.load, ...plan.download].reverse());

@@ -261,6 +261,21 @@ describe('Collection.warm', () => {
     await store.close();
   });
 
+  it('starts nothing more once its signal aborts, rejects with the reason and holds nothing', async () => {
+    const source = await publishedPartitioned();
+    const { store, docs } = await openCold(source, { promotionsConcurrentMax: 1 });
+    const controller = new AbortController();
+    const reason = new Error('traffic arrived');
+    docs.onTierEvent((event) => {
+      if (event.type === 'transition' && event.to === 'hot') controller.abort(reason);
+    });
+    const all = Array.from({ length: 14 }, (_, p) => p);
+    await expect(docs.warm({ partitions: all, signal: controller.signal })).rejects.toBe(reason);
+    expect(tiersOf(docs).filter((tier) => tier !== 'cold')).toEqual(['hot']);
+    expect((await docs.setTier('warm')).held).toBe(0);
+    await store.close();
+  });
+
   it('refuses bad options with a typed error naming the input, and moves or fetches nothing', async () => {
     const source = await publishedPartitioned();
     const { store, docs, mock } = await openCold(source);
@@ -275,6 +290,7 @@ describe('Collection.warm', () => {
       [{ all: false }, ErrorCode.INVALID_ARGUMENT, '`all` to be true'],
       [{ partitions: [0], nprobe: 2 }, ErrorCode.INVALID_ARGUMENT, '`nprobe` only together with `queries`'],
       [{ segments: ['x'] }, ErrorCode.INVALID_ARGUMENT, 'Unknown option `segments`'],
+      [{ all: true, signal: 'stop' }, ErrorCode.INVALID_ARGUMENT, '`signal` to be an AbortSignal'],
       [{ partitions: 3 }, ErrorCode.INVALID_ARGUMENT, 'non-empty array of partition numbers from 0 to 13'],
       [{ partitions: [] }, ErrorCode.INVALID_ARGUMENT, 'non-empty array'],
       [{ partitions: [0, 14] }, ErrorCode.INVALID_ARGUMENT, 'from 0 to 13, got 14'],
