@@ -164,7 +164,7 @@ export {
 } from './object-store/testing/s3rver-process.ts';
 export { Rng, randomSeed } from './random.ts';
 export type { CollectionInfo } from './storage/catalog.ts';
-export { Collection, type SetTierOptions } from './storage/collection.ts';
+export { Collection, type SetTierOptions, type WarmResult } from './storage/collection.ts';
 export {
   COLLECTION_DEFAULTS,
   type CollectionQuota,
@@ -186,6 +186,7 @@ export { LIMITS } from './storage/limits.ts';
 export type { Metric } from './storage/metric.ts';
 export { PARTITION_DEFAULTS } from './storage/partition/partition-defaults.ts';
 export type { PartitionInfo, RoutingIndexJson } from './storage/partition/routing-index.ts';
+export { WARM_LIMITS, type WarmOptions } from './storage/partition/warm-target.ts';
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';
 export type { RemoteWalStats } from './storage/remote/remote-wal.ts';

@@ -31,6 +31,7 @@ import {
   Compactor,
   resolveCompactionOptions,
 } from './compaction.ts';
+import { partitionsHot, type WarmOptions } from './partition/warm-target.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { checkLimit, type Usage } from './quota.ts';
 import type { PublishOutcome } from './remote/collection-remote.ts';
@@ -41,6 +42,7 @@ import { SegmentTable } from './segment-table.ts';
 import type { CollectionTiering } from './tiering/collection-tiering.ts';
 import type { TierEventListener } from './tiering/tier-accounting.ts';
 import type { SetTierResult } from './tiering/tier-manager.ts';
+import type { WarmOutcome } from './tiering/warm-segments.ts';
 import { type DocumentInput, validateDocuments, validateId, validateIds } from './validation.ts';
 import type { Wal } from './wal/wal.ts';
 import { encodeOperation, type WalOperation } from './wal/wal-record.ts';
@@ -48,6 +50,14 @@ import { encodeOperation, type WalOperation } from './wal/wal-record.ts';
 export interface SetTierOptions {
   /** Ids of the sealed segments to move; when absent, every sealed segment moves. */
   segments?: readonly string[];
+}
+
+/** What `warm()` did: the partitions it covered and where their segments are once it returns. */
+export interface WarmResult extends WarmOutcome {
+  /** Partitions covered, most wanted first (empty when the collection is not partitioned). */
+  partitions: number[];
+  /** Of those, the partitions whose every segment is in memory. */
+  partitionsHot: number[];
 }
 
 /** Lifecycle hooks for the store only (not exported from the package). */
@@ -409,6 +419,22 @@ export class Collection {
     if (reload.length > 0) await this.#tiering.setTier('warm', { segments: reload });
     await this.#tiering.pin();
     await this.#search.pinnedGraph.pin();
+  }
+
+  /**
+   * Pre-loads before traffic: brings the segments of the given `partitions`, of the partitions the
+   * given `queries` would probe (`nprobe` each, plus the not-yet-partitioned segments), or of `all`,
+   * to local disk, and into memory as far as `hotBytesMax` allows, most wanted first; the rest stays
+   * warm (or, beyond `warmBytesMax`, cold). On a collection not yet partitioned, `queries` and `all`
+   * cover every sealed segment. Bad options: INVALID_ARGUMENT (DIMENSION_MISMATCH, INVALID_VECTOR for
+   * a query), nothing moved. A failed download or load rejects with its typed error; an aborted
+   * `signal` starts nothing more and rejects with its reason.
+   */
+  async warm(options: WarmOptions): Promise<WarmResult> {
+    this.#checkUsable();
+    const target = this.#search.warmTarget(options);
+    const outcome = await this.#tracked(this.#tiering.warm(target.segments, target.signal));
+    return { partitions: [...target.partitions], partitionsHot: partitionsHot(target), ...outcome };
   }
 
   /** Hands the segments back to the policy and drops the pinned graph. */

@@ -19,6 +19,7 @@ import { LIMITS } from './limits.ts';
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
 import { PinnedGraphHolder } from './partition/pinned-graph.ts';
 import { RoutingIndex, type RoutingIndexJson } from './partition/routing-index.ts';
+import { checkWarmOptions, type WarmTarget, warmTarget } from './partition/warm-target.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
 import { norm } from './segment/distance.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
@@ -306,6 +307,20 @@ export class SearchPath {
       else later.push({ bound, segments });
     });
     return { first, firstPartitions: order.length - later.length, later };
+  }
+
+  /**
+   * The sealed segments a `warm()` hint covers, most wanted first (see warm-target.ts); its partition
+   * segments are set to load as a search would load them. Bad options throw before anything changes.
+   */
+  warmTarget(options: unknown): WarmTarget {
+    const { spec, table } = this.#options;
+    const routing = this.routing();
+    const target = warmTarget(checkWarmOptions(options, spec, routing), table.sealed, routing);
+    for (const segments of target.partitionSegments) {
+      for (const segment of segments) segment.setFlat(this.#flatPartition(segment));
+    }
+    return target;
   }
 
   /**

@@ -11,6 +11,7 @@
  * never writes its own files after sealing.
  */
 
+import { hnswNativeBytes } from './hnsw-memory.ts';
 import { readSegmentFiles, type SegmentDescriptor, type VerifiedSegmentFiles } from './segment-file.ts';
 import type { SegmentBytes, SegmentMemory } from './segment-memory.ts';
 
@@ -220,6 +221,23 @@ export class SealedSegment {
     this.#tombstones.add(row);
     this.#deletedCount++;
     return true;
+  }
+
+  /**
+   * Bytes it holds in memory once loaded, without loading it (a warm-up plans by it): exact when
+   * loaded; otherwise its vectors, ids and metadata from the resident document sizes, plus the
+   * modelled HNSW memory unless it loads flat. The model takes the index's capacity to be its rows
+   * (the capacity is only known once the index file is read), so a segment frozen with spare slots
+   * costs 48 bytes per spare slot more than this says.
+   */
+  memoryBytesExpected(): number {
+    const loaded = this.#memory?.bytes();
+    if (loaded !== undefined) return loaded.vectors + loaded.metadata + loaded.index;
+    let bytes = 0;
+    for (let row = 0; row < this.rows; row++) bytes += this.#docBytes[row] as number;
+    const descriptor = this.#descriptor;
+    if (this.#flat || descriptor === undefined) return bytes;
+    return bytes + hnswNativeBytes(descriptor, this.rows, this.rows);
   }
 
   /** Bytes in memory when loaded (vectors, metadata, index) and the size of its files on disk. */

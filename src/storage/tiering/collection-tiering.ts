@@ -28,6 +28,7 @@ import {
 } from './tier-accounting.ts';
 import type { SetTierResult, TierOwner, TierUsage } from './tier-manager.ts';
 import { checkTier } from './tiering-options.ts';
+import { type WarmOutcome, warmSegments } from './warm-segments.ts';
 
 export interface CollectionTieringOptions {
   readonly objectTier: ObjectTier;
@@ -221,6 +222,11 @@ export class CollectionTiering {
     const checked = checkTier(tier);
     const segmentIds = checkSetTierOptions(options);
     return this.#objectTier.tiers.setTier(this.#owner, checked, segmentIds);
+  }
+
+  /** Brings `segments` (most wanted first) local and into memory as far as the budgets allow. */
+  warm(segments: readonly SealedSegment[], signal?: AbortSignal): Promise<WarmOutcome> {
+    return warmSegments(this.#objectTier.tiers, segments, signal);
   }
 
   pin(): Promise<void> {

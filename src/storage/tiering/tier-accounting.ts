@@ -10,8 +10,8 @@ import type { TierName } from './tiering-options.ts';
 
 export type TransitionKind = 'hotToWarm' | 'warmToCold' | 'coldToWarm' | 'warmToHot';
 
-/** Why a segment moved. */
-export type TierReason = 'search' | 'get' | 'budget' | 'idle' | 'setTier' | 'pin' | 'compact';
+/** Why a segment moved (`warm`: a `collection.warm()` hint loading or downloading it ahead of use). */
+export type TierReason = 'search' | 'get' | 'budget' | 'idle' | 'setTier' | 'pin' | 'compact' | 'warm';
 
 export type TierEvent =
   | {

@@ -210,6 +210,26 @@ export class TierManager {
     return { tier, segments: entries.length, moved, held };
   }
 
+  /** True while the segment is tracked (compaction stops tracking those it replaced). */
+  tracks(segment: SealedSegment): boolean {
+    return this.#entries.has(segment);
+  }
+
+  /** cold → warm: downloads the segment's files (without loading them); counts as an access. */
+  download(segment: SealedSegment, reason: TierReason): Promise<void> {
+    const entry = this.#entry(segment);
+    this.#touch(entry);
+    return this.#download(entry, reason);
+  }
+
+  /** Marks the segments accessed now, in order: the last becomes the most recently used. */
+  touch(segments: readonly SealedSegment[]): void {
+    for (const segment of segments) {
+      const entry = this.#entries.get(segment);
+      if (entry !== undefined) this.#touch(entry);
+    }
+  }
+
   /** Keeps every segment of `owner` hot (loading them now) and out of the policy's reach. */
   async pin(owner: TierOwner): Promise<void> {
     owner.pinned = true;
