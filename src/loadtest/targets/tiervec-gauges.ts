@@ -63,7 +63,9 @@ export function readGauges(
   add('store_warnings', warnings);
   const rss = process.memoryUsage.rss();
   measurements.rssBytesMax = Math.max(measurements.rssBytesMax, rss);
-  measurements.rssLessMockBytesMax = Math.max(measurements.rssLessMockBytesMax, rss - mockBytes);
+  const peak = measurements.rssLessMockMax;
+  if (rss - mockBytes > peak.rssBytes - peak.mockBytes)
+    measurements.rssLessMockMax = { rssBytes: rss, mockBytes };
   return gauges;
 }
 

@@ -81,10 +81,10 @@ export class TargetMeasurements {
   /** Highest RSS seen by the gauges, in bytes. */
   rssBytesMax = 0;
   /**
-   * Highest RSS seen by the gauges less what the in-process mock S3 held at that moment, in bytes:
-   * the process's own memory when the cold tier is simulated in it.
+   * The sample with the highest RSS less what the in-process mock S3 held at that moment (bytes): the
+   * process's own memory when the cold tier is simulated in it.
    */
-  rssLessMockBytesMax = 0;
+  rssLessMockMax = { rssBytes: 0, mockBytes: 0 };
   /** Searches that completed (answered or failed), since the start of the load. */
   searchesCompleted = 0;
   /** Object-store GETs and completed searches when the measured run began (`startMeasuring`). */

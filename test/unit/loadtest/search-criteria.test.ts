@@ -14,9 +14,11 @@ import {
   targetChecks,
 } from '../../../src/loadtest/targets/tiervec-checks.ts';
 import type { TargetLimits } from '../../../src/loadtest/targets/tiervec-config.ts';
+import { readGauges } from '../../../src/loadtest/targets/tiervec-gauges.ts';
 import { TargetMeasurements } from '../../../src/loadtest/targets/tiervec-measure.ts';
 import type { TenantRuntime } from '../../../src/loadtest/targets/tiervec-operations.ts';
 import { type RecallSample, RecallSampler } from '../../../src/loadtest/targets/tiervec-recall.ts';
+import { MockS3ObjectStore } from '../../../src/object-store/testing/mock-s3.ts';
 import { driveClock } from './manual-run.ts';
 
 const MIB = 2 ** 20;
@@ -78,7 +80,7 @@ describe('rss_mb_over_budget_max', () => {
   it('is peak RSS less the mock, the hot budget and the per-row allowance', () => {
     const measurements = new TargetMeasurements();
     measurements.rssBytesMax = 900 * MIB;
-    measurements.rssLessMockBytesMax = 700 * MIB;
+    measurements.rssLessMockMax = { rssBytes: 880 * MIB, mockBytes: 180 * MIB };
     const rows = 65_536;
     const [check] = targetChecks({
       limits: { rss_mb_over_budget_max: 600 },
@@ -92,6 +94,16 @@ describe('rss_mb_over_budget_max', () => {
     expect(check).toMatchObject({ actual: expected, passed: expected <= 600 });
     expect(expected).toBe(590);
     expect(check?.description).toContain('hot budget (100 MiB)');
+    measurements.destroy();
+  });
+
+  it("takes the mock's stored bytes at the sample it judges", async () => {
+    const mock = new MockS3ObjectStore({ seed: 1 });
+    await mock.put('objects/big', new Uint8Array(4 * MIB));
+    const measurements = new TargetMeasurements();
+    readGauges([], mock, measurements, undefined);
+    expect(measurements.rssLessMockMax.mockBytes).toBe(mock.stats().storedBytes);
+    expect(measurements.rssLessMockMax.rssBytes).toBe(measurements.rssBytesMax);
     measurements.destroy();
   });
 
