@@ -232,6 +232,18 @@ describe('a target check that is not measured, in the report', () => {
     expect(formatCriterionLines(report.criteria).join('\n')).toContain('not measured (GETs are counted');
     expect(report.passed).toBe(true);
   });
+
+  it('calls startMeasuring at the start when the run has no warm-up', async () => {
+    const clock = new ManualClock(0);
+    const measuringAt: number[] = [];
+    const target: LoadTarget = {
+      name: 'no-warmup',
+      operations: { read: async () => clock.sleep(1) },
+      startMeasuring: () => void measuringAt.push(clock.now()),
+    };
+    await driveClock(clock, runLoadTest({ ...config, warmupS: 0 }, { target, clock }));
+    expect(measuringAt).toEqual([0]);
+  });
 });
 
 const SCENARIO = `name = "partitioned"
