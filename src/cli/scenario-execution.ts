@@ -123,8 +123,12 @@ async function runAndReport(
     );
     const preload = preloadOf(report);
     if (preload !== undefined) {
+      const compaction =
+        preload.compaction === undefined
+          ? ''
+          : `, then compacted into ${preload.compaction.partitions} partitions in ${preload.compaction.durationS} s`;
       io.stdout.write(
-        `  preload ${preload.vectors} vectors in ${preload.durationS} s (${preload.vectorsPerS} vectors/s, not judged)\n`,
+        `  preload ${preload.vectors} vectors in ${preload.durationS} s (${preload.vectorsPerS} vectors/s)${compaction}, not judged\n`,
       );
     }
     io.stdout.write(`  report: ${shownPath(io.cwd, files.html)}\n`);
@@ -152,13 +156,21 @@ function spreadLabel(spread: ExecutionSpread | undefined): string {
 }
 
 /** The preload figures the tiervec target put in the report, when present. */
-export function preloadOf(
-  report: LoadTestReport,
-): { vectors: number; durationS: number; vectorsPerS: number } | undefined {
+export function preloadOf(report: LoadTestReport):
+  | {
+      vectors: number;
+      durationS: number;
+      vectorsPerS: number;
+      compaction?: { partitions: number; durationS: number };
+    }
+  | undefined {
   const preload = (report.target.info as { preload?: unknown }).preload;
   if (typeof preload !== 'object' || preload === null) return undefined;
-  const { vectors, durationS, vectorsPerS } = preload as Record<string, unknown>;
+  const { vectors, durationS, vectorsPerS, compaction } = preload as Record<string, unknown>;
   if (typeof vectors !== 'number' || typeof durationS !== 'number' || typeof vectorsPerS !== 'number')
     return undefined;
-  return { vectors, durationS, vectorsPerS };
+  const { partitions, durationS: compactS } = (compaction ?? {}) as Record<string, unknown>;
+  if (typeof partitions !== 'number' || typeof compactS !== 'number')
+    return { vectors, durationS, vectorsPerS };
+  return { vectors, durationS, vectorsPerS, compaction: { partitions, durationS: compactS } };
 }

@@ -38,8 +38,11 @@ export interface TargetCheck {
   description: string;
   operation?: string;
   limit: number;
-  actual: number;
+  /** null when the check could not be measured in this run (`skipped` says why; it then counts as passed). */
+  actual: number | null;
   passed: boolean;
+  /** Why the check could not be measured (`GETs are counted on the mock S3 only`, …). */
+  skipped?: string;
 }
 
 export interface LoadTarget {
@@ -56,6 +59,11 @@ export interface LoadTarget {
    * its name). Called on the hot path: cheap and synchronous.
    */
   classifyError?(error: unknown): string | undefined;
+  /**
+   * Called once when the warm-up ends (at the start when the run has none): what the target counts
+   * for its own checks from then until `verify` belongs to the measured run. Must be cheap and synchronous.
+   */
+  startMeasuring?(): void;
   /** Runs after the last operation settled or was cut off, before `teardown`. */
   verify?(): Promise<TargetCheck[]>;
   teardown?(): Promise<void>;
@@ -77,7 +85,7 @@ export function assertLoadTarget(target: unknown): asserts target is LoadTarget 
   for (const [name, fn] of Object.entries(t?.operations ?? {})) {
     if (typeof fn !== 'function') fail(`operation \`${name}\` to be a function`, fn);
   }
-  for (const hook of ['setup', 'gauges', 'classifyError', 'verify', 'teardown'] as const) {
+  for (const hook of ['setup', 'gauges', 'classifyError', 'startMeasuring', 'verify', 'teardown'] as const) {
     if (t?.[hook] !== undefined && typeof t[hook] !== 'function')
       fail(`\`${hook}\` to be a function`, t[hook]);
   }

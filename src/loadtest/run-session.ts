@@ -207,7 +207,7 @@ export class RunSession {
     const config = this.#config;
     const open = config.groups.some((g) => g.model === 'open');
     this.#ticker = new Ticker(this.#clock, this.#startMs, (nowS) => {
-      if (this.#phase === 'warmup' && nowS >= config.warmupS) this.#phase = 'measuring';
+      if (this.#phase === 'warmup' && nowS >= config.warmupS) this.#startMeasuring();
       const interval = this.#timeline.close(nowS);
       this.#watchFailFast(nowS);
       this.#report(onProgress, {
@@ -224,7 +224,24 @@ export class RunSession {
       });
     });
     this.#sampler.start();
+    if (this.#phase === 'measuring') this.#callStartMeasuring();
     for (const runtime of this.#runtimes) runtime.start(this.#startMs);
+  }
+
+  #startMeasuring(): void {
+    this.#phase = 'measuring';
+    this.#callStartMeasuring();
+  }
+
+  /** Tells the target the measured run begins; a hook that throws is reported, not fatal. */
+  #callStartMeasuring(): void {
+    try {
+      this.#target.startMeasuring?.();
+    } catch (error) {
+      this.#warn(
+        `target.startMeasuring threw (${String(error)}); its measured-run figures may include the warm-up`,
+      );
+    }
   }
 
   #progressFailed = false;

@@ -190,7 +190,7 @@ export function buildReport(input: BuildReportInput): LoadTestReport {
 }
 
 function checkResult(check: TargetCheck): CriterionResult {
-  return {
+  const result: CriterionResult = {
     name: check.name,
     description: check.description,
     operation: check.operation ?? null,
@@ -200,6 +200,8 @@ function checkResult(check: TargetCheck): CriterionResult {
     passed: check.passed,
     source: 'target',
   };
+  if (check.skipped !== undefined) result.skipped = check.skipped;
+  return result;
 }
 
 /** Evaluates the criteria of a report and sets its verdict; a stopped run never passes. */

@@ -20,7 +20,8 @@ export function formatCriterionValue(name: string, value: number | null): string
   if (name.startsWith('cpu_percent')) return `${formatValue(value)}%`;
   if (name.startsWith('throughput_ops_per_s')) return `${formatRate(value)} ops/s`;
   if (name.startsWith('memory_growth_mb_per_min')) return `${formatValue(value)} MB/min`;
-  if (name.startsWith('rss_mb')) return `${formatValue(value)} MB`;
+  if (name.startsWith('rss_mb')) return `${formatValue(value)} MiB`;
+  if (name.startsWith('gets_per_search')) return `${formatValue(value)} GETs`;
   if (/(ratio|factor|spread)/.test(name)) return `${formatValue(value)}×`;
   return formatValue(value);
 }

@@ -30,6 +30,8 @@ export function criterionUnit(name: string): string {
   if (name.includes('percent')) return '%';
   if (name.includes('ops_per_s')) return 'ops/s';
   if (name.includes('factor')) return '×';
+  if (name.startsWith('rss_mb')) return 'MiB';
+  if (name.startsWith('gets_per_search')) return 'GETs';
   if (name.includes('rate') || name.includes('ratio')) return 'ratio';
   return '';
 }
@@ -65,7 +67,7 @@ export function criteriaTable(report: LoadTestReport): ReportTable {
       cell(c.description, { key: c.name }),
       cell([c.operation, c.window].filter((x) => x !== null).join(', ') || 'run'),
       cell(formatValue(c.limit), { unit }),
-      c.skipped === undefined ? cell(formatValue(c.actual), { unit }) : cell(`skipped: ${c.skipped}`),
+      c.skipped === undefined ? cell(formatValue(c.actual), { unit }) : cell(`not measured: ${c.skipped}`),
       cell(unit),
     ];
   });

@@ -42,6 +42,10 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const DURATION_S_MAX = 7 * 24 * 3600;
 const VECTORS_MAX = 100_000_000;
 const IN_FLIGHT_MAX = 100_000;
+/** Criteria whose limits have a narrower range than any non-negative number. */
+const LIMIT_RANGES: Readonly<Record<string, { min: number; max: number }>> = {
+  recall_min: { min: 0, max: 1 },
+};
 
 export function readScenario(text: string, file: string): ScenarioSpec {
   let parsed: Record<string, unknown>;
@@ -77,6 +81,7 @@ export function readScenario(text: string, file: string): ScenarioSpec {
   };
   root.done();
   checkTenants(root, spec);
+  checkRecallSampling(root, spec);
   return spec;
 }
 
@@ -211,6 +216,10 @@ function readSearch(table: TableReader | undefined): SearchConfig {
     filterRatio: table.number('filter_ratio', { min: 0, max: 1 }, 0),
     ef: table.number('ef', { integer: true, min: 1, max: 10_000 }, undefined),
   };
+  const ratio = table.number('recall_sample_ratio', { above: 0, max: 1 }, undefined);
+  if (ratio !== undefined) search.recallSampleRatio = ratio;
+  const samplesMax = table.number('recall_samples_max', { integer: true, min: 1, max: 10_000 }, undefined);
+  if (samplesMax !== undefined) search.recallSamplesMax = samplesMax;
   table.done();
   return search;
 }
@@ -222,7 +231,7 @@ export function readCriteria(table: TableReader | undefined): CriteriaSpec {
   criteria.preset = table.has('preset') ? table.choice('preset', CRITERIA_PRESET_NAMES) : undefined;
   const limits: readonly string[] = [...RUN_CRITERIA_KEYS, ...TARGET_CRITERIA_KEYS];
   for (const key of table.keys()) {
-    if (limits.includes(key)) criteria.limits[key] = table.number(key, { min: 0 });
+    if (limits.includes(key)) criteria.limits[key] = table.number(key, LIMIT_RANGES[key] ?? { min: 0 });
     else if (key === ABORT_ON_FAIL_KEY) criteria.abortOnFail = table.strings(key, ABORTABLE_CRITERIA_KEYS);
     else if ((FAIL_FAST_SETTING_KEYS as readonly string[]).includes(key))
       criteria.settings[key] = table.number(key, { min: 0 });
@@ -283,6 +292,20 @@ function readWindow(table: TableReader): CriteriaWindowSpec {
     window.abortOnFail = table.strings(ABORT_ON_FAIL_KEY, LATENCY_CRITERIA_KEYS);
   table.done();
   return window;
+}
+
+/** `[search] recall_sample_ratio` and `recall_samples_max` tune the `recall_min` criterion: not without it. */
+function checkRecallSampling(root: TableReader, spec: ScenarioSpec): void {
+  if (spec.criteria.limits.recall_min !== undefined) return;
+  for (const [key, value] of [
+    ['recall_sample_ratio', spec.search.recallSampleRatio],
+    ['recall_samples_max', spec.search.recallSamplesMax],
+  ] as const) {
+    if (value === undefined) continue;
+    throw scenarioError(['search', key], 'applies only when [criteria] sets recall_min', {
+      source: root.source,
+    });
+  }
 }
 
 /** A group's `tenant` must name a tenant declared under `[[target.tenant]]`. */

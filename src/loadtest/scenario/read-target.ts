@@ -40,6 +40,7 @@ export function readTarget(table: TableReader | undefined): TargetSpec {
     tenants: readTenants(table),
     background: readBackground(table?.table('background')),
     verifyAcknowledgedWrites: table?.boolean('verify_acknowledged_writes', false) ?? false,
+    compactAfterPreload: table?.boolean('compact_after_preload', false) ?? false,
     tierScope: table?.choice('tier_scope', TIER_SCOPES, 'segment') ?? 'segment',
     replicas: readReplicas(table?.table('replicas')),
   };

@@ -124,6 +124,8 @@ export interface TargetSpec {
   background: BackgroundSpec | undefined;
   /** At teardown, read back every acknowledged write and count the ones missing. */
   verifyAcknowledgedWrites: boolean;
+  /** `compact_after_preload`: seal, compact and publish after the preload, before the clock starts. */
+  compactAfterPreload: boolean;
   /** What one `tier` operation moves: one sealed segment (default) or the whole collection. */
   tierScope: TierScope;
   /** `[target.replicas]`: read-replica processes that answer the searches. */

@@ -53,6 +53,15 @@ export const TARGET_CRITERIA_KEYS = Object.freeze([
   'replica_lag_ms_max',
   /** Refreshes (new data loaded) during the load by the replica with the fewest, at least. */
   'replica_refreshes_min',
+  /** Object-store GETs during the measured load over the searches completed in it, at most (mock S3 only). */
+  'gets_per_search_max',
+  /** Mean recall@k of the sampled searches against the same searches with `exact: true`, at least. */
+  'recall_min',
+  /**
+   * Peak RSS during the load, less the hot budget and the bytes the mock S3 holds in this process,
+   * MiB, at most: what the store and the harness use beyond the budget (see tiervec-checks.ts).
+   */
+  'rss_mb_over_budget_max',
 ] as const);
 export type TargetCriterionKey = (typeof TARGET_CRITERIA_KEYS)[number];
 export type TargetLimits = Partial<Record<TargetCriterionKey, number>>;
@@ -74,7 +83,18 @@ export interface SearchConfig {
   /** Share of searches that carry a metadata filter. */
   filterRatio: number;
   ef: number | undefined;
+  /**
+   * Share of searches whose answers are kept and compared after the load with the same search run
+   * with `exact: true` (chosen with the run's seed); only when `recall_min` is a criterion.
+   * @default RECALL_SAMPLING_DEFAULTS.ratio
+   */
+  recallSampleRatio?: number;
+  /** At most this many searches are sampled. @default RECALL_SAMPLING_DEFAULTS.samplesMax */
+  recallSamplesMax?: number;
 }
+
+/** Sampling defaults of the `recall_min` criterion (`[search] recall_sample_ratio`, `recall_samples_max`). */
+export const RECALL_SAMPLING_DEFAULTS = Object.freeze({ ratio: 0.25, samplesMax: 60 });
 
 export interface HnswConfig {
   m: number | undefined;
@@ -160,6 +180,11 @@ export interface TiervecTargetConfig {
   background: BackgroundConfig | undefined;
   /** At teardown, read back every acknowledged write and count the ones missing. */
   verifyAcknowledgedWrites: boolean;
+  /**
+   * After the preload, seal, compact (partitioning collections with enough sealed rows) and publish
+   * every collection before the clock starts; timed apart from the run. @default false
+   */
+  compactAfterPreload?: boolean;
   /** What one `tier` operation moves: one sealed segment (default) or the whole collection. */
   tierScope: TierScope;
   /** The tenant whose collection each load group's operations use; other groups use the first tenant. */

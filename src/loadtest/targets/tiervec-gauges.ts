@@ -45,8 +45,10 @@ export function readGauges(
     add('tier_transitions', transitionCount(stats.transitions));
     addUploads(max, stats);
   }
+  let mockBytes = 0;
   if (mock !== undefined) {
     const s3 = mock.stats();
+    mockBytes = s3.storedBytes;
     add('s3_in_flight', s3.total.inFlight);
     add('s3_requests', s3.total.requests);
     add('s3_failed', s3.total.failed);
@@ -61,6 +63,9 @@ export function readGauges(
   add('store_warnings', warnings);
   const rss = process.memoryUsage.rss();
   measurements.rssBytesMax = Math.max(measurements.rssBytesMax, rss);
+  const peak = measurements.rssLessMockMax;
+  if (rss - mockBytes > peak.rssBytes - peak.mockBytes)
+    measurements.rssLessMockMax = { rssBytes: rss, mockBytes };
   return gauges;
 }
 

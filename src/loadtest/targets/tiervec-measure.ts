@@ -80,6 +80,15 @@ export class TargetMeasurements {
   missingReads = 0;
   /** Highest RSS seen by the gauges, in bytes. */
   rssBytesMax = 0;
+  /**
+   * The sample with the highest RSS less what the in-process mock S3 held at that moment (bytes): the
+   * process's own memory when the cold tier is simulated in it.
+   */
+  rssLessMockMax = { rssBytes: 0, mockBytes: 0 };
+  /** Searches that completed (answered or failed), since the start of the load. */
+  searchesCompleted = 0;
+  /** Object-store GETs and completed searches when the measured run began (`startMeasuring`). */
+  measuredFrom: { gets: number | undefined; searches: number } | undefined;
   /** Store warnings (failed publishes, cleanups, …) by code. */
   readonly warnings = new Map<string, number>();
 

@@ -18,6 +18,7 @@ import type { LoadOperation, OperationContext } from '../load-target.ts';
 import type { OperationName, TierScope } from './tiervec-config.ts';
 import type { IdPool, WriteLedger } from './tiervec-ledger.ts';
 import type { Phase, TargetMeasurements } from './tiervec-measure.ts';
+import type { RecallSample, RecallSampler } from './tiervec-recall.ts';
 import type { Searcher } from './tiervec-replicas.ts';
 import { TiervecWorkload } from './tiervec-workload.ts';
 
@@ -71,6 +72,8 @@ export interface OperationsContext {
   readonly ledger: WriteLedger | undefined;
   /** What a `tier` operation moves (the scenario's `tier_scope`). */
   readonly tierScope: TierScope;
+  /** Present when the scenario judges recall (`recall_min`): keeps sampled searches and written ids. */
+  readonly recall?: RecallSampler | undefined;
   tenantOf(group: string): TenantRuntime;
   phase(): Phase;
 }
@@ -111,12 +114,22 @@ async function search(
   tenant: TenantRuntime,
   query: ReturnType<TiervecWorkload['query']>,
 ): Promise<number> {
-  const options: { k: number; ef?: number; filter?: { category: string } } = { k: query.k };
+  const options: RecallSample['options'] = { k: query.k };
   if (run.workload.ef !== undefined) options.ef = run.workload.ef;
   if (query.filter !== undefined) options.filter = query.filter;
-  const hits = await (tenant.searcher ?? tenant.collection).search(query.vector, options);
+  const sampled = run.recall?.sampleNext() === true;
+  let hits: { id: string }[];
+  try {
+    hits = await (tenant.searcher ?? tenant.collection).search(query.vector, options);
+  } finally {
+    run.measurements.searchesCompleted++;
+  }
   const prefix = TiervecWorkload.prefix(tenant.name);
   for (const hit of hits) if (!hit.id.startsWith(prefix)) run.measurements.isolationViolations++;
+  if (sampled) {
+    const ids = hits.map((hit) => hit.id);
+    run.recall?.keep({ tenant: tenant.name, vector: query.vector, options, ids });
+  }
   return hits.length;
 }
 
@@ -128,6 +141,7 @@ async function insert(run: OperationsContext, tenant: TenantRuntime): Promise<vo
     n,
     tenant.index * TENANT_VECTOR_BLOCK + tenant.preloaded + n,
   );
+  run.recall?.written(tenant.name, doc.id);
   try {
     await tenant.collection.insert([doc]);
   } catch (error) {
@@ -151,6 +165,7 @@ async function update(run: OperationsContext, tenant: TenantRuntime, id: string 
   const version = ++tenant.updated;
   const vector = run.workload.vector(tenant.index * TENANT_VECTOR_BLOCK + UPDATE_VECTOR_OFFSET + version);
   const n = Number(id.slice(id.lastIndexOf('.') + 2));
+  run.recall?.written(tenant.name, id);
   try {
     await tenant.collection.upsert([
       { id, vector, metadata: run.workload.metadata(tenant.name, n, version) },
@@ -170,6 +185,7 @@ async function remove(
 ): Promise<number> {
   if (id === undefined) throw noLiveDocument('delete', tenant);
   let deleted: number;
+  run.recall?.written(tenant.name, id);
   try {
     deleted = await tenant.collection.delete([id]);
   } catch (error) {

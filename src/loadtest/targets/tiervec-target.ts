@@ -2,12 +2,13 @@
  * The tiervec load target: a real store, set up the way the run's `TiervecTargetConfig` describes it
  * (a scenario file is read into one by the scenario loader; the target never sees the file), driven
  * through its own API. `setup` opens the object store (mock S3 with its faults, a local directory, s3rver on
- * 127.0.0.1, or S3), opens the store in a fresh directory, creates one collection per tenant and
- * preloads the seeded dataset, timing the preload (reported apart from the run and never judged by
- * its criteria). The operations are in `tiervec-operations.ts`; gauges read the store's and the mock's
- * stats every second; `verify` checks what only the store can tell (no acknowledged write lost, tier
- * movement, tenant isolation and fairness, background interference); `teardown` closes everything
- * it opened and removes the directory.
+ * 127.0.0.1, or S3), opens the store in a fresh directory, creates one collection per tenant,
+ * preloads the seeded dataset and, when asked, compacts it into partitions (`tiervec-preload.ts`:
+ * timed, reported apart from the run and never judged by its criteria). The operations are in
+ * `tiervec-operations.ts`; gauges read the store's and the mock's stats every second; `verify` checks
+ * what only the store can tell (no acknowledged write lost, tier movement, tenant isolation and
+ * fairness, background interference, GETs per search, recall of sampled searches, memory beyond the
+ * hot budget); `teardown` closes everything it opened and removes the directory.
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,9 +21,10 @@ import type { Collection } from '../../storage/collection.ts';
 import type { CollectionStats } from '../../storage/collection-stats.ts';
 import { openStore, type Store } from '../../storage/store.ts';
 import type { StoreOptions } from '../../storage/store-options.ts';
+import { TIERING_DEFAULTS } from '../../storage/tiering/tiering-options.ts';
 import type { LoadTarget, SetupContext, TargetCheck } from '../load-target.ts';
 import { TiervecBackground } from './tiervec-background.ts';
-import { targetChecks } from './tiervec-checks.ts';
+import { type CheckInputs, targetChecks } from './tiervec-checks.ts';
 import type { TiervecTargetConfig, UploadsConfig } from './tiervec-config.ts';
 import { readGauges } from './tiervec-gauges.ts';
 import { IdPool, WriteLedger } from './tiervec-ledger.ts';
@@ -32,21 +34,18 @@ import {
   openTargetObjectStore,
   type TargetObjectStore,
 } from './tiervec-object-store.ts';
-import {
-  createOperations,
-  type OperationsContext,
-  TENANT_VECTOR_BLOCK,
-  type TenantRuntime,
-} from './tiervec-operations.ts';
+import { createOperations, type OperationsContext, type TenantRuntime } from './tiervec-operations.ts';
+import { compactTenants, PRELOAD_DEFAULTS, type PreloadInfo, preloadTenants } from './tiervec-preload.ts';
+import { RecallSampler } from './tiervec-recall.ts';
 import { ReplicaPool, type ReplicasConfig } from './tiervec-replicas.ts';
 import { verifyAcknowledgedWrites, type WriteVerification } from './tiervec-verify.ts';
-import { splitByWeight, TiervecWorkload } from './tiervec-workload.ts';
+import { TiervecWorkload } from './tiervec-workload.ts';
 
 export const TIERVEC_TARGET_DEFAULTS = Object.freeze({
   /** Documents per insert call while preloading. */
-  preloadBatchSize: 1_000,
+  preloadBatchSize: PRELOAD_DEFAULTS.batchSize,
   /** A tenant with a vector quota is preloaded to at most this share of it. */
-  preloadQuotaShare: 0.9,
+  preloadQuotaShare: PRELOAD_DEFAULTS.quotaShare,
   /** The collection every tenant gets. */
   collection: 'loadtest',
 });
@@ -69,7 +68,7 @@ export interface TiervecSetupInfo {
   durability: string;
   dir: string;
   tenants: Array<{ name: string; preloaded: number }>;
-  preload: { vectors: number; dimension: number; durationS: number; vectorsPerS: number };
+  preload: PreloadInfo;
   warnings: string[];
 }
 
@@ -93,6 +92,9 @@ export class TiervecTarget implements LoadTarget {
   #verification: WriteVerification | undefined;
   #statsAfterLoad: Map<string, CollectionStats> | undefined;
   #replicas: ReplicaPool | undefined;
+  readonly #recall: RecallSampler | undefined;
+  /** GETs and searches of the measured run, taken when verification starts. */
+  #measuredGets: CheckInputs['gets'];
 
   constructor(options: TiervecTargetOptions) {
     this.#options = options;
@@ -103,7 +105,12 @@ export class TiervecTarget implements LoadTarget {
       options.config.verifyAcknowledgedWrites ||
       options.config.limits.acknowledged_writes_lost_max !== undefined;
     this.#ledger = verify ? new WriteLedger() : undefined;
+    this.#recall =
+      options.config.limits.recall_min === undefined
+        ? undefined
+        : new RecallSampler(options.config.search, options.config.seed);
     const context: OperationsContext = {
+      recall: this.#recall,
       workload: this.#workload,
       measurements: this.measurements,
       ledger: this.#ledger,
@@ -152,7 +159,17 @@ export class TiervecTarget implements LoadTarget {
     });
     this.#store = await this.#openStore();
     await this.#createCollections();
-    const preload = await this.#preload(context.signal);
+    const tenants = [...this.#tenants.values()];
+    const preload = await preloadTenants({
+      config,
+      tenants,
+      workload: this.#workload,
+      signal: context.signal,
+      onEvent: this.#options.onEvent,
+    });
+    if (config.compactAfterPreload) {
+      preload.compaction = await compactTenants(tenants, context.signal, this.#options.onEvent);
+    }
     if (config.replicas !== undefined) await this.#startReplicas(config.replicas);
     this.#background = new TiervecBackground({
       background: config.background,
@@ -189,11 +206,35 @@ export class TiervecTarget implements LoadTarget {
     return this.#replicas === undefined ? gauges : { ...gauges, ...this.#replicas.gauges() };
   }
 
+  startMeasuring(): void {
+    this.measurements.measuredFrom = {
+      gets: this.#objects?.mock?.stats().byOperation.get.requests,
+      searches: this.measurements.searchesCompleted,
+    };
+  }
+
+  /** GETs over searches from `startMeasuring` to now, or why they cannot be counted. */
+  #countMeasuredGets(): CheckInputs['gets'] {
+    const from = this.measurements.measuredFrom;
+    if (this.#replicas !== undefined) return 'searches ran in read-replica processes';
+    const mock = this.#objects?.mock;
+    if (mock === undefined)
+      return `GETs are counted on the mock S3 only (this run: ${this.#config.objectStore})`;
+    if (from?.gets === undefined) return 'the run ended before its warm-up did';
+    return {
+      gets: mock.stats().byOperation.get.requests - from.gets,
+      searches: this.measurements.searchesCompleted - from.searches,
+    };
+  }
+
   async verify(): Promise<TargetCheck[]> {
+    this.#measuredGets ??= this.#countMeasuredGets();
     this.#captureStats();
     this.#background?.stop();
     this.#objects?.heal();
     await this.#background?.settled();
+    // Before any reopening below: the sampled searches run again on the collections they ran on.
+    const recall = await this.#compareRecall();
     if (this.#ledger !== undefined && this.#store !== undefined && this.#storeOptions !== undefined) {
       const startMs = performance.now();
       this.#options.onEvent?.(
@@ -222,7 +263,31 @@ export class TiervecTarget implements LoadTarget {
       verification: this.#verification,
       background: this.#background,
       replicas: this.#replicas,
+      gets: this.#measuredGets,
+      recall,
+      hotBytesMax: this.#config.tiering?.hotBytesMax ?? TIERING_DEFAULTS.hotBytesMax,
     });
+  }
+
+  /** Runs the sampled searches again with `exact: true` (after the load: never measured). */
+  async #compareRecall(): Promise<CheckInputs['recall']> {
+    if (this.#recall === undefined) return undefined;
+    if (this.#recall.samples.length === 0) return 'no search was sampled';
+    const startMs = performance.now();
+    let result: Awaited<ReturnType<RecallSampler['compare']>>;
+    try {
+      result = await this.#recall.compare((name) => {
+        const tenant = this.#tenants.get(name) as TenantRuntime;
+        return tenant.searcher ?? tenant.collection;
+      });
+    } catch (error) {
+      return `an exact search failed (${error instanceof Error ? error.message : String(error)})`;
+    }
+    const seconds = ((performance.now() - startMs) / 1000).toFixed(1);
+    this.#options.onEvent?.(
+      `recall: ${this.#recall.samples.length} sampled searches run again with exact: true in ${seconds} s`,
+    );
+    return result ?? 'every sampled answer held only documents the run wrote';
   }
 
   async teardown(): Promise<void> {
@@ -340,47 +405,6 @@ export class TiervecTarget implements LoadTarget {
       const tenant = this.#tenants.get(name);
       if (tenant !== undefined) this.#groupTenants.set(group, tenant);
     }
-  }
-
-  async #preload(signal: AbortSignal): Promise<TiervecSetupInfo['preload']> {
-    const { tenants: specs, data } = this.#config;
-    const tenants = [...this.#tenants.values()];
-    const shares = splitByWeight(
-      data.vectors,
-      tenants.map((tenant) => specs.find((s) => s.name === tenant.name)?.preloadWeight ?? 1),
-    );
-    const startMs = performance.now();
-    let done = 0;
-    let reportedMs = startMs;
-    for (const [i, tenant] of tenants.entries()) {
-      const quota = specs.find((s) => s.name === tenant.name)?.vectorsMax;
-      const count = Math.min(
-        shares[i] as number,
-        quota === undefined ? Infinity : Math.floor(quota * TIERVEC_TARGET_DEFAULTS.preloadQuotaShare),
-      );
-      for (let from = 0; from < count; from += TIERVEC_TARGET_DEFAULTS.preloadBatchSize) {
-        signal.throwIfAborted();
-        const to = Math.min(count, from + TIERVEC_TARGET_DEFAULTS.preloadBatchSize);
-        const batch = [];
-        for (let n = from; n < to; n++)
-          batch.push(this.#workload.document(tenant.name, 'p', n, tenant.index * TENANT_VECTOR_BLOCK + n));
-        await tenant.collection.insert(batch);
-        for (const doc of batch) tenant.pool.add(doc.id);
-        tenant.preloaded = to;
-        done += to - from;
-        if (performance.now() - reportedMs >= 2_000) {
-          reportedMs = performance.now();
-          this.#options.onEvent?.(`preload: ${done} of ${data.vectors} vectors`);
-        }
-      }
-    }
-    const durationS = (performance.now() - startMs) / 1000;
-    return {
-      vectors: done,
-      dimension: data.dimension,
-      durationS: Math.round(durationS * 1000) / 1000,
-      vectorsPerS: durationS > 0 ? Math.round(done / durationS) : 0,
-    };
   }
 }
 

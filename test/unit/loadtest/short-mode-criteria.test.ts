@@ -45,7 +45,7 @@ describe('shortModeCriteria', () => {
     const short = (await loadScenario('large_dataset', { mode: 'short' })).config;
     const full = (await loadScenario('large_dataset', { mode: 'full' })).config;
     expect(short.criteria).not.toHaveProperty('cpuPercentAvgMax');
-    expect(short.criteria?.latencyMsP95Max).toBe(3000 * SHORT_MODE_LATENCY_FACTOR);
-    expect(full.criteria).toMatchObject({ preset: 'development', latencyMsP95Max: 3000 });
+    expect(short.criteria?.latencyMsP95Max).toBe(1000 * SHORT_MODE_LATENCY_FACTOR);
+    expect(full.criteria).toMatchObject({ preset: 'none', latencyMsP95Max: 1000 });
   });
 });
