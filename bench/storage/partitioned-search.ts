@@ -245,6 +245,11 @@ export function formatPartitionReport(r: PartitionBenchResult): string {
       ? []
       : [
           `all hot: tiervec ${r.allHot.tiervecQps.toFixed(0)} QPS (recall ${r.allHot.tiervecRecall.toFixed(3)}) vs raw hnswlib ${r.allHot.rawQps.toFixed(0)} QPS at ef ${r.allHot.rawEf} (recall ${r.allHot.rawRecall.toFixed(3)}): ratio ${r.allHot.ratio.toFixed(2)} (target ≥ 0.9); raw index built in ${r.allHot.rawBuildS.toFixed(1)} s`,
+          ...(r.allHot.belowRaw === undefined
+            ? []
+            : [
+                `  against raw hnswlib one ef step lower (ef ${r.allHot.belowRaw.ef}, recall ${r.allHot.belowRaw.recall.toFixed(3)}, under tiervec's): ratio ${r.allHot.belowRaw.ratio.toFixed(2)}`,
+              ]),
         ]),
   ].join('\n');
 }
