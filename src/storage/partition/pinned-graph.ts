@@ -227,6 +227,8 @@ export class PinnedGraphHolder {
       this.#searches++;
       return this.#graph;
     }
+    // A stale snapshot holds segments compaction replaced: let them go before the next is built.
+    this.#graph = undefined;
     if (this.#building === undefined) this.#startBuild().catch(() => undefined);
     return undefined;
   }
