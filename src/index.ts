@@ -178,7 +178,7 @@ export {
   type CompactionOptions,
   type CompactionResult,
   type PartitioningStats,
-} from './storage/compaction.ts';
+} from './storage/compaction-plan.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export type { LeaseOption } from './storage/lease/store-lease.ts';
 export { LEASE_DEFAULTS, type LeaseStats } from './storage/lease/writer-lease.ts';
