@@ -185,6 +185,7 @@ export { LEASE_DEFAULTS, type LeaseStats } from './storage/lease/writer-lease.ts
 export { LIMITS } from './storage/limits.ts';
 export type { Metric } from './storage/metric.ts';
 export { PARTITION_DEFAULTS } from './storage/partition/partition-defaults.ts';
+export type { RebalanceStats } from './storage/partition/partition-rebalance.ts';
 export type { PartitionInfo, RoutingIndexJson } from './storage/partition/routing-index.ts';
 export type { TenantQuota } from './storage/quota.ts';
 export type { PublishOutcome, RemoteStats } from './storage/remote/collection-remote.ts';

@@ -8,6 +8,7 @@
 
 import { checkInteger, checkNumber } from '../errors.ts';
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
+import type { RebalanceStats } from './partition/partition-rebalance.ts';
 import { checkOptionsObject } from './validation.ts';
 
 export const COMPACTION_DEFAULTS = Object.freeze({
@@ -48,6 +49,8 @@ export interface CompactionResult {
   /** Deleted rows dropped from the rewritten segments. */
   rowsDropped: number;
   partitioning?: PartitioningStats;
+  /** Partitions split and merged (absent when none was). */
+  rebalancing?: RebalanceStats;
 }
 
 export interface CompactionCandidate {

@@ -15,7 +15,10 @@
  * Compaction also keeps the partitioned layout (partition/): once `partitionRowsMin` live rows are
  * sealed it trains centroids and rewrites the sealed segments into per-partition segments; later
  * runs assign the rows of segments sealed since then to the existing partitions. Merges of small
- * segments stay within one partition. The routing index travels in the same manifest write.
+ * segments stay within one partition. Then it splits partitions grown past `splitRowsRatio` ×
+ * `targetPartitionRows` live rows and merges those shrunk below `mergeRowsRatio` × it into their
+ * neighbours (partition/partition-rebalance.ts decides), each step a rewrite of that partition's rows
+ * with the same safety. The routing index travels in the same manifest write.
  */
 
 import { join } from 'node:path';
@@ -34,7 +37,10 @@ import {
   versionFileName,
   writeManifest,
 } from './manifest.ts';
+import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
 import { assignRows, groupByPartition, trainRouting, updatePartitions } from './partition/partition-plan.ts';
+import type { RebalanceStats } from './partition/partition-rebalance.ts';
+import { nextRebalanceStep, partitionLiveRows, splitRouting } from './partition/partition-rebalance.ts';
 import { RoutingIndex } from './partition/routing-index.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
 import { writeBuiltSegment } from './segment/segment-build.ts';
@@ -104,6 +110,11 @@ export class Compactor {
       this.#count(result, [partitioned.group]);
       result.partitioning = partitioned.stats;
     }
+    const rebalanced = await this.#rebalance(options);
+    if (rebalanced !== undefined) {
+      this.#count(result, rebalanced.groups);
+      result.rebalancing = rebalanced.stats;
+    }
     const routing = this.routing();
     const sealed = table.sealed.filter((segment) => segment.state === 'sealed');
     const groups: number[][] = [];
@@ -150,23 +161,93 @@ export class Compactor {
   async #partition(
     options: Readonly<Required<CompactionOptions>>,
   ): Promise<{ group: BuiltGroup; stats: PartitioningStats } | undefined> {
-    const { table, spec, segmentVectorsMax } = this.#options;
+    const { table, spec } = this.#options;
     const existing = this.routing();
     const old = table.sealed.filter(
       (segment) => segment.state === 'sealed' && existing?.partitionOf(segment.id) === undefined,
     );
     const liveRows = old.reduce((n, segment) => n + segment.liveRows, 0);
     if (liveRows === 0 || (existing === undefined && liveRows < options.partitionRowsMin)) return undefined;
+    const { group, routing } = (await this.#rewriteIntoPartitions(
+      old,
+      (sources, isLive) =>
+        existing ??
+        trainRouting(sources, isLive, {
+          dimension: spec.dimension,
+          metric: spec.metric,
+          targetPartitionRows: options.targetPartitionRows,
+        }),
+    )) as { group: BuiltGroup; routing: RoutingIndex };
+    const stats: PartitioningStats = {
+      trained: existing === undefined,
+      partitions: routing.count,
+      segmentsPartitioned: old.length,
+      rowsAssigned: group.built.reduce((n, b) => n + b.origins.length, 0),
+    };
+    return { group, stats };
+  }
+
+  /**
+   * Splits oversized partitions and merges tiny ones (see partition-rebalance.ts), one step at a
+   * time, each its own rewrite and manifest, at most `rebalanceStepsMax` per compaction.
+   */
+  async #rebalance(
+    options: Readonly<Required<CompactionOptions>>,
+  ): Promise<{ groups: BuiltGroup[]; stats: RebalanceStats } | undefined> {
+    const { table } = this.#options;
+    const stats: RebalanceStats = { splits: 0, merges: 0, rowsMoved: 0, partitions: 0 };
+    const groups: BuiltGroup[] = [];
+    // Unsplittable partitions, by their first segment (indices shift when a partition is merged away).
+    const unsplittable = new Set<string>();
+    for (let step = 0; step < PARTITION_DEFAULTS.rebalanceStepsMax && this.#options.isOpen(); step++) {
+      const routing = this.routing();
+      if (routing === undefined) return undefined;
+      const sealed = table.sealed.filter((segment) => segment.state === 'sealed');
+      const skipped = new Set(
+        routing.partitions.flatMap((p, i) => (unsplittable.has(p.segmentIds[0] ?? '') ? [i] : [])),
+      );
+      const next = nextRebalanceStep(
+        partitionLiveRows(routing, sealed),
+        options.targetPartitionRows,
+        skipped,
+      );
+      if (next === undefined) break;
+      const old = sealed.filter((segment) => routing.partitionOf(segment.id) === next.partition);
+      const done = await this.#rewriteIntoPartitions(old, (sources, isLive) =>
+        next.kind === 'merge'
+          ? routing.withoutPartition(next.partition)
+          : splitRouting(routing, next.partition, sources, isLive, options.targetPartitionRows),
+      );
+      if (done === undefined) {
+        unsplittable.add(routing.partitions[next.partition]?.segmentIds[0] ?? '');
+        continue;
+      }
+      groups.push(done.group);
+      if (next.kind === 'split') stats.splits++;
+      else stats.merges++;
+      stats.rowsMoved += done.group.built.reduce((n, b) => n + b.origins.length, 0);
+      stats.partitions = done.routing.count;
+    }
+    return groups.length === 0 ? undefined : { groups, stats };
+  }
+
+  /**
+   * Rewrites the live rows of `old` into the partitions of the routing index `derive` gives for
+   * them (each row to its nearest centroid, each partition's rows in segments of their own) and
+   * writes the manifest carrying that index. Nothing is written when `derive` gives none.
+   */
+  async #rewriteIntoPartitions(
+    old: readonly SealedSegment[],
+    derive: (sources: Sources, isLive: (seq: number, row: number) => boolean) => RoutingIndex | undefined,
+  ): Promise<{ group: BuiltGroup; routing: RoutingIndex } | undefined> {
+    const { table, tiering, segmentVectorsMax } = this.#options;
     const version = table.manifest.version + 1;
-    let routing = existing;
+    const isLive = (seq: number, row: number) => table.isLiveInManifest(seq, row);
+    const derived: { routing?: RoutingIndex } = {};
     const group = await this.#withSources(old, async (sources) => {
-      const isLive = (seq: number, row: number) => table.isLiveInManifest(seq, row);
-      routing ??= trainRouting(sources, isLive, {
-        dimension: spec.dimension,
-        metric: spec.metric,
-        targetPartitionRows: options.targetPartitionRows,
-      });
-      const chunks = assignRows(routing, sources, isLive, segmentVectorsMax);
+      derived.routing = derive(sources, isLive);
+      if (derived.routing === undefined) return { old, built: [] };
+      const chunks = assignRows(derived.routing, sources, isLive, segmentVectorsMax);
       const firstSeq = table.reserveSeqs(chunks.length);
       const built: BuiltSegment[] = [];
       for (const [i, chunk] of chunks.entries()) {
@@ -175,14 +256,12 @@ export class Compactor {
       }
       return { old, built };
     });
-    await this.#replace([group], version, routing);
-    const stats: PartitioningStats = {
-      trained: existing === undefined,
-      partitions: (routing as RoutingIndex).count,
-      segmentsPartitioned: old.length,
-      rowsAssigned: group.built.reduce((n, b) => n + b.origins.length, 0),
-    };
-    return { group, stats };
+    if (derived.routing === undefined) {
+      tiering.releaseAll(old);
+      return undefined;
+    }
+    await this.#replace([group], version, derived.routing);
+    return { group, routing: derived.routing };
   }
 
   /** Runs `build` with the memory of `old` held (promoted if warm or cold), releasing it on failure. */
