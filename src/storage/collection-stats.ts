@@ -6,6 +6,7 @@
 
 import type { RecoveryStats } from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
+import { partitionLiveRows } from './partition/partition-rebalance.ts';
 import type { RoutingIndex } from './partition/routing-index.ts';
 import type { Usage } from './quota.ts';
 import type { SealStats } from './seal-pipeline.ts';
@@ -70,8 +71,11 @@ export interface PartitionStats {
   routingBytes: number;
   /** Sealed segments not assigned to a partition yet (every search reads them). */
   unpartitionedSegments: number;
-  /** Per partition: live rows and file bytes when its segments were written, and its segments. */
-  partitions: { rows: number; bytes: number; segments: number }[];
+  /**
+   * Per partition: live rows and file bytes when its segments were written, its segments, and its
+   * live rows now (deletes since included: what compaction's split and merge thresholds judge).
+   */
+  partitions: { rows: number; bytes: number; segments: number; liveRows: number }[];
 }
 
 export interface CollectionStatsSources {
@@ -118,14 +122,16 @@ export function collectionStats(sources: CollectionStatsSources): CollectionStat
 function partitionStats(table: SegmentTable, routing: RoutingIndex | undefined): PartitionStats {
   const unpartitionedSegments = table.sealed.filter((s) => routing?.partitionOf(s.id) === undefined).length;
   if (routing === undefined) return { count: 0, routingBytes: 0, unpartitionedSegments, partitions: [] };
+  const liveRows = partitionLiveRows(routing, table.sealed);
   return {
     count: routing.count,
     routingBytes: routing.memoryBytes,
     unpartitionedSegments,
-    partitions: routing.partitions.map((p) => ({
+    partitions: routing.partitions.map((p, i) => ({
       rows: p.rows,
       bytes: p.bytes,
       segments: p.segmentIds.length,
+      liveRows: liveRows[i] as number,
     })),
   };
 }

@@ -213,6 +213,9 @@ describe('Partition split and merge (compaction)', () => {
     const deleted = [...live.keys()].filter((id) => id.startsWith('c7-')).slice(0, 90);
     await docs.delete(deleted);
     for (const id of deleted) live.delete(id);
+    // stats() shows the partition's live rows now, beside its rows when it was written.
+    const shrunk = docs.stats().partitions.partitions.find((p) => p.liveRows < p.rows);
+    expect(shrunk).toMatchObject({ rows: 100, liveRows: 10 });
     const queries = centresOf(10).map((c) => c.map((x) => x - 0.01));
     const exact = () => Promise.all(queries.map((q) => docs.search(q, { k: 20, exact: true })));
     const before = await exact();
