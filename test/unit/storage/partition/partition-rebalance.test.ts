@@ -285,6 +285,60 @@ describe('Partition split and merge (compaction)', () => {
     await reopened.store.close();
   });
 
+  it('does not split a partition of equal vectors (2-means finds one group), and the compaction ends', async () => {
+    const { docs } = await stores.open({ segmentVectorsMax: 200 });
+    const centres = centresOf(5);
+    for (let c = 0; c < 5; c++) await docs.insert(clusterDocs(centres, c, 100, 0, SEED));
+    const far = new Float32Array(DIMENSION).fill(9);
+    await docs.insert(Array.from({ length: 300 }, (_, i) => ({ id: `same-${i}`, vector: far })));
+    const result = await docs.compact(compactOptions);
+    expect(result.partitioning?.trained).toBe(true);
+    expect(result.rebalancing?.splits ?? 0).toBe(0);
+    const liveRows = docs.stats().partitions.partitions.map((p) => p.liveRows);
+    expect(Math.max(...liveRows)).toBe(300);
+    expect(Math.min(...liveRows)).toBeGreaterThanOrEqual(mergeRowsBelow(TARGET));
+    expect((await docs.compact(compactOptions)).rebalancing).toBeUndefined();
+  });
+
+  it(`makes at most rebalanceStepsMax (${PARTITION_DEFAULTS.rebalanceStepsMax}) splits and merges per compaction; the next one goes on`, async () => {
+    const { docs } = await stores.open({ segmentVectorsMax: 200 });
+    const vectors = generateVectors({ seed: SEED, dimension: DIMENSION, clusters: 80, count: 800 });
+    await docs.insert(vectors.map((vector, i) => ({ id: `d${i}`, vector })));
+    const small = { partitionRowsMin: 500, targetPartitionRows: 10 };
+    await docs.compact(small);
+    const before = docs.stats().partitions.count;
+    expect(before).toBeGreaterThan(PARTITION_DEFAULTS.rebalanceStepsMax + 2);
+    // At a target of 200 rows every partition of about 10 is below the merge threshold (50).
+    const large = { partitionRowsMin: 500, targetPartitionRows: 200 };
+    const first = await docs.compact(large);
+    expect(first.rebalancing).toMatchObject({ splits: 0, merges: PARTITION_DEFAULTS.rebalanceStepsMax });
+    expect(docs.stats().partitions.count).toBe(before - PARTITION_DEFAULTS.rebalanceStepsMax);
+    const second = await docs.compact(large);
+    expect(second.rebalancing?.merges).toBeGreaterThan(0);
+    expect(docs.stats().vectors).toBe(800);
+    for (const i of [0, 399, 799]) {
+      expect((await docs.search(vectors[i] as Float32Array, { k: 1, exact: true }))[0]?.id).toBe(`d${i}`);
+    }
+  });
+
+  it('splits and merges cosine partitions (normalised 2-means), exact answers unchanged', async () => {
+    const { store } = await stores.open({ create: 'skip', segmentVectorsMax: 200 });
+    const docs = await store.createCollection({ name: 'docs', dimension: DIMENSION, metric: 'cosine' });
+    const centres = centresOf(10);
+    for (let c = 0; c < 10; c++) await docs.insert(clusterDocs(centres, c, 100, 0, SEED));
+    await docs.compact(compactOptions);
+    await docs.insert(clusterDocs(centres, 3, 150, 100, SEED));
+    await docs.delete(Array.from({ length: 95 }, (_, i) => `c7-${i}`));
+    const queries = centres.map((c) => c.map((x) => x + 0.01));
+    const exact = () => Promise.all(queries.map((q) => docs.search(q, { k: 20, exact: true })));
+    const before = await exact();
+    const result = await docs.compact(compactOptions);
+    expect(result.rebalancing?.splits).toBeGreaterThan(0);
+    expect(result.rebalancing?.merges).toBeGreaterThan(0);
+    expect(await exact()).toEqual(before);
+    expect(docs.stats().vectors).toBe(1_055);
+  });
+
   it(`keeps recall@10 ≥ 0.95 at the default nprobe (${PARTITION_DEFAULTS.nprobe}) after the partitions grow and split`, async () => {
     const dimension = 32;
     const { store } = await stores.open({ create: 'skip', segmentVectorsMax: 1_000 });
