@@ -178,13 +178,14 @@ export {
   type CompactionOptions,
   type CompactionResult,
   type PartitioningStats,
-} from './storage/compaction.ts';
+} from './storage/compaction-plan.ts';
 export type { FieldCondition, FieldOperators, FilterScalar, MetadataFilter } from './storage/filter.ts';
 export type { LeaseOption } from './storage/lease/store-lease.ts';
 export { LEASE_DEFAULTS, type LeaseStats } from './storage/lease/writer-lease.ts';
 export { LIMITS } from './storage/limits.ts';
 export type { Metric } from './storage/metric.ts';
 export { PARTITION_DEFAULTS } from './storage/partition/partition-defaults.ts';
+export type { RebalanceStats } from './storage/partition/partition-rebalance.ts';
 export type { PartitionInfo, RoutingIndexJson } from './storage/partition/routing-index.ts';
 export { WARM_LIMITS, type WarmOptions } from './storage/partition/warm-target.ts';
 export type { TenantQuota } from './storage/quota.ts';

@@ -6,6 +6,7 @@
 
 import type { RecoveryStats } from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
+import { partitionLiveRows } from './partition/partition-rebalance.ts';
 import type { PinnedGraphStats } from './partition/pinned-graph.ts';
 import type { RoutingIndex } from './partition/routing-index.ts';
 import type { Usage } from './quota.ts';
@@ -71,8 +72,11 @@ export interface PartitionStats {
   routingBytes: number;
   /** Sealed segments not assigned to a partition yet (every search reads them). */
   unpartitionedSegments: number;
-  /** Per partition: live rows and file bytes when its segments were written, and its segments. */
-  partitions: { rows: number; bytes: number; segments: number }[];
+  /**
+   * Per partition: live rows and file bytes when its segments were written, its segments, and its
+   * live rows now (deletes since included: what compaction's split and merge thresholds judge).
+   */
+  partitions: { rows: number; bytes: number; segments: number; liveRows: number }[];
   /** The graph over every partition's rows that a pinned collection searches (partition/pinned-graph.ts). */
   pinnedGraph: PinnedGraphStats;
 }
@@ -128,15 +132,17 @@ function partitionStats(
   if (routing === undefined) {
     return { count: 0, routingBytes: 0, unpartitionedSegments, partitions: [], pinnedGraph };
   }
+  const liveRows = partitionLiveRows(routing, table.sealed);
   return {
     pinnedGraph,
     count: routing.count,
     routingBytes: routing.memoryBytes,
     unpartitionedSegments,
-    partitions: routing.partitions.map((p) => ({
+    partitions: routing.partitions.map((p, i) => ({
       rows: p.rows,
       bytes: p.bytes,
       segments: p.segmentIds.length,
+      liveRows: liveRows[i] as number,
     })),
   };
 }

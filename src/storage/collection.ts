@@ -25,12 +25,12 @@ import { type CollectionDirs, collectionDirs } from './collection-dirs.ts';
 import * as recovery from './collection-recovery.ts';
 import type { CollectionSpec } from './collection-spec.ts';
 import { type CollectionStats, collectionStats } from './collection-stats.ts';
+import { Compactor } from './compaction.ts';
 import {
   type CompactionOptions,
   type CompactionResult,
-  Compactor,
   resolveCompactionOptions,
-} from './compaction.ts';
+} from './compaction-plan.ts';
 import { partitionsHot, type WarmOptions } from './partition/warm-target.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { checkLimit, type Usage } from './quota.ts';

@@ -4,7 +4,7 @@
  * `deletedRatioMin` of their rows) are rewritten, in groups of at most segmentVectorsMax live rows;
  * the rewrite keeps only live rows and builds a fresh HNSW graph over them.
  *
- * `planCompaction` decides without I/O, and `writeBuiltSegment` (segment/segment-build.ts) builds the
+ * `planCompaction` (compaction-plan.ts) decides without I/O, and `writeBuiltSegment` (segment/segment-build.ts) builds the
  * new segments' graphs on a worker thread, so foreground operations keep running during a build.
  * `Compactor` runs a compaction in its turn of the collection's manifest writes (so no seal interleaves): it writes the new segments'
  * files, then the new manifest, swaps the segments in the segment table once that manifest is durable
@@ -15,15 +15,19 @@
  * Compaction also keeps the partitioned layout (partition/): once `partitionRowsMin` live rows are
  * sealed it trains centroids and rewrites the sealed segments into per-partition segments; later
  * runs assign the rows of segments sealed since then to the existing partitions. Merges of small
- * segments stay within one partition. The routing index travels in the same manifest write.
+ * segments stay within one partition. Then it splits partitions grown past `splitRowsRatio` ×
+ * `targetPartitionRows` live rows and merges those shrunk below `mergeRowsRatio` × it into their
+ * neighbours (partition/partition-rebalance.ts decides), each step a rewrite of that partition's rows
+ * with the same safety. The routing index travels in the same manifest write.
  */
 
 import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
-import { checkInteger, checkNumber } from '../errors.ts';
 import type { Serial } from '../serial.ts';
 import type { CollectionDirs } from './collection-dirs.ts';
 import type { CollectionSpec } from './collection-spec.ts';
+import type { CompactionOptions, CompactionResult, PartitioningStats } from './compaction-plan.ts';
+import { planCompaction } from './compaction-plan.ts';
 import { removeDurable } from './durable-file.ts';
 import { readdir } from './file-system.ts';
 import {
@@ -35,6 +39,8 @@ import {
 } from './manifest.ts';
 import { PARTITION_DEFAULTS } from './partition/partition-defaults.ts';
 import { assignRows, groupByPartition, trainRouting, updatePartitions } from './partition/partition-plan.ts';
+import type { RebalanceStats } from './partition/partition-rebalance.ts';
+import { nextRebalanceStep, partitionLiveRows, splitRouting } from './partition/partition-rebalance.ts';
 import { RoutingIndex } from './partition/routing-index.ts';
 import type { SealedSegment } from './segment/sealed-segment.ts';
 import { writeBuiltSegment } from './segment/segment-build.ts';
@@ -43,116 +49,6 @@ import type { SegmentMemory } from './segment/segment-memory.ts';
 import type { BuiltRows, RowOrigin, SegmentTable } from './segment-table.ts';
 import type { StoreWarning } from './store-warning.ts';
 import type { CollectionTiering } from './tiering/collection-tiering.ts';
-import { checkOptionsObject } from './validation.ts';
-
-export const COMPACTION_DEFAULTS = Object.freeze({
-  /** A segment with fewer live rows than this fraction of `segmentVectorsMax` is merged with others. */
-  smallSegmentRatio: 0.5,
-  /** A segment with at least this fraction of its rows deleted is rewritten, even alone. */
-  deletedRatioMin: 0.2,
-});
-
-export interface CompactionOptions {
-  /** @default 0.5 */
-  smallSegmentRatio?: number;
-  /** @default 0.2 */
-  deletedRatioMin?: number;
-  /** Sealed live rows at which compaction first partitions the collection. @default PARTITION_DEFAULTS.partitionRowsMin */
-  partitionRowsMin?: number;
-  /** Rows a partition aims to hold when centroids are trained. @default PARTITION_DEFAULTS.targetPartitionRows */
-  targetPartitionRows?: number;
-}
-
-/** What a compaction did to the partitioned layout (absent when it did nothing there). */
-export interface PartitioningStats {
-  /** True when this compaction trained the centroids (the first partitioning). */
-  trained: boolean;
-  partitions: number;
-  /** Unpartitioned sealed segments whose rows were assigned to partitions. */
-  segmentsPartitioned: number;
-  rowsAssigned: number;
-}
-
-export interface CompactionResult {
-  /** Sealed segments before and after. */
-  segmentsBefore: number;
-  segmentsAfter: number;
-  /** Segments rewritten, and the segments written for them. */
-  segmentsRewritten: number;
-  segmentsWritten: number;
-  /** Deleted rows dropped from the rewritten segments. */
-  rowsDropped: number;
-  partitioning?: PartitioningStats;
-}
-
-export interface CompactionCandidate {
-  readonly seq: number;
-  readonly rows: number;
-  readonly liveRows: number;
-}
-
-export function resolveCompactionOptions(input: unknown): Readonly<Required<CompactionOptions>> {
-  const given = checkOptionsObject('compact options', input ?? {}, [
-    ...Object.keys(COMPACTION_DEFAULTS),
-    'partitionRowsMin',
-    'targetPartitionRows',
-  ]);
-  return Object.freeze({
-    smallSegmentRatio: checkNumber(
-      'smallSegmentRatio',
-      given.smallSegmentRatio ?? COMPACTION_DEFAULTS.smallSegmentRatio,
-      0,
-      1,
-    ),
-    deletedRatioMin: checkNumber(
-      'deletedRatioMin',
-      given.deletedRatioMin ?? COMPACTION_DEFAULTS.deletedRatioMin,
-      0,
-      1,
-    ),
-    partitionRowsMin: checkInteger(
-      'partitionRowsMin',
-      given.partitionRowsMin ?? PARTITION_DEFAULTS.partitionRowsMin,
-      2,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    targetPartitionRows: checkInteger(
-      'targetPartitionRows',
-      given.targetPartitionRows ?? PARTITION_DEFAULTS.targetPartitionRows,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    ),
-  });
-}
-
-/** Groups of segments (by seq, in order) worth rewriting together. */
-export function planCompaction(
-  segments: readonly CompactionCandidate[],
-  segmentVectorsMax: number,
-  options: Readonly<Required<CompactionOptions>>,
-): number[][] {
-  const deletedHeavy = (s: CompactionCandidate) =>
-    s.rows > 0 && (s.rows - s.liveRows) / s.rows >= options.deletedRatioMin && s.rows > s.liveRows;
-  const candidates = segments.filter(
-    (s) => s.liveRows < options.smallSegmentRatio * segmentVectorsMax || deletedHeavy(s),
-  );
-  const groups: CompactionCandidate[][] = [];
-  let current: CompactionCandidate[] = [];
-  let live = 0;
-  for (const segment of candidates) {
-    if (current.length > 0 && live + segment.liveRows > segmentVectorsMax) {
-      groups.push(current);
-      current = [];
-      live = 0;
-    }
-    current.push(segment);
-    live += segment.liveRows;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups
-    .filter((group) => group.length > 1 || deletedHeavy(group[0] as CompactionCandidate))
-    .map((group) => group.map((segment) => segment.seq));
-}
 
 export interface CompactorOptions {
   readonly spec: CollectionSpec;
@@ -216,6 +112,11 @@ export class Compactor {
       this.#count(result, [partitioned.group]);
       result.partitioning = partitioned.stats;
     }
+    const rebalanced = await this.#rebalance(options);
+    if (rebalanced !== undefined) {
+      this.#count(result, rebalanced.groups);
+      result.rebalancing = rebalanced.stats;
+    }
     const routing = this.routing();
     const sealed = table.sealed.filter((segment) => segment.state === 'sealed');
     const groups: number[][] = [];
@@ -262,23 +163,93 @@ export class Compactor {
   async #partition(
     options: Readonly<Required<CompactionOptions>>,
   ): Promise<{ group: BuiltGroup; stats: PartitioningStats } | undefined> {
-    const { table, spec, segmentVectorsMax } = this.#options;
+    const { table, spec } = this.#options;
     const existing = this.routing();
     const old = table.sealed.filter(
       (segment) => segment.state === 'sealed' && existing?.partitionOf(segment.id) === undefined,
     );
     const liveRows = old.reduce((n, segment) => n + segment.liveRows, 0);
     if (liveRows === 0 || (existing === undefined && liveRows < options.partitionRowsMin)) return undefined;
+    const { group, routing } = (await this.#rewriteIntoPartitions(
+      old,
+      (sources, isLive) =>
+        existing ??
+        trainRouting(sources, isLive, {
+          dimension: spec.dimension,
+          metric: spec.metric,
+          targetPartitionRows: options.targetPartitionRows,
+        }),
+    )) as { group: BuiltGroup; routing: RoutingIndex };
+    const stats: PartitioningStats = {
+      trained: existing === undefined,
+      partitions: routing.count,
+      segmentsPartitioned: old.length,
+      rowsAssigned: group.built.reduce((n, b) => n + b.origins.length, 0),
+    };
+    return { group, stats };
+  }
+
+  /**
+   * Splits oversized partitions and merges tiny ones (see partition-rebalance.ts), one step at a
+   * time, each its own rewrite and manifest, at most `rebalanceStepsMax` per compaction.
+   */
+  async #rebalance(
+    options: Readonly<Required<CompactionOptions>>,
+  ): Promise<{ groups: BuiltGroup[]; stats: RebalanceStats } | undefined> {
+    const { table } = this.#options;
+    const stats: RebalanceStats = { splits: 0, merges: 0, rowsMoved: 0, partitions: 0 };
+    const groups: BuiltGroup[] = [];
+    // Unsplittable partitions, by their first segment (indices shift when a partition is merged away).
+    const unsplittable = new Set<string>();
+    for (let step = 0; step < PARTITION_DEFAULTS.rebalanceStepsMax && this.#options.isOpen(); step++) {
+      const routing = this.routing();
+      if (routing === undefined) return undefined;
+      const sealed = table.sealed.filter((segment) => segment.state === 'sealed');
+      const skipped = new Set(
+        routing.partitions.flatMap((p, i) => (unsplittable.has(p.segmentIds[0] ?? '') ? [i] : [])),
+      );
+      const next = nextRebalanceStep(
+        partitionLiveRows(routing, sealed),
+        options.targetPartitionRows,
+        skipped,
+      );
+      if (next === undefined) break;
+      const old = sealed.filter((segment) => routing.partitionOf(segment.id) === next.partition);
+      const done = await this.#rewriteIntoPartitions(old, (sources, isLive) =>
+        next.kind === 'merge'
+          ? routing.withoutPartition(next.partition)
+          : splitRouting(routing, next.partition, sources, isLive, options.targetPartitionRows),
+      );
+      if (done === undefined) {
+        unsplittable.add(routing.partitions[next.partition]?.segmentIds[0] ?? '');
+        continue;
+      }
+      groups.push(done.group);
+      if (next.kind === 'split') stats.splits++;
+      else stats.merges++;
+      stats.rowsMoved += done.group.built.reduce((n, b) => n + b.origins.length, 0);
+      stats.partitions = done.routing.count;
+    }
+    return groups.length === 0 ? undefined : { groups, stats };
+  }
+
+  /**
+   * Rewrites the live rows of `old` into the partitions of the routing index `derive` gives for
+   * them (each row to its nearest centroid, each partition's rows in segments of their own) and
+   * writes the manifest carrying that index. Nothing is written when `derive` gives none.
+   */
+  async #rewriteIntoPartitions(
+    old: readonly SealedSegment[],
+    derive: (sources: Sources, isLive: (seq: number, row: number) => boolean) => RoutingIndex | undefined,
+  ): Promise<{ group: BuiltGroup; routing: RoutingIndex } | undefined> {
+    const { table, tiering, segmentVectorsMax } = this.#options;
     const version = table.manifest.version + 1;
-    let routing = existing;
+    const isLive = (seq: number, row: number) => table.isLiveInManifest(seq, row);
+    const derived: { routing?: RoutingIndex } = {};
     const group = await this.#withSources(old, async (sources) => {
-      const isLive = (seq: number, row: number) => table.isLiveInManifest(seq, row);
-      routing ??= trainRouting(sources, isLive, {
-        dimension: spec.dimension,
-        metric: spec.metric,
-        targetPartitionRows: options.targetPartitionRows,
-      });
-      const chunks = assignRows(routing, sources, isLive, segmentVectorsMax);
+      derived.routing = derive(sources, isLive);
+      if (derived.routing === undefined) return { old, built: [] };
+      const chunks = assignRows(derived.routing, sources, isLive, segmentVectorsMax);
       const firstSeq = table.reserveSeqs(chunks.length);
       const built: BuiltSegment[] = [];
       for (const [i, chunk] of chunks.entries()) {
@@ -287,14 +258,12 @@ export class Compactor {
       }
       return { old, built };
     });
-    await this.#replace([group], version, routing);
-    const stats: PartitioningStats = {
-      trained: existing === undefined,
-      partitions: (routing as RoutingIndex).count,
-      segmentsPartitioned: old.length,
-      rowsAssigned: group.built.reduce((n, b) => n + b.origins.length, 0),
-    };
-    return { group, stats };
+    if (derived.routing === undefined) {
+      tiering.releaseAll(old);
+      return undefined;
+    }
+    await this.#replace([group], version, derived.routing);
+    return { group, routing: derived.routing };
   }
 
   /** Runs `build` with the memory of `old` held (promoted if warm or cold), releasing it on failure. */

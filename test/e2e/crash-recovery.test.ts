@@ -35,9 +35,14 @@ type IdState = number | 'absent';
 interface RoundResult {
   acks: number;
   signal: NodeJS.Signals | null;
+  /** Where the child SIGKILLed itself (`fsync-rebalance`), or undefined when the parent killed it. */
+  killPoint: string | undefined;
+  /** Splits and merges of the child's compactions that completed. */
+  splits: number;
+  merges: number;
 }
 
-/** Runs one child until it has printed `killAfterAcks` acks, then SIGKILLs it. */
+/** Runs one child until it has printed `killAfterAcks` acks, then SIGKILLs it (unless it killed itself first). */
 async function runChild(
   dir: string,
   durability: string,
@@ -58,23 +63,32 @@ async function runChild(
     stderr += chunk;
   });
   let acks = 0;
+  let killPoint: string | undefined;
+  let splits = 0;
+  let merges = 0;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
     child.once('exit', (code, signal) => resolveExit({ code, signal })),
   );
   const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
   for await (const line of createInterface({ input: child.stdout })) {
-    if (!line.startsWith('ack ')) continue;
+    const [word, a, b] = line.split(' ');
+    if (word === 'kill-point') killPoint = line.slice(word.length + 1);
+    if (word === 'rebalanced') {
+      splits += Number(a);
+      merges += Number(b);
+    }
+    if (word !== 'ack') continue;
     acks++;
     if (acks === killAfterAcks) child.kill('SIGKILL');
   }
   const { code, signal } = await exited;
   clearTimeout(guard);
-  if (signal !== 'SIGKILL' || acks < killAfterAcks) {
+  if (signal !== 'SIGKILL' || (acks < killAfterAcks && killPoint === undefined)) {
     throw new Error(
       `round ${round}: child exited with code ${code} signal ${signal} after ${acks} acks\n${stderr}`,
     );
   }
-  return { acks, signal };
+  return { acks, signal, killPoint, splits, merges };
 }
 
 /** For every id the child touched, the states it may be in now: those after its last acknowledged write or later. */
@@ -131,7 +145,15 @@ async function verify(
   return lines.filter((l) => l.t === 'ack').length;
 }
 
-type CrashMode = 'fsync' | 'buffered' | 'fsync-repartition';
+type CrashMode = 'fsync' | 'buffered' | 'fsync-repartition' | 'fsync-rebalance';
+
+interface KillSummary {
+  dir: string;
+  /** The kill points inside splits and merges (`fsync-rebalance`), one per round that reached one. */
+  killPoints: string[];
+  splits: number;
+  merges: number;
+}
 
 async function createStore(dir: string, mode: CrashMode): Promise<void> {
   const store = await openStore({ dir, durability: mode === 'buffered' ? 'buffered' : 'fsync' });
@@ -139,7 +161,7 @@ async function createStore(dir: string, mode: CrashMode): Promise<void> {
   await store.close();
 }
 
-async function killRepeatedly(durability: CrashMode, rounds: number): Promise<string> {
+async function killRepeatedly(durability: CrashMode, rounds: number): Promise<KillSummary> {
   const dir = await temp.make();
   const journals = await temp.make();
   await createStore(dir, durability);
@@ -147,20 +169,34 @@ async function killRepeatedly(durability: CrashMode, rounds: number): Promise<st
   const truth = new Map<string, IdState>();
   const warnings: StoreWarning[] = [];
   let ackedWrites = 0;
+  const summary: KillSummary = { dir, killPoints: [], splits: 0, merges: 0 };
   for (let round = 0; round < rounds; round++) {
     // Re-partitioning needs sealed rows first: its rounds run longer so kills land inside compactions.
-    const killAfterAcks = durability === 'fsync-repartition' ? 20 + rng.nextInt(280) : 3 + rng.nextInt(45);
+    // A rebalancing child kills itself at a seeded call inside a split or merge; the parent's kill
+    // after many acks only ends a round that never reached one.
+    const killAfterAcks =
+      durability === 'fsync-rebalance'
+        ? 400
+        : durability === 'fsync-repartition'
+          ? 20 + rng.nextInt(280)
+          : 3 + rng.nextInt(45);
     const journal = join(journals, `round-${round}.ndjson`);
-    await runChild(dir, durability, round, killAfterAcks, journal);
+    const result = await runChild(dir, durability, round, killAfterAcks, journal);
+    if (result.killPoint !== undefined) summary.killPoints.push(result.killPoint);
+    summary.splits += result.splits;
+    summary.merges += result.merges;
     ackedWrites += await verify(dir, journal, truth, warnings);
   }
   const present = [...truth.values()].filter((state) => state !== 'absent').length;
   const truncations = warnings.filter((w) => w.code === 'WAL_TRUNCATED').length;
   console.log(
     `crash recovery (${durability}, seed ${SEED}): ${rounds} SIGKILLs, ${ackedWrites} acknowledged writes verified, ` +
-      `${present} documents present, ${truncations} torn WAL tails truncated`,
+      `${present} documents present, ${truncations} torn WAL tails truncated` +
+      (durability === 'fsync-rebalance'
+        ? `; ${summary.splits} splits and ${summary.merges} merges completed, killed inside one at: ${summary.killPoints.join('; ')}`
+        : ''),
   );
-  return dir;
+  return summary;
 }
 
 describe('crash recovery', () => {
@@ -169,12 +205,29 @@ describe('crash recovery', () => {
   }, 180_000);
 
   it('keeps every acknowledged write and no deleted id through 10 SIGKILLs while compaction re-partitions', async () => {
-    const dir = await killRepeatedly('fsync-repartition', 10);
+    const { dir } = await killRepeatedly('fsync-repartition', 10);
     const store = await openStore({ dir });
     // The kills landed on a collection that compaction did partition.
     expect(store.collection(CRASH_COLLECTION).stats().partitions.count).toBeGreaterThan(0);
     await store.close();
   }, 180_000);
+
+  it('keeps every acknowledged write and no deleted id through 12 SIGKILLs at seeded points inside partition splits and merges', async () => {
+    const { dir, killPoints, splits, merges } = await killRepeatedly('fsync-rebalance', 12);
+    expect(killPoints.length, 'rounds killed inside a split or merge').toBeGreaterThanOrEqual(10);
+    expect(
+      killPoints.filter((point) => point.startsWith('split')).length,
+      'kills inside splits',
+    ).toBeGreaterThan(0);
+    expect(
+      killPoints.filter((point) => point.startsWith('merge')).length,
+      'kills inside merges',
+    ).toBeGreaterThan(0);
+    console.log(`splits and merges of compactions that completed: ${splits}, ${merges}`);
+    const store = await openStore({ dir });
+    expect(store.collection(CRASH_COLLECTION).stats().partitions.count).toBeGreaterThan(0);
+    await store.close();
+  }, 240_000);
 
   it('keeps every acknowledged write through 4 SIGKILLs with buffered durability (the page cache survives the process)', async () => {
     await killRepeatedly('buffered', 4);

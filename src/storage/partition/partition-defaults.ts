@@ -1,7 +1,7 @@
 /**
  * The defaults of the partitioned layout in one frozen object: when compaction first trains
- * centroids, how large it aims each partition, how k-means is bounded, and how many partitions a
- * search probes. Constants only; it must never hold state.
+ * centroids, how large it aims each partition, when it splits or merges one, how k-means is bounded,
+ * and how many partitions a search probes. Constants only; it must never hold state.
  */
 
 export const PARTITION_DEFAULTS = Object.freeze({
@@ -12,6 +12,24 @@ export const PARTITION_DEFAULTS = Object.freeze({
   partitionRowsMin: 20_000,
   /** Rows a partition aims to hold: partitions = round(sealed live rows / this), clamped. */
   targetPartitionRows: 5_000,
+  /**
+   * Compaction splits a partition whose live rows exceed this many × `targetPartitionRows` in two
+   * (seeded 2-means on its live rows). At 2 the halves hold about one target each, so they are far
+   * from both thresholds, and a partition never costs a probe more than twice the target's rows.
+   */
+  splitRowsRatio: 2,
+  /**
+   * Compaction merges a partition whose live rows fall below this fraction of `targetPartitionRows`
+   * into its neighbours (each row to its nearest remaining centroid). At 1/4 a receiver grows by at
+   * most a quarter of a target, the band up to `splitRowsRatio` (8×) keeps a split and a merge from
+   * undoing each other, and a split whose smaller half would fall below it is not made.
+   */
+  mergeRowsRatio: 0.25,
+  /**
+   * Splits and merges one compaction makes at most (each is one rewrite and one manifest); the rest
+   * wait for the next compaction. Bounds the work and the rows one compaction holds in memory.
+   */
+  rebalanceStepsMax: 32,
   /** At most this many partitions (bounds the routing index: partitionsMax × dimension floats). */
   partitionsMax: 4_096,
   /** k-means trains on at most this many rows, sampled with the seed. */

@@ -160,6 +160,46 @@ export class RoutingIndex {
     return new RoutingIndex(this.dimension, this.metric, this.centroids, partitions);
   }
 
+  /**
+   * Partition `p` split in two: its centroid becomes the first of `halves` (2 × dimension floats)
+   * and the second is appended as partition `count`. Both start with `p`'s information; the rewrite
+   * that moves `p`'s rows (updatePartitions) drops `p`'s segments from both and adds the new ones.
+   */
+  withSplit(p: number, halves: Float32Array): RoutingIndex {
+    this.#checkPartition(p);
+    if (halves.length !== 2 * this.dimension)
+      throw new Error('RoutingIndex.withSplit: expected two centroids');
+    const centroids = new Float32Array(this.centroids.length + this.dimension);
+    centroids.set(this.centroids);
+    centroids.set(halves.subarray(0, this.dimension), p * this.dimension);
+    centroids.set(halves.subarray(this.dimension), this.centroids.length);
+    // Both halves have new centroids: the old radius bounds nothing about them (unknown until rows
+    // are assigned to them, see updatePartitions).
+    const { radius: _old, ...split } = this.partitions[p] as PartitionInfo;
+    const partitions = this.partitions.map((info, i) => (i === p ? split : info));
+    partitions.push(split);
+    return new RoutingIndex(this.dimension, this.metric, centroids, partitions);
+  }
+
+  /**
+   * Partition `p` removed (merged away): the partitions after it move down by one, centroid and
+   * information together, so every segment id keeps its partition's centroid.
+   */
+  withoutPartition(p: number): RoutingIndex {
+    this.#checkPartition(p);
+    if (this.count < 2) throw new Error('RoutingIndex.withoutPartition: the last partition stays');
+    const d = this.dimension;
+    const centroids = new Float32Array(this.centroids.length - d);
+    centroids.set(this.centroids.subarray(0, p * d));
+    centroids.set(this.centroids.subarray((p + 1) * d), p * d);
+    const partitions = this.partitions.filter((_, i) => i !== p);
+    return new RoutingIndex(this.dimension, this.metric, centroids, partitions);
+  }
+
+  #checkPartition(p: number): void {
+    if (!Number.isInteger(p) || p < 0 || p >= this.count) throw new Error(`RoutingIndex: no partition ${p}`);
+  }
+
   toJSON(): RoutingIndexJson {
     const bytes = Buffer.from(this.centroids.buffer, this.centroids.byteOffset, this.centroids.byteLength);
     return {

@@ -80,8 +80,10 @@ describe('Partitioned search', () => {
       segmentsPartitioned: 8,
       rowsAssigned: 8_000,
     });
+    // k-means left partitions of more than twice the target: the same compaction split them.
+    expect(result.rebalancing).toMatchObject({ splits: 5, merges: 0, partitions: 45 });
     const stats = docs.stats();
-    expect(stats.partitions.count).toBe(40);
+    expect(stats.partitions.count).toBe(45);
     expect(stats.partitions.unpartitionedSegments).toBe(0);
     expect(stats.partitions.partitions.reduce((n, p) => n + p.rows, 0)).toBe(8_000);
 
@@ -96,7 +98,7 @@ describe('Partitioned search', () => {
     const probed = docs.stats().searches.last;
     const recallAway = await measure(away);
     console.log(
-      `partitioned recall@10 (seed ${SEED}, 8000 × 32, 40 partitions, nprobe ${PARTITION_DEFAULTS.nprobe}): clustered queries ${recallNear.toFixed(3)}, queries away from the clusters ${recallAway.toFixed(3)}`,
+      `partitioned recall@10 (seed ${SEED}, 8000 × 32, 45 partitions (40 trained, 5 split), nprobe ${PARTITION_DEFAULTS.nprobe}): clustered queries ${recallNear.toFixed(3)}, queries away from the clusters ${recallAway.toFixed(3)}`,
     );
     expect(recallNear, `seed ${SEED}`).toBeGreaterThanOrEqual(0.95);
     expect(recallAway, `seed ${SEED}`).toBeGreaterThan(0.5);
@@ -104,7 +106,7 @@ describe('Partitioned search', () => {
     expect(probed.partitionsProbed + probed.partitionsSkipped).toBe(PARTITION_DEFAULTS.nprobe);
     expect(probed.segmentsRead).toBeLessThan(stats.segments.length - 1);
     // Probing every partition finds what an unpartitioned search finds.
-    const everything = await Promise.all(away.slice(0, 20).map((q) => docs.search(q, { k: 10, nprobe: 40 })));
+    const everything = await Promise.all(away.slice(0, 20).map((q) => docs.search(q, { k: 10, nprobe: 45 })));
     const truth = await Promise.all(away.slice(0, 20).map((q) => docs.search(q, { k: 10, exact: true })));
     expect(recallAt10(everything, truth)).toBeGreaterThanOrEqual(0.95);
   });
@@ -142,7 +144,8 @@ describe('Partitioned search', () => {
       Promise.all(queries.map((q) => docs.search(q, { k: 5, exact: true, filter: { odd: 1 } })));
     const before = await exact();
     const beforeFiltered = await filtered();
-    await docs.compact({ partitionRowsMin: 1_000, targetPartitionRows: 100 });
+    const first = await docs.compact({ partitionRowsMin: 1_000, targetPartitionRows: 100 });
+    expect(first.rebalancing).toBeUndefined();
     expect(docs.stats().partitions.count).toBe(12);
     expect(await exact()).toEqual(before);
     expect(await filtered()).toEqual(beforeFiltered);
@@ -171,6 +174,8 @@ describe('Partitioned search', () => {
       segmentsPartitioned: 1,
       rowsAssigned: 199,
     });
+    // Two partitions grew past twice the target with the new rows: the same compaction split them.
+    expect(again.rebalancing).toMatchObject({ splits: 2, merges: 0, partitions: 14 });
     expect(docs.stats().partitions.unpartitionedSegments).toBe(0);
     expect(await exact()).toEqual(grown);
     expect(await docs.get('d1300')).toBeUndefined();
@@ -182,7 +187,7 @@ describe('Partitioned search', () => {
     expect(await exact()).toEqual(grown);
     await store.close();
     const reopened = await stores.open({ objectStore: mock, clock, create: false });
-    expect(reopened.docs.stats().partitions.count).toBe(12);
+    expect(reopened.docs.stats().partitions.count).toBe(14);
     expect(await Promise.all(queries.map((q) => reopened.docs.search(q, { k: 10, exact: true })))).toEqual(
       grown,
     );
@@ -218,7 +223,9 @@ describe('Partitioned search', () => {
     const first = await stores.open({ segmentVectorsMax: 200 });
     const vectors = generateVectors({ seed: SEED + 5, dimension, clusters: 16, count: 1_600 });
     await fill(first.docs, vectors, 200);
-    await first.docs.compact({ partitionRowsMin: 1_000, targetPartitionRows: 100 });
+    const compacted = await first.docs.compact({ partitionRowsMin: 1_000, targetPartitionRows: 100 });
+    // One partition k-means left at more than twice the target was split.
+    expect(compacted.rebalancing).toMatchObject({ splits: 1, merges: 0, partitions: 17 });
     await first.docs.publish();
     const query = vectors[77] as Float32Array;
     const expected = await first.docs.search(query, { k: 10, nprobe: 2 });
@@ -233,8 +240,8 @@ describe('Partitioned search', () => {
         .map((call) => call.key);
     expect(segmentGets(callsBefore)).toEqual([]);
     const stats = second.docs.stats();
-    expect(stats.partitions.count).toBe(16);
-    expect(stats.partitions.routingBytes).toBe(16 * dimension * 4);
+    expect(stats.partitions.count).toBe(17);
+    expect(stats.partitions.routingBytes).toBe(17 * dimension * 4);
     expect(stats.segments.filter((s) => s.state !== 'active').every((s) => s.tier === 'cold')).toBe(true);
 
     const routing = remoteRouting(first.mock, dimension);

@@ -16,7 +16,10 @@ const SEED = 4_242;
 const DIMENSION = 32;
 const stores = useTieredStores('tiervec-pruning-');
 
-async function partitioned(metric: 'l2' | 'cosine'): Promise<{ docs: Collection; queries: Float32Array[] }> {
+async function partitioned(
+  metric: 'l2' | 'cosine',
+  split = false,
+): Promise<{ docs: Collection; queries: Float32Array[] }> {
   const { store } = await stores.open({ create: 'skip', segmentVectorsMax: 1_000 });
   const docs = await store.createCollection({ name: 'docs', dimension: DIMENSION, metric });
   const all = generateVectors({ seed: SEED, dimension: DIMENSION, clusters: 40, count: 4_060 });
@@ -24,16 +27,28 @@ async function partitioned(metric: 'l2' | 'cosine'): Promise<{ docs: Collection;
     await docs.insert(all.slice(start, start + 500).map((vector, i) => ({ id: `d${start + i}`, vector })));
   }
   await docs.flush();
-  await docs.compact({ partitionRowsMin: 2_000, targetPartitionRows: 200 });
+  if (split) {
+    // Partitioned against a larger target first, so that the second compaction splits them all.
+    await docs.compact({ partitionRowsMin: 2_000, targetPartitionRows: 1_000 });
+    const { rebalancing } = await docs.compact({ targetPartitionRows: 200 });
+    expect(rebalancing?.splits).toBeGreaterThan(0);
+  } else {
+    await docs.compact({ partitionRowsMin: 2_000, targetPartitionRows: 200 });
+  }
   return { docs, queries: all.slice(4_000) };
 }
 
 describe('Partition pruning', () => {
-  for (const metric of ['l2', 'cosine'] as const) {
-    it(`skips partitions that cannot hold a nearer row and answers exactly as a full scan (${metric})`, async () => {
-      const { docs, queries } = await partitioned(metric);
+  for (const [metric, split] of [
+    ['l2', false],
+    ['cosine', false],
+    ['cosine', true],
+  ] as const) {
+    const after = split ? ', after splits' : '';
+    it(`skips partitions that cannot hold a nearer row and answers exactly as a full scan (${metric}${after})`, async () => {
+      const { docs, queries } = await partitioned(metric, split);
       const { count } = docs.stats().partitions;
-      expect(count).toBe(20);
+      expect(count).toBeGreaterThanOrEqual(split ? 8 : 20);
       let skipped = 0;
       for (const q of queries) {
         // Flat partitions are scanned exactly, so probing every partition must give the exact answer,
@@ -53,7 +68,9 @@ describe('Partition pruning', () => {
     const all = generateVectors({ seed: SEED, dimension: DIMENSION, clusters: 40, count: 3_000 });
     await docs.insert(all.map((vector, i) => ({ id: `d${i}`, vector })));
     await docs.flush();
-    await docs.compact({ partitionRowsMin: 2_000, targetPartitionRows: 200 });
+    const compacted = await docs.compact({ partitionRowsMin: 2_000, targetPartitionRows: 200 });
+    // No split or merge: every row is in its nearest centroid's partition, which the check below uses.
+    expect(compacted.rebalancing).toBeUndefined();
     await docs.publish();
     const key = mock
       .keys()

@@ -18,5 +18,10 @@ describe('README partitions', () => {
     expect(readme).toContain(`at most ${PARTITION_DEFAULTS.iterationsMax} Lloyd iterations`);
     expect(readme).toContain(`at most ${n(PARTITION_DEFAULTS.trainingSampleRowsMax)} rows`);
     expect(readme).toContain(`\`targetPartitionRows\` (${n(PARTITION_DEFAULTS.targetPartitionRows)})`);
+    expect(readme).toContain(`\`PARTITION_DEFAULTS.splitRowsRatio\` (${PARTITION_DEFAULTS.splitRowsRatio})`);
+    expect(readme).toContain(`\`PARTITION_DEFAULTS.mergeRowsRatio\` (${PARTITION_DEFAULTS.mergeRowsRatio})`);
+    expect(readme).toContain(
+      `\`PARTITION_DEFAULTS.rebalanceStepsMax\` (${PARTITION_DEFAULTS.rebalanceStepsMax})`,
+    );
   });
 });

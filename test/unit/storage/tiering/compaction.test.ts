@@ -6,7 +6,7 @@ import {
   COMPACTION_DEFAULTS,
   planCompaction,
   resolveCompactionOptions,
-} from '../../../../src/storage/compaction.ts';
+} from '../../../../src/storage/compaction-plan.ts';
 import { RemoteLayout } from '../../../../src/storage/remote/remote-layout.ts';
 import { expectTierVecError, seededVector } from '../../../helpers/storage-fixtures.ts';
 import { doc, range, useTieredStores } from './tiering-fixtures.ts';

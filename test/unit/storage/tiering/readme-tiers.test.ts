@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPACTION_DEFAULTS } from '../../../../src/storage/compaction.ts';
+import { COMPACTION_DEFAULTS } from '../../../../src/storage/compaction-plan.ts';
 import { TIERING_DEFAULTS } from '../../../../src/storage/tiering/tiering-options.ts';
 
 async function tiersSection(): Promise<string> {
