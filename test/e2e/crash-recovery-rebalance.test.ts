@@ -26,5 +26,5 @@ describe('crash recovery inside splits and merges', () => {
     const store = await openStore({ dir });
     expect(store.collection(CRASH_COLLECTION).stats().partitions.count).toBeGreaterThan(0);
     await store.close();
-  }, 240_000);
+  }, 400_000);
 });

@@ -70,8 +70,12 @@ async function runChild(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
     child.once('exit', (code, signal) => resolveExit({ code, signal })),
   );
-  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  // A child that prints nothing for 30 s is stuck: kill it (and fail the round). A slow child on a
+  // busy machine keeps printing, so the guard restarts at every line.
+  let guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
   for await (const line of createInterface({ input: child.stdout })) {
+    clearTimeout(guard);
+    guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const [word, a, b] = line.split(' ');
     if (word === 'kill-point') killPoint = line.slice(word.length + 1);
     if (word === 'rebalanced') {

@@ -13,7 +13,7 @@ import { killRepeatedly } from './crash-recovery-support.ts';
 describe('crash recovery', () => {
   it('keeps every acknowledged write through 20 SIGKILLs at seeded moments (fsync durability)', async () => {
     await killRepeatedly('fsync', 20);
-  }, 180_000);
+  }, 360_000);
 
   it('keeps every acknowledged write and no deleted id through 10 SIGKILLs while compaction re-partitions', async () => {
     const { dir } = await killRepeatedly('fsync-repartition', 10);
@@ -21,9 +21,9 @@ describe('crash recovery', () => {
     // The kills landed on a collection that compaction did partition.
     expect(store.collection(CRASH_COLLECTION).stats().partitions.count).toBeGreaterThan(0);
     await store.close();
-  }, 180_000);
+  }, 360_000);
 
   it('keeps every acknowledged write through 4 SIGKILLs with buffered durability (the page cache survives the process)', async () => {
     await killRepeatedly('buffered', 4);
-  }, 60_000);
+  }, 120_000);
 });
