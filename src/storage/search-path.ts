@@ -129,6 +129,15 @@ export class SearchPath {
     segmentsRead: 0,
     last: { partitionsProbed: 0, partitionsSkipped: 0, segmentsRead: 0 },
   };
+  /** The unpartitioned sealed segments, for the segment list and routing index they were taken from. */
+  #unpartitioned:
+    | {
+        sealed: readonly SealedSegment[];
+        length: number;
+        routing: RoutingIndex;
+        segments: readonly SealedSegment[];
+      }
+    | undefined;
   /** The routing index decoded from the manifest field it came from. */
   #routing: { json: RoutingIndexJson; index: RoutingIndex } | undefined;
 
@@ -279,8 +288,14 @@ export class SearchPath {
     const routing = this.routing();
     if (routing === undefined || query.exact) return { first: sealed, firstPartitions: 0, later: [] };
     if (pinnedGraph) {
-      // The pinned graph holds every partition's rows: only the unpartitioned segments remain.
+      // The pinned graph holds every partition's rows: only the unpartitioned segments remain. Kept
+      // until the segment list changes (it is replaced, or appended to) or the routing index does.
+      const cache = this.#unpartitioned;
+      if (cache?.sealed === sealed && cache.length === sealed.length && cache.routing === routing) {
+        return { first: cache.segments, firstPartitions: 0, later: [] };
+      }
       const first = sealed.filter((segment) => routing.partitionOf(segment.id) === undefined);
+      this.#unpartitioned = { sealed, length: sealed.length, routing, segments: first };
       return { first, firstPartitions: 0, later: [] };
     }
     const typed = typedQuery(query);
