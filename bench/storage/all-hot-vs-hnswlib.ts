@@ -17,8 +17,13 @@ const ROUNDS = 6;
 export interface AllHotResult {
   tiervecQps: number;
   rawQps: number;
-  /** tiervec QPS / raw hnswlib QPS. */
+  /**
+   * tiervec QPS ÷ raw hnswlib's QPS at tiervec's recall (interpolated linearly in recall between the
+   * ladder's step below and `rawEf`, which reaches it).
+   */
   ratio: number;
+  /** tiervec QPS ÷ raw hnswlib's at `rawEf` (whose recall may be well above tiervec's). */
+  ratioAtRawEf: number;
   tiervecRecall: number;
   rawRecall: number;
   rawEf: number;
@@ -101,17 +106,23 @@ export async function compareAllHot(input: AllHotInput, log: (line: string) => v
   const searches = ROUNDS * input.queries.length;
   const tiervecQps = (1_000 * searches) / tiervecMs;
   const rawQps = (1_000 * searches) / rawMs;
+  const belowQps = (1_000 * searches) / belowMs;
+  // The ladder is coarse: raw hnswlib's QPS at exactly tiervec's recall, interpolated linearly in
+  // recall between the step below it and the step that reaches it.
+  const equalRecallRawQps =
+    below === undefined || rawRecall === below.recall
+      ? rawQps
+      : belowQps + ((tiervecRecall - below.recall) / (rawRecall - below.recall)) * (rawQps - belowQps);
   return {
     tiervecQps,
     rawQps,
-    ratio: tiervecQps / rawQps,
+    ratio: tiervecQps / equalRecallRawQps,
+    ratioAtRawEf: tiervecQps / rawQps,
     tiervecRecall,
     rawRecall,
     rawEf,
     rawBuildS,
     belowRaw:
-      below === undefined
-        ? undefined
-        : { ef: below.ef, recall: below.recall, ratio: tiervecMs === 0 ? 0 : belowMs / tiervecMs },
+      below === undefined ? undefined : { ef: below.ef, recall: below.recall, ratio: tiervecQps / belowQps },
   };
 }
