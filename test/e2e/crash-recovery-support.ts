@@ -1,6 +1,7 @@
 /**
- * The crash-recovery harness shared by crash-recovery.test.ts and crash-recovery-rebalance.test.ts
- * (two files, so the test runner's two workers run them side by side). Crash recovery: a child process writes to a store with several writes in flight and is killed with
+ * The crash-recovery harness shared by crash-recovery.test.ts, crash-recovery-repartition.test.ts
+ * and crash-recovery-rebalance.test.ts (three files, so the test runner's two workers share them).
+ * Crash recovery: a child process writes to a store with several writes in flight and is killed with
  * SIGKILL after a seeded number of acknowledgements; the parent then reopens the store and checks
  * that every acknowledged write is there with its exact vector and metadata, that every id is in a
  * state some prefix of its writes explains (a write in flight at the kill may or may not have landed),
