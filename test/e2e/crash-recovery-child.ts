@@ -149,8 +149,10 @@ let armed = false;
 /** Compacts again and again with thresholds low enough to partition this small collection. */
 async function compactor(): Promise<void> {
   for (let i = round; ; i++) {
-    // Rebalancing compactions alternate: at 25 rows partitions past 50 split, at 1,000 those under 250 merge.
-    const targetPartitionRows = rebalance && i % 2 === 1 ? 1_000 : 25;
+    // Rebalancing compactions alternate: at 25 rows partitions past 50 split, at 1,000 those under 250
+    // merge. Re-partitioning ones aim at 100 rows: kills land in assignments, and splits (each one more
+    // rewrite and manifest) stay few, which the rebalancing mode covers.
+    const targetPartitionRows = rebalance ? (i % 2 === 1 ? 1_000 : 25) : 100;
     if (rebalance) await collection.flush();
     compactingTarget = targetPartitionRows;
     const result = await collection.compact({ partitionRowsMin: 50, targetPartitionRows });
