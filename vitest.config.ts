@@ -1,4 +1,37 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The longest test files (tens of seconds each, measured in CI), started first: on a fresh clone
+ * vitest has no timings and starts the largest files first, and these small files then ran last,
+ * leaving one worker busy for a minute after the other had finished.
+ */
+const LONG_FIRST = [
+  'test/e2e/crash-recovery-rebalance.test.ts',
+  'test/e2e/crash-recovery-repartition.test.ts',
+  'test/e2e/package-consumer.test.ts',
+  'test/e2e/crash-recovery.test.ts',
+  'test/e2e/loadtest-workers.test.ts',
+  'test/e2e/loadtest-capacity.test.ts',
+  'test/unit/storage/partition/partition-rebalance.test.ts',
+  'test/e2e/replicas-s3rver.test.ts',
+  'test/e2e/loadtest-run.test.ts',
+  'test/unit/storage/tiering/hot-budget-rss.test.ts',
+];
+
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (file: TestSpecification) => {
+      const index = LONG_FIRST.findIndex((name) => file.moduleId.endsWith(name));
+      return index === -1 ? LONG_FIRST.length : index;
+    };
+    return sorted
+      .map((file, order) => ({ file, order }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order)
+      .map(({ file }) => file);
+  }
+}
 
 // Forks rather than worker threads: hnswlib-node is a native addon, and the crash-recovery suites
 // spawn and SIGKILL child processes; a process per test file keeps both isolated.
@@ -10,5 +43,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    sequence: { sequencer: LongFirstSequencer },
   },
 });
