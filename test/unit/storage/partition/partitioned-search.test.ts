@@ -11,10 +11,10 @@ import { generateVectors } from '../../../../src/datasets/vector-generator.ts';
 import { ErrorCode } from '../../../../src/errors.ts';
 import type { Collection } from '../../../../src/storage/collection.ts';
 import { PARTITION_DEFAULTS } from '../../../../src/storage/partition/partition-defaults.ts';
-import { RoutingIndex, type RoutingIndexJson } from '../../../../src/storage/partition/routing-index.ts';
 import { RemoteLayout } from '../../../../src/storage/remote/remote-layout.ts';
 import { expectTierVecError } from '../../../helpers/storage-fixtures.ts';
 import { useTieredStores } from '../tiering/tiering-fixtures.ts';
+import { remoteRouting } from './remote-routing.ts';
 
 const SEED = 1_212;
 const stores = useTieredStores('tiervec-partition-');
@@ -47,22 +47,6 @@ function recallAt10(got: readonly { id: string }[][], truth: readonly { id: stri
     found += hits.filter((hit) => want.has(hit.id)).length;
   });
   return found / (truth.length * 10);
-}
-
-/** The newest manifest's routing index, read from the mock's stored objects. */
-function remoteRouting(
-  mock: { keys(): string[]; peek(key: string): Uint8Array | undefined },
-  dimension: number,
-) {
-  const key = mock
-    .keys()
-    .filter((k) => layout.manifestVersionOf(k) !== undefined)
-    .sort()
-    .at(-1) as string;
-  const manifest = JSON.parse(Buffer.from(mock.peek(key) as Uint8Array).toString('utf8')) as {
-    routing: RoutingIndexJson;
-  };
-  return RoutingIndex.fromJSON(manifest.routing, dimension);
 }
 
 describe('Partitioned search', () => {

@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateVectors } from '../../../../src/datasets/vector-generator.ts';
 import type { Collection } from '../../../../src/storage/collection.ts';
-import { RoutingIndex } from '../../../../src/storage/partition/routing-index.ts';
 import { useTieredStores } from '../tiering/tiering-fixtures.ts';
+import { remoteRouting } from './remote-routing.ts';
 
 const SEED = 4_242;
 const DIMENSION = 32;
@@ -72,13 +72,7 @@ describe('Partition pruning', () => {
     // No split or merge: every row is in its nearest centroid's partition, which the check below uses.
     expect(compacted.rebalancing).toBeUndefined();
     await docs.publish();
-    const key = mock
-      .keys()
-      .filter((k) => k.includes('/manifest/'))
-      .sort()
-      .at(-1) as string;
-    const manifest = JSON.parse(Buffer.from(mock.peek(key) as Uint8Array).toString('utf8'));
-    const routing = RoutingIndex.fromJSON(manifest.routing, DIMENSION);
+    const routing = remoteRouting(mock, DIMENSION);
     let tight = 0;
     all.forEach((vector) => {
       const vectorNorm = Math.hypot(...vector);

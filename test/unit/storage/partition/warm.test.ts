@@ -12,19 +12,18 @@ import { ErrorCode } from '../../../../src/errors.ts';
 import type { MockS3ObjectStore } from '../../../../src/object-store/testing/mock-s3.ts';
 import type { Collection } from '../../../../src/storage/collection.ts';
 import { PARTITION_DEFAULTS } from '../../../../src/storage/partition/partition-defaults.ts';
-import { RoutingIndex, type RoutingIndexJson } from '../../../../src/storage/partition/routing-index.ts';
+import type { RoutingIndex } from '../../../../src/storage/partition/routing-index.ts';
 import { WARM_LIMITS } from '../../../../src/storage/partition/warm-target.ts';
-import { RemoteLayout } from '../../../../src/storage/remote/remote-layout.ts';
 import { norm } from '../../../../src/storage/segment/distance.ts';
 import type { TierEvent } from '../../../../src/storage/tiering/tier-accounting.ts';
 import type { TieringOptions } from '../../../../src/storage/tiering/tiering-options.ts';
 import { expectTierVecError } from '../../../helpers/storage-fixtures.ts';
 import { tiersOf, useTieredStores } from '../tiering/tiering-fixtures.ts';
+import { remoteRouting } from './remote-routing.ts';
 
 const SEED = 1_213;
 const DIMENSION = 8;
 const stores = useTieredStores('tiervec-warm-');
-const layout = new RemoteLayout('default', 'docs');
 const vectors = generateVectors({ seed: SEED, dimension: DIMENSION, clusters: 16, count: 1_600 });
 
 type Tiered = Awaited<ReturnType<typeof stores.open>>;
@@ -62,19 +61,6 @@ async function openCold(source: Source, tiering?: TieringOptions): Promise<Tiere
   const opened = await stores.open({ objectStore: source.mock, clock: source.clock, create: false, tiering });
   expect(new Set(tiersOf(opened.docs))).toEqual(new Set(['cold']));
   return opened;
-}
-
-/** The newest manifest's routing index, read from the mock's stored objects. */
-function remoteRouting(mock: MockS3ObjectStore): RoutingIndex {
-  const key = mock
-    .keys()
-    .filter((k) => layout.manifestVersionOf(k) !== undefined)
-    .sort()
-    .at(-1) as string;
-  const manifest = JSON.parse(Buffer.from(mock.peek(key) as Uint8Array).toString('utf8')) as {
-    routing: RoutingIndexJson;
-  };
-  return RoutingIndex.fromJSON(manifest.routing, DIMENSION);
 }
 
 /** Expected memory and file bytes, and segment count, of partition `p` in `docs`. */
@@ -142,7 +128,7 @@ describe('Collection.warm', () => {
 
   it('warm({ partitions }) loads them in the order given as far as the hot budget allows; the rest stays warm, then cold', async () => {
     const source = await publishedPartitioned();
-    const routing = remoteRouting(source.mock);
+    const routing = remoteRouting(source.mock, DIMENSION);
     const sizing = await openCold(source);
     const [a, b, c, d] = [5, 2, 9, 12].map((p) => partitionSize(sizing.docs, routing, p));
     await sizing.store.close();
@@ -176,7 +162,7 @@ describe('Collection.warm', () => {
 
   it('warm({ queries }) warms the most requested partition first when the hot budget holds one', async () => {
     const source = await publishedPartitioned();
-    const routing = remoteRouting(source.mock);
+    const routing = remoteRouting(source.mock, DIMENSION);
     const partitionOf = vectors.slice(0, 1_400).map((vector) => nearestPartition(routing, vector));
     const popular = partitionOf[0] as number;
     const twin = partitionOf.findIndex((p, i) => i > 0 && p === popular);
