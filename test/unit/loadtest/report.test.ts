@@ -215,6 +215,12 @@ describe('mergeReports', () => {
   });
 });
 
+/** The machine-load figures of a report that `compare` reads (see machine-noise.ts). */
+function machineSignals(report: ManualRun['report']) {
+  const { eventLoopDelayMsP99, otherCpuCoresAvg } = report.resources;
+  return { eventLoopDelayMsP99, otherCpuCoresAvg };
+}
+
 describe('compareReports', () => {
   it('finds no regression between a run and itself', () => {
     const comparison = compareReports(first.report, first.report);
@@ -224,6 +230,12 @@ describe('compareReports', () => {
 
   it('flags an injected latency regression on one operation and a throughput drop, beyond the tolerance', async () => {
     const slower = await manualRun({ seed: 1, failEvery: 25, searchExtraMs: 30 });
+    // Latencies here come from the manual clock, but the machine signals (event-loop delay, other
+    // processes' CPU) are the real machine's; when it got busier between the two runs, compare would
+    // rightly call the regression inconclusive. This test is about the code's regression, so both runs
+    // carry the first run's machine figures (the busier-machine rule has its own tests).
+    slower.report.resources = { ...slower.report.resources, ...machineSignals(first.report) };
+    slower.report.scheduler = { ...slower.report.scheduler, latenessMs: first.report.scheduler.latenessMs };
     const comparison = compareReports(first.report, slower.report, { tolerancePct: 10 });
     expect(comparison.regressed).toBe(true);
     expect(comparison.regressions.some((row) => row.operation === 'search' && row.metric === 'p50')).toBe(
