@@ -26,7 +26,7 @@ export function formatTomlPath(path: TomlPath): string {
   return text === '' ? '(top level)' : text;
 }
 
-const KEY_PART = String.raw`(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')`;
+const KEY_PART = `(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')`;
 const ASSIGNMENT = new RegExp(String.raw`^(${KEY_PART}(?:\s*\.\s*${KEY_PART})*)\s*=(.*)$`);
 
 /** Maps each key path (joined with '.') to its 1-based line. */

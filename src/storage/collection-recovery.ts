@@ -132,6 +132,7 @@ export function openTiering(ctx: CollectionContext, spec: CollectionSpec): Promi
     imported: ctx.imported,
     objectStoreWal: ctx.objectStoreWal ? { dimension: spec.dimension } : undefined,
     warn: ctx.warn,
+    writeGuard: ctx.writeGuard,
   });
 }
 

@@ -57,6 +57,11 @@ export interface CollectionRemoteOptions {
   readonly publishRetryMs: number;
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
   /**
+   * Throws (LEASE_LOST) once this store may no longer write (its writer lease lapsed). A publish
+   * checks it before uploading anything, and a publish that fails while it throws is a conflict.
+   */
+  readonly writeGuard?: () => void;
+  /**
    * Called once a manifest is durable in the object store, with the one it superseded (which stays
    * there: a store opening from the object store may still be reading it).
    */
@@ -197,8 +202,9 @@ export class CollectionRemote {
       this.#clearRetry();
       return outcome;
     } catch (error) {
-      const failure =
-        error instanceof TierVecError ? error : objectStoreFailure('Publishing the manifest', error);
+      const failure = this.#fencedAsConflict(
+        error instanceof TierVecError ? error : objectStoreFailure('Publishing the manifest', error),
+      );
       this.#lastError = failure;
       this.#stats.publishFailures++;
       if (failure.code === ErrorCode.MANIFEST_CONFLICT) {
@@ -215,8 +221,31 @@ export class CollectionRemote {
     }
   }
 
+  /**
+   * A publish refused because this store's writer lease lapsed (before it began, or when the fence
+   * stopped one of its uploads or a dead-letter replay: see fenced-object-store.ts) is a conflict:
+   * another writer may own the collection now, so it is not retried, and the caller sees
+   * MANIFEST_CONFLICT whichever step the lease stopped.
+   */
+  #fencedAsConflict(failure: TierVecError): TierVecError {
+    if (failure.code === ErrorCode.MANIFEST_CONFLICT) return failure;
+    let lapsed: TierVecError | undefined = failure.code === ErrorCode.LEASE_LOST ? failure : undefined;
+    try {
+      this.#options.writeGuard?.();
+    } catch (error) {
+      lapsed ??= error as TierVecError;
+    }
+    if (lapsed === undefined) return failure;
+    return new TierVecError(
+      ErrorCode.MANIFEST_CONFLICT,
+      `Collection ${describeValue(this.#layout.collection)} of tenant ${describeValue(this.#layout.tenant)} was not published: ${lapsed.message}`,
+      { cause: failure, details: { ...lapsed.details, failure: failure.code } },
+    );
+  }
+
   async #publishOnce(manifest: Manifest): Promise<PublishOutcome> {
     if (this.#conflict !== undefined) throw this.#conflict;
+    this.#options.writeGuard?.();
     const remote = this.#remote ?? (await this.#discover());
     if (remote.manifest !== undefined && sameContent(remote.manifest, manifest)) {
       return { state: 'unchanged', version: remote.version };

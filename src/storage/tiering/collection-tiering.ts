@@ -42,6 +42,8 @@ export interface CollectionTieringOptions {
   /** Durability 'object-store': the collection's WAL records also go to the object store. */
   readonly objectStoreWal?: { readonly dimension: number };
   readonly warn: (warning: Omit<StoreWarning, 'tenant' | 'collection'>) => void;
+  /** Throws (LEASE_LOST) once the store may no longer write; a publish checks it first. */
+  readonly writeGuard?: () => void;
 }
 
 export interface TieringStats {
@@ -99,6 +101,7 @@ export class CollectionTiering {
         collectionCreatedAtMs: options.collectionCreatedAtMs,
         publishRetryMs: objectTier.tiers.options.publishRetryMs,
         warn: options.warn,
+        writeGuard: options.writeGuard,
         onPublished: (manifest, previous) => onPublished(manifest, previous),
       },
       options.imported?.uid,

@@ -18,9 +18,14 @@ const doc = (i: number) => ({ id: `d${i}`, vector: seededVector(i, DIM) });
 class LeaseCutOff implements ObjectStore {
   cut = false;
   cutManifests = false;
+  cutSegments = false;
   constructor(readonly inner: ObjectStore) {}
   put(key: string, body: Uint8Array, options?: PutOptions) {
-    if ((this.cut && key === LEASE_KEY) || (this.cutManifests && key.includes('/manifest/'))) {
+    if (
+      (this.cut && key === LEASE_KEY) ||
+      (this.cutManifests && key.includes('/manifest/')) ||
+      (this.cutSegments && key.includes('/segments/'))
+    ) {
       return Promise.reject(new ObjectStoreError('AccessDenied', 'cut off'));
     }
     return this.inner.put(key, body, options);
@@ -225,6 +230,37 @@ describe('openStore({ lease })', () => {
     const manifests = mock.keys().filter((key) => layout.manifestVersionOf(key) !== undefined);
     const newest = JSON.parse(new TextDecoder().decode(await mock.get(manifests.at(-1) as string)));
     expect(newest.leaseTerm).toBe(2);
+    await next.close();
+    await old.close();
+  });
+
+  it('answers a late publish that still has segment files to upload with MANIFEST_CONFLICT, uploading nothing', async () => {
+    const mock = new MockS3ObjectStore();
+    const cutOff = new LeaseCutOff(mock);
+    const clock = new JumpClock();
+    const old = await openStore({
+      dir: await dirs.make(),
+      objectStore: cutOff,
+      durability: 'object-store',
+      lease: { durationMs: 10_000 },
+      clock,
+      uploads: { retry: { attemptsMax: 1 } },
+      onWarning: () => undefined,
+    });
+    const docs = await old.createCollection({ name: 'docs', dimension: DIM });
+    for (let i = 0; i < 20; i++) await docs.insert([doc(i)]);
+    // The seal's segment files never reach the object store while the lease is valid.
+    cutOff.cutSegments = true;
+    await docs.flush();
+    expect(docs.stats().tiering.remote.pending).toBe(true);
+    cutOff.cut = true;
+    clock.offsetMs += 10_500;
+    const next = await openWhenFree(mock, clock);
+    expect(next.collection('docs').count()).toBe(20);
+    cutOff.cutSegments = false;
+    const segmentsBefore = mock.keys().filter((key) => key.includes('/segments/'));
+    await expectTierVecError(() => docs.publish(), ErrorCode.MANIFEST_CONFLICT, 'lease');
+    expect(mock.keys().filter((key) => key.includes('/segments/'))).toEqual(segmentsBefore);
     await next.close();
     await old.close();
   });
