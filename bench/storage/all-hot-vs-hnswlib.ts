@@ -12,7 +12,10 @@ import type { Collection } from '../../src/storage/collection.ts';
 
 const { HierarchicalNSW } = hnswlib;
 const EF_LADDER = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] as const;
-const ROUNDS = 6;
+/** Alternating rounds (each: every query once per side) until each side ran this long, within the bounds below. */
+const SIDE_MS_MIN = 2_000;
+const ROUNDS_MIN = 10;
+const ROUNDS_MAX = 400;
 
 export interface AllHotResult {
   tiervecQps: number;
@@ -28,6 +31,8 @@ export interface AllHotResult {
   rawRecall: number;
   rawEf: number;
   rawBuildS: number;
+  /** Alternating rounds timed (each runs every query once on each side). */
+  rounds: number;
   /**
    * Raw hnswlib at the ladder's ef below `rawEf` (recall under tiervec's): tiervec QPS ÷ its QPS.
    * Undefined when `rawEf` is the ladder's first step.
@@ -89,7 +94,9 @@ export async function compareAllHot(input: AllHotInput, log: (line: string) => v
   let tiervecMs = 0;
   let rawMs = 0;
   let belowMs = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  let rounds = 0;
+  for (; rounds < ROUNDS_MAX; rounds++) {
+    if (rounds >= ROUNDS_MIN && tiervecMs >= SIDE_MS_MIN && rawMs >= SIDE_MS_MIN) break;
     started = performance.now();
     for (const q of input.queries) await docs.search(q, { k: 10 });
     tiervecMs += performance.now() - started;
@@ -103,7 +110,7 @@ export async function compareAllHot(input: AllHotInput, log: (line: string) => v
     }
   }
   docs.unpin();
-  const searches = ROUNDS * input.queries.length;
+  const searches = rounds * input.queries.length;
   const tiervecQps = (1_000 * searches) / tiervecMs;
   const rawQps = (1_000 * searches) / rawMs;
   const belowQps = (1_000 * searches) / belowMs;
@@ -122,6 +129,7 @@ export async function compareAllHot(input: AllHotInput, log: (line: string) => v
     rawRecall,
     rawEf,
     rawBuildS,
+    rounds,
     belowRaw:
       below === undefined ? undefined : { ef: below.ef, recall: below.recall, ratio: tiervecQps / belowQps },
   };

@@ -244,7 +244,7 @@ export function formatPartitionReport(r: PartitionBenchResult): string {
     ...(r.allHot === undefined
       ? []
       : [
-          `all hot: tiervec ${r.allHot.tiervecQps.toFixed(0)} QPS (recall ${r.allHot.tiervecRecall.toFixed(3)}) vs raw hnswlib at equal recall (interpolated between ef steps): ratio ${r.allHot.ratio.toFixed(2)} (target ≥ 0.9); raw index built in ${r.allHot.rawBuildS.toFixed(1)} s`,
+          `all hot: tiervec ${r.allHot.tiervecQps.toFixed(0)} QPS (recall ${r.allHot.tiervecRecall.toFixed(3)}) vs raw hnswlib at equal recall (interpolated between ef steps): ratio ${r.allHot.ratio.toFixed(2)} (target ≥ 0.9); raw index built in ${r.allHot.rawBuildS.toFixed(1)} s; ${r.allHot.rounds} alternating rounds of ${r.options.queries} queries`,
           `  against raw hnswlib ${r.allHot.rawQps.toFixed(0)} QPS at ef ${r.allHot.rawEf} (recall ${r.allHot.rawRecall.toFixed(3)}, the first step reaching tiervec's): ratio ${r.allHot.ratioAtRawEf.toFixed(2)}`,
           ...(r.allHot.belowRaw === undefined
             ? []

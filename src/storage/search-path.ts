@@ -207,7 +207,8 @@ export class SearchPath {
     let segments = plan.first;
     let partitionsProbed = plan.firstPartitions;
     // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
-    await tiering.forEachLoaded(segments, 'search', searchIn);
+    // With the pinned graph serving there are often none left to read: no await then.
+    if (segments.length > 0) await tiering.forEachLoaded(segments, 'search', searchIn);
     searchIn(active);
     let partitionsSkipped = 0;
     if (plan.later.length > 0) {

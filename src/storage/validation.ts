@@ -132,7 +132,21 @@ export function validateQueryVector(
   metric: Metric,
   where = 'query vector',
 ): number[] {
-  return checkVector(value, dimension, metric, where, [] as number[]);
+  if (!(value instanceof Float32Array) || value.length !== dimension) {
+    return checkVector(value, dimension, metric, where, [] as number[]);
+  }
+  // The common case, apart from the generic path so that this loop stays monomorphic (a search's
+  // cost beside hnswlib's): float32 components need no rounding, only the finiteness check.
+  const target = new Array<number>(dimension);
+  let normSquared = 0;
+  for (let i = 0; i < dimension; i++) {
+    const component = value[i] as number;
+    if (component - component !== 0) throw invalidComponent(where, i, component);
+    target[i] = component;
+    normSquared += component * component;
+  }
+  checkDirection(where, metric, normSquared);
+  return target;
 }
 
 function checkVector<T extends Float32Array | number[]>(
@@ -167,6 +181,11 @@ function checkVector<T extends Float32Array | number[]>(
     target[i] = stored;
     normSquared += stored * stored;
   }
+  checkDirection(where, metric, normSquared);
+  return target;
+}
+
+function checkDirection(where: string, metric: Metric, normSquared: number): void {
   if (metric === 'cosine' && normSquared === 0) {
     throw new TierVecError(
       ErrorCode.INVALID_VECTOR,
@@ -175,7 +194,6 @@ function checkVector<T extends Float32Array | number[]>(
     );
   }
   checkNormRange(where, metric, normSquared);
-  return target;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   validateIds,
   validateMetadata,
   validateName,
+  validateQueryVector,
   validateVector,
 } from '../../../src/storage/validation.ts';
 import { expectTierVecError } from '../../helpers/storage-fixtures.ts';
@@ -124,6 +125,43 @@ describe('validateVector', () => {
       'cosine',
     );
     expect(validateVector([0, 0, 0], 3, 'l2')).toEqual(new Float32Array(3));
+  });
+});
+
+describe('validateQueryVector', () => {
+  it('copies a Float32Array query and a number array (float32-rounded) into the same plain array', () => {
+    const typed = Float32Array.from([0.1, -2, 3.5, 1e-3]);
+    const fromTyped = validateQueryVector(typed, 4, 'l2');
+    expect(Array.isArray(fromTyped)).toBe(true);
+    expect(fromTyped).toEqual(Array.from(typed));
+    expect(validateQueryVector([0.1, -2, 3.5, 1e-3], 4, 'l2')).toEqual(fromTyped);
+  });
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+  ])('refuses a Float32Array query holding %s with INVALID_VECTOR naming the component', async (_, bad) => {
+    const query = Float32Array.from([1, 2, bad, 4]);
+    await expectTierVecError(() => validateQueryVector(query, 4, 'l2'), ErrorCode.INVALID_VECTOR, 'query vector[2]');
+  });
+
+  it('refuses a zero or underflowing Float32Array query for cosine, and the wrong length, like an array', async () => {
+    await expectTierVecError(
+      () => validateQueryVector(new Float32Array(4), 4, 'cosine'),
+      ErrorCode.INVALID_VECTOR,
+      'non-zero',
+    );
+    expect(validateQueryVector(new Float32Array(4), 4, 'l2')).toEqual([0, 0, 0, 0]);
+    await expectTierVecError(
+      () => validateQueryVector(Float32Array.from([1e-30, 0, 0, 0]), 4, 'cosine'),
+      ErrorCode.INVALID_VECTOR,
+      'norm',
+    );
+    await expectTierVecError(
+      () => validateQueryVector(new Float32Array(3).fill(1), 4, 'cosine'),
+      ErrorCode.DIMENSION_MISMATCH,
+    );
   });
 });
 
