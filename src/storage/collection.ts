@@ -406,16 +406,16 @@ export class Collection {
   }
 
   /**
-   * Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. Small
-   * partitions, flat otherwise, load their HNSW indexes while pinned (memory is then not the
-   * constraint, and a graph answers faster than a scan); flat ones already in memory are reloaded.
-   * A partitioned collection also builds one graph over every partition's rows (the pinned graph,
+   * Loads every sealed segment and keeps them hot, out of the budgets' and idle timers' reach. A
+   * partitioned collection also builds one graph over every partition's rows (the pinned graph,
    * see partition/pinned-graph.ts), which searches use instead of probing partitions; it resolves
-   * once that graph is built.
+   * once that graph is built. Small partitions stay flat (their rows are in that graph, so their own
+   * graphs would double the memory; while the pinned graph is rebuilt they are scanned exactly):
+   * those in memory with a graph left by compaction are reloaded without it.
    */
   async pin(): Promise<void> {
     this.#checkUsable();
-    const reload = this.#search.indexPartitions();
+    const reload = this.#search.flatPartitions();
     if (reload.length > 0) await this.#tiering.setTier('warm', { segments: reload });
     await this.#tiering.pin();
     await this.#search.pinnedGraph.pin();

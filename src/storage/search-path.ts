@@ -309,8 +309,7 @@ export class SearchPath {
         first.push(segment);
         continue;
       }
-      // Partitions written by compaction since the last search become flat from their next load
-      // (unless the collection is pinned: see Collection.pin).
+      // Partitions written by compaction since the last search become flat from their next load.
       segment.setFlat(this.#flatPartition(segment));
       byPartition.get(p)?.push(segment);
     }
@@ -340,24 +339,24 @@ export class SearchPath {
   }
 
   /**
-   * Makes every partition segment load with its HNSW index (the collection is being pinned) and
-   * returns the ids of those loaded flat, to be reloaded.
+   * Sets every partition segment to load as a search would (small ones flat), before a pin, and
+   * returns the ids of flat ones in memory with a graph (left by compaction) to be reloaded without.
    */
-  indexPartitions(): string[] {
+  flatPartitions(): string[] {
     const routing = this.routing();
     if (routing === undefined) return [];
     const reload: string[] = [];
     for (const segment of this.#options.table.sealed) {
       if (routing.partitionOf(segment.id) === undefined) continue;
-      segment.setFlat(false);
-      const memory = segment.loaded();
-      if (memory !== undefined && !memory.indexed) reload.push(segment.id);
+      const flat = this.#flatPartition(segment);
+      segment.setFlat(flat);
+      if (flat && segment.loaded()?.indexed === true) reload.push(segment.id);
     }
     return reload;
   }
 
   #flatPartition(segment: SealedSegment): boolean {
-    return !this.#options.tiering.pinned && segment.rows <= PARTITION_DEFAULTS.flatScanRowsMax;
+    return segment.rows <= PARTITION_DEFAULTS.flatScanRowsMax;
   }
 
   #resolveOptions(options: SearchOptions): Pick<SearchQuery, 'k' | 'ef' | 'predicate' | 'exact' | 'nprobe'> {

@@ -134,10 +134,6 @@ export class CollectionTiering {
     return tiering;
   }
 
-  get pinned(): boolean {
-    return this.#owner.pinned;
-  }
-
   /**
    * Opens a sealed segment named by the manifest: from its local files when they are there (it is
    * then hot), else cold, from its id companion (cached locally or downloaded). Local files that fail

@@ -94,6 +94,11 @@ describe('Pinned graph', () => {
     const graph = docs.stats().partitions.pinnedGraph;
     expect(graph.rows).toBe(4_000);
     expect(graph.builds).toBe(1);
+    // Every segment is hot; the small partitions stay flat: their rows are in the pinned graph.
+    for (const segment of docs.sealedSegments()) {
+      expect(segment.tier, segment.id).toBe('hot');
+      expect(segment.loaded()?.indexed, segment.id).toBe(false);
+    }
     const before = await docs.search(queries[0] as Float32Array, { k: 10 });
     const exact = await docs.search(queries[0] as Float32Array, { k: 10, exact: true });
     expect(docs.stats().partitions.pinnedGraph.searches).toBe(1);
