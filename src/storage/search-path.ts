@@ -179,58 +179,38 @@ export class SearchPath {
     };
     // Taken now: a seal during the promotions below turns this memory into a sealed segment's.
     const active = table.active.memory;
-    let hits: RowHit[] = [];
-    let contributing = 0;
-    let fallback = false;
-    const searchIn = (memory: SegmentMemory, segment?: SealedSegment): void => {
-      if (memory.liveRows === 0) return;
-      let rows: RowHit[];
-      if (query.exact || !memory.indexed || segment?.flat === true) {
-        // A flat segment (a small partition) is scanned exactly, even while a graph built by
-        // compaction is still in memory, so its answers do not depend on its tier.
-        rows = exactScan(memory, query);
-      } else if (query.predicate !== undefined && prefersExact(memory, query.predicate, query.ef)) {
-        fallback = true;
-        rows = exactScan(memory, query);
-      } else {
-        rows = memory.annSearch(query.array, query.k, query.ef, query.predicate);
-      }
-      hits = hits.length === 0 ? rows : hits.concat(rows);
-      contributing++;
-    };
+    const run = new SegmentReads(query);
     const graph = query.exact || query.predicate !== undefined ? undefined : this.#pinnedGraph.serving();
-    if (graph !== undefined) {
-      hits = graph.search(query.array, query.k, query.ef);
-      contributing++;
-    }
+    if (graph !== undefined) run.add(graph.search(query.array, query.k, query.ef));
     const plan = this.#plan(query, graph !== undefined);
     let segments = plan.first;
     let partitionsProbed = plan.firstPartitions;
     // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
     // With the pinned graph serving there are often none left to read: no await then.
-    if (segments.length > 0) await tiering.forEachLoaded(segments, 'search', searchIn);
-    searchIn(active);
+    if (segments.length > 0)
+      await tiering.forEachLoaded(segments, 'search', (memory, segment) => run.read(memory, segment));
+    run.read(active);
     let partitionsSkipped = 0;
     if (plan.later.length > 0) {
-      const kth = kthDistance(mergeHits(hits, query.k, true), query.k);
-      const read = plan.later.filter((partition) => partition.bound <= kth);
-      partitionsSkipped = plan.later.length - read.length;
-      partitionsProbed += read.length;
-      const more = read.flatMap((partition) => partition.segments);
-      await tiering.forEachLoaded(more, 'search', searchIn);
+      const kth = kthDistance(mergeHits(run.hits, query.k, true), query.k);
+      const wanted = plan.later.filter((partition) => partition.bound <= kth);
+      partitionsSkipped = plan.later.length - wanted.length;
+      partitionsProbed += wanted.length;
+      const more = wanted.flatMap((partition) => partition.segments);
+      await tiering.forEachLoaded(more, 'search', (memory, segment) => run.read(memory, segment));
       segments = [...segments, ...more];
     }
-    let results = mergeHits(hits, query.k, contributing > 1);
+    let results = mergeHits(run.hits, query.k, run.contributing > 1);
     if (query.predicate !== undefined && results.length < query.k && segments.length < table.sealed.length) {
       // The filter matches fewer than k rows in the probed partitions: the others are read too, so
       // a filtered search never misses matching rows because of partitioning.
-      const read = new Set(segments);
-      const rest = table.sealed.filter((segment) => !read.has(segment));
-      await tiering.forEachLoaded(rest, 'search', searchIn);
+      const seen = new Set(segments);
+      const rest = table.sealed.filter((segment) => !seen.has(segment));
+      await tiering.forEachLoaded(rest, 'search', (memory, segment) => run.read(memory, segment));
       segments = [...segments, ...rest];
       partitionsProbed = this.routing()?.count ?? partitionsProbed;
       partitionsSkipped = 0;
-      results = mergeHits(hits, query.k, true);
+      results = mergeHits(run.hits, query.k, true);
     }
     this.#counts.total++;
     this.#counts.partitionsProbed += partitionsProbed;
@@ -238,7 +218,7 @@ export class SearchPath {
     this.#counts.segmentsRead += segments.length;
     this.#counts.last = { partitionsProbed, partitionsSkipped, segmentsRead: segments.length };
     if (query.exact) this.#counts.exact++;
-    if (fallback) this.#counts.exactFallbacks++;
+    if (run.fallback) this.#counts.exactFallbacks++;
     return results;
   }
 
@@ -377,6 +357,39 @@ export class SearchPath {
       );
     }
     return { k, ef, predicate: compileFilter(checked.filter), exact: checked.exact === true, nprobe };
+  }
+}
+
+/** One search's hits from the segments it reads (a class, so a search creates no closures for it). */
+class SegmentReads {
+  hits: RowHit[] = [];
+  contributing = 0;
+  /** A filter matched so few rows of a segment that it was scanned exactly. */
+  fallback = false;
+  readonly #query: SearchQuery;
+
+  constructor(query: SearchQuery) {
+    this.#query = query;
+  }
+
+  add(rows: RowHit[]): void {
+    this.hits = this.hits.length === 0 ? rows : this.hits.concat(rows);
+    this.contributing++;
+  }
+
+  read(memory: SegmentMemory, segment?: SealedSegment): void {
+    if (memory.liveRows === 0) return;
+    const query = this.#query;
+    if (query.exact || !memory.indexed || segment?.flat === true) {
+      // A flat segment (a small partition) is scanned exactly, even while a graph built by
+      // compaction is still in memory, so its answers do not depend on its tier.
+      this.add(exactScan(memory, query));
+    } else if (query.predicate !== undefined && prefersExact(memory, query.predicate, query.ef)) {
+      this.fallback = true;
+      this.add(exactScan(memory, query));
+    } else {
+      this.add(memory.annSearch(query.array, query.k, query.ef, query.predicate));
+    }
   }
 }
 

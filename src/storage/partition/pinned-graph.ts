@@ -21,7 +21,7 @@ import { buildIndexFile } from '../segment/hnsw-build-thread.ts';
 import { type HnswBuildParams, HnswIndex } from '../segment/hnsw-index.ts';
 import { hnswNativeBytes } from '../segment/hnsw-memory.ts';
 import type { SealedSegment } from '../segment/sealed-segment.ts';
-import type { RowHit, SegmentMemory } from '../segment/segment-memory.ts';
+import { deletionsMarked, type RowHit, type SegmentMemory } from '../segment/segment-memory.ts';
 import type { RoutingIndexJson } from './routing-index.ts';
 
 /** A snapshot stops serving once this many of its rows were deleted (it reads k + that many). */
@@ -46,6 +46,8 @@ export class PinnedGraph {
   readonly #params: HnswBuildParams;
   /** Rows deleted since the build, as the latest `serves` counted them. */
   #deletedLast = 0;
+  /** `deletionsMarked()` when `#deletedLast` was counted: no row was deleted anywhere since. */
+  #countedAt = -1;
 
   private constructor(
     routing: RoutingIndexJson,
@@ -142,9 +144,14 @@ export class PinnedGraph {
   /** Whether searches can use the graph while the manifest carries `routing`. */
   serves(routing: RoutingIndexJson | undefined): boolean {
     if (routing !== this.routing) return false;
+    // Counting walks every member segment: skipped while no row was deleted anywhere (a segment
+    // reloaded meanwhile holds the same rows, so the snapshot's answers stay right).
+    const marked = deletionsMarked();
+    if (marked === this.#countedAt) return true;
     const deleted = this.#deletedSinceBuild();
     if (deleted === undefined || deleted > PINNED_GRAPH_DELETED_ROWS_MAX) return false;
     this.#deletedLast = deleted;
+    this.#countedAt = marked;
     return true;
   }
 

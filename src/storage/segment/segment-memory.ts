@@ -41,6 +41,14 @@ export interface SegmentBytes {
 
 const INITIAL_CAPACITY_MAX = 1_024;
 
+/** Rows marked deleted in any SegmentMemory of this process: a cheap signal that counts may have changed. */
+let rowsMarkedDeleted = 0;
+
+/** See `rowsMarkedDeleted`: caches of per-segment deletion counts recount only when it moved. */
+export function deletionsMarked(): number {
+  return rowsMarkedDeleted;
+}
+
 export class SegmentMemory {
   readonly dimension: number;
   readonly metric: Metric;
@@ -224,6 +232,7 @@ export class SegmentMemory {
     if (this.#deleted[row] === 1) return false;
     this.#deleted[row] = 1;
     this.#deletedCount++;
+    rowsMarkedDeleted++;
     if (this.#deferredDeletes !== undefined) this.#deferredDeletes.push(row);
     else this.#index?.markDeleted(row);
     return true;
