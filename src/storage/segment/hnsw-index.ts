@@ -56,11 +56,16 @@ export class HnswIndex {
   readonly #native: NativeIndex;
   readonly dimension: number;
   #capacity: number;
+  /** No point added yet (searches answer nothing without a call into hnswlib). */
+  #empty: boolean;
+  /** The ef last set on the native index: a search sets it only when it changes. */
+  #ef = -1;
 
   private constructor(native: NativeIndex, dimension: number, capacity: number) {
     this.#native = native;
     this.dimension = dimension;
     this.#capacity = capacity;
+    this.#empty = native.getCurrentCount() === 0;
   }
 
   static create(params: HnswBuildParams, capacity: number): HnswIndex {
@@ -93,6 +98,7 @@ export class HnswIndex {
       this.#native.resizeIndex(this.#capacity);
     }
     this.#native.addPoint(Array.from(vector), label);
+    this.#empty = false;
   }
 
   markDeleted(label: number): void {
@@ -104,8 +110,12 @@ export class HnswIndex {
    * once per search, not once per segment). `filter` runs synchronously for each candidate label.
    */
   search(query: number[], k: number, ef: number, filter?: (label: number) => boolean): HnswSearchResult {
-    if (this.#native.getCurrentCount() === 0) return { labels: [], distances: [] };
-    this.#native.setEf(Math.max(ef, k));
+    if (this.#empty) return { labels: [], distances: [] };
+    const wanted = Math.max(ef, k);
+    if (wanted !== this.#ef) {
+      this.#native.setEf(wanted);
+      this.#ef = wanted;
+    }
     const result = this.#native.searchKnn(query, Math.min(k, this.#capacity), filter);
     return { labels: result.neighbors, distances: result.distances };
   }
