@@ -76,3 +76,25 @@ export class TimeSlicer {
     return this.#yields;
   }
 }
+
+/**
+ * Work written once as a generator that yields at points where it may pause (each about the same
+ * small amount of work): `runToEnd` runs it in one piece, `runSliced` gives the event loop a turn
+ * whenever `slicer`'s slice is spent.
+ */
+export type SteppedWork<T> = Generator<void, T, void>;
+
+export function runToEnd<T>(work: SteppedWork<T>): T {
+  for (;;) {
+    const step = work.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+export async function runSliced<T>(work: SteppedWork<T>, slicer: TimeSlicer): Promise<T> {
+  for (;;) {
+    const step = work.next();
+    if (step.done === true) return step.value;
+    if (slicer.due()) await slicer.yield();
+  }
+}

@@ -24,6 +24,7 @@
 import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
 import type { Serial } from '../serial.ts';
+import { TimeSlicer } from '../time-slicer.ts';
 import type { CollectionDirs } from './collection-dirs.ts';
 import type { CollectionSpec } from './collection-spec.ts';
 import type { CompactionOptions, CompactionResult, PartitioningStats } from './compaction-plan.ts';
@@ -174,11 +175,16 @@ export class Compactor {
       old,
       (sources, isLive) =>
         existing ??
-        trainRouting(sources, isLive, {
-          dimension: spec.dimension,
-          metric: spec.metric,
-          targetPartitionRows: options.targetPartitionRows,
-        }),
+        trainRouting(
+          sources,
+          isLive,
+          {
+            dimension: spec.dimension,
+            metric: spec.metric,
+            targetPartitionRows: options.targetPartitionRows,
+          },
+          new TimeSlicer(this.#options.clock),
+        ),
     )) as { group: BuiltGroup; routing: RoutingIndex };
     const stats: PartitioningStats = {
       trained: existing === undefined,
@@ -240,16 +246,20 @@ export class Compactor {
    */
   async #rewriteIntoPartitions(
     old: readonly SealedSegment[],
-    derive: (sources: Sources, isLive: (seq: number, row: number) => boolean) => RoutingIndex | undefined,
+    derive: (
+      sources: Sources,
+      isLive: (seq: number, row: number) => boolean,
+    ) => RoutingIndex | undefined | Promise<RoutingIndex | undefined>,
   ): Promise<{ group: BuiltGroup; routing: RoutingIndex } | undefined> {
     const { table, tiering, segmentVectorsMax } = this.#options;
     const version = table.manifest.version + 1;
     const isLive = (seq: number, row: number) => table.isLiveInManifest(seq, row);
     const derived: { routing?: RoutingIndex } = {};
     const group = await this.#withSources(old, async (sources) => {
-      derived.routing = derive(sources, isLive);
+      derived.routing = await derive(sources, isLive);
       if (derived.routing === undefined) return { old, built: [] };
-      const chunks = assignRows(derived.routing, sources, isLive, segmentVectorsMax);
+      const slicer = new TimeSlicer(this.#options.clock);
+      const chunks = await assignRows(derived.routing, sources, isLive, segmentVectorsMax, slicer);
       const firstSeq = table.reserveSeqs(chunks.length);
       const built: BuiltSegment[] = [];
       for (const [i, chunk] of chunks.entries()) {

@@ -4,10 +4,18 @@
  * Float32Arrays (`count × dimension`). For the cosine metric callers pass normalised rows and get
  * normalised centroids (spherical k-means); l2 and ip train on squared Euclidean distance.
  *
+ * Training 500 centroids on 50,000 rows takes tens of seconds of CPU, so the work is a generator that
+ * pauses every `ROWS_PER_STEP` rows: compaction runs it in time slices (`trainCentroidsSliced`), so
+ * foreground operations wait milliseconds behind it, not seconds; small trainings run in one piece.
+ *
  * Pure computation: no I/O, no clock, and never `Math.random()` (every choice draws from the seed).
  */
 
 import { Rng } from '../../random.ts';
+import { runSliced, runToEnd, type SteppedWork, type TimeSlicer } from '../../time-slicer.ts';
+
+/** Rows between two points where the work may pause (each row costs k distances). */
+const ROWS_PER_STEP = 32;
 
 export interface KMeansOptions {
   readonly dimension: number;
@@ -70,7 +78,12 @@ function nearestCentroid(
 }
 
 /** k-means++: each next centroid is a row drawn with probability proportional to D². */
-function initialCentroids(rows: Float32Array, count: number, options: KMeansOptions, rng: Rng): Float32Array {
+function* initialCentroids(
+  rows: Float32Array,
+  count: number,
+  options: KMeansOptions,
+  rng: Rng,
+): SteppedWork<Float32Array> {
   const { dimension, k } = options;
   const centroids = new Float32Array(k * dimension);
   const first = rng.nextInt(count);
@@ -82,6 +95,7 @@ function initialCentroids(rows: Float32Array, count: number, options: KMeansOpti
       const d = squaredDistance(rows, row, centroids, c - 1, dimension);
       if (d < (nearest[row] as number)) nearest[row] = d;
       total += nearest[row] as number;
+      if (row % (ROWS_PER_STEP * 16) === 0) yield;
     }
     let pick = count - 1;
     let target = rng.next() * total;
@@ -98,13 +112,13 @@ function initialCentroids(rows: Float32Array, count: number, options: KMeansOpti
 }
 
 /** One Lloyd update; an empty cluster keeps its centroid. Returns the rows that changed cluster. */
-function lloydStep(
+function* lloydStep(
   rows: Float32Array,
   count: number,
   centroids: Float32Array,
   assignment: Int32Array,
   options: KMeansOptions,
-): number {
+): SteppedWork<number> {
   const { dimension, k } = options;
   let changed = 0;
   const sums = new Float64Array(k * dimension);
@@ -117,6 +131,7 @@ function lloydStep(
     const ro = row * dimension;
     const co = c * dimension;
     for (let i = 0; i < dimension; i++) sums[co + i] = (sums[co + i] as number) + (rows[ro + i] as number);
+    if (row % ROWS_PER_STEP === 0) yield;
   }
   for (let c = 0; c < k; c++) {
     const size = sizes[c] as number;
@@ -128,18 +143,31 @@ function lloydStep(
   return changed;
 }
 
-/** Trains `k` centroids on `rows` (count × dimension); deterministic for a given seed. */
+/** Trains `k` centroids on `rows` (count × dimension) in one piece; deterministic for a given seed. */
 export function trainCentroids(rows: Float32Array, options: KMeansOptions): Float32Array {
+  return runToEnd(centroidSteps(rows, options));
+}
+
+/** The same centroids as `trainCentroids`, computed in `slicer`'s time slices. */
+export function trainCentroidsSliced(
+  rows: Float32Array,
+  options: KMeansOptions,
+  slicer: TimeSlicer,
+): Promise<Float32Array> {
+  return runSliced(centroidSteps(rows, options), slicer);
+}
+
+function* centroidSteps(rows: Float32Array, options: KMeansOptions): SteppedWork<Float32Array> {
   const count = rows.length / options.dimension;
   if (!Number.isInteger(count) || count < 1 || options.k < 1 || options.k > count) {
     throw new Error(`trainCentroids: ${count} rows cannot give ${options.k} centroids`);
   }
   const rng = new Rng(options.seed);
-  const centroids = initialCentroids(rows, count, options, rng);
+  const centroids = yield* initialCentroids(rows, count, options, rng);
   if (options.spherical) normaliseRows(centroids, options.dimension);
   const assignment = new Int32Array(count).fill(-1);
   for (let iteration = 0; iteration < options.iterationsMax; iteration++) {
-    if (lloydStep(rows, count, centroids, assignment, options) === 0) break;
+    if ((yield* lloydStep(rows, count, centroids, assignment, options)) === 0) break;
   }
   return centroids;
 }

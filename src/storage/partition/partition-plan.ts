@@ -4,14 +4,18 @@
  * collection's metric), the assignment of live rows to their nearest partition, and the routing
  * index's per-partition information after a rewrite. compaction.ts does the writing.
  *
+ * Training and assignment take seconds of CPU on a large collection: they run in the caller's time
+ * slices (`TimeSlicer`), so compaction never holds the event loop for long.
+ *
  * It only reads segment memory; it must never change a segment or choose anything without the seed.
  */
 
+import { runSliced, type SteppedWork, type TimeSlicer } from '../../time-slicer.ts';
 import type { Metric } from '../metric.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import type { SegmentMemory } from '../segment/segment-memory.ts';
 import type { RowOrigin } from '../segment-table.ts';
-import { normaliseRows, sampleIndices, trainCentroids } from './kmeans.ts';
+import { normaliseRows, sampleIndices, trainCentroidsSliced } from './kmeans.ts';
 import { PARTITION_DEFAULTS } from './partition-defaults.ts';
 import { type PartitionInfo, RoutingIndex } from './routing-index.ts';
 
@@ -45,11 +49,12 @@ function liveOrigins(
 }
 
 /** Trains centroids on a seeded sample of the live rows; the partitions are empty until assigned. */
-export function trainRouting(
+export async function trainRouting(
   sources: readonly PartitionSource[],
   isLive: (seq: number, row: number) => boolean,
   training: PartitionTraining,
-): RoutingIndex {
+  slicer: TimeSlicer,
+): Promise<RoutingIndex> {
   const { dimension, metric } = training;
   const origins = liveOrigins(sources, isLive);
   const memoryOf = new Map(sources.map((s) => [s.seq, s.memory]));
@@ -66,13 +71,17 @@ export function trainRouting(
   const spherical = metric === 'cosine';
   if (spherical) normaliseRows(rows, dimension);
   const k = partitionCount(origins.length, training.targetPartitionRows);
-  const centroids = trainCentroids(rows, {
-    dimension,
-    k,
-    iterationsMax: PARTITION_DEFAULTS.iterationsMax,
-    seed: PARTITION_DEFAULTS.seed,
-    spherical,
-  });
+  const centroids = await trainCentroidsSliced(
+    rows,
+    {
+      dimension,
+      k,
+      iterationsMax: PARTITION_DEFAULTS.iterationsMax,
+      seed: PARTITION_DEFAULTS.seed,
+      spherical,
+    },
+    slicer,
+  );
   const empty: PartitionInfo[] = Array.from({ length: k }, () => ({ rows: 0, bytes: 0, segmentIds: [] }));
   return new RoutingIndex(dimension, metric, centroids, empty);
 }
@@ -86,7 +95,24 @@ export function assignRows(
   sources: readonly PartitionSource[],
   isLive: (seq: number, row: number) => boolean,
   chunkRowsMax: number,
-): { partition: number; rows: RowOrigin[]; radius: number | undefined }[] {
+  slicer: TimeSlicer,
+): Promise<AssignedChunk[]> {
+  return runSliced(assignmentSteps(routing, sources, isLive, chunkRowsMax), slicer);
+}
+
+export interface AssignedChunk {
+  readonly partition: number;
+  readonly rows: RowOrigin[];
+  readonly radius: number | undefined;
+}
+
+/** See `assignRows`: pauses every 32 rows (each costs a distance to every centroid). */
+function* assignmentSteps(
+  routing: RoutingIndex,
+  sources: readonly PartitionSource[],
+  isLive: (seq: number, row: number) => boolean,
+  chunkRowsMax: number,
+): SteppedWork<AssignedChunk[]> {
   const byPartition: RowOrigin[][] = Array.from({ length: routing.count }, () => []);
   const radii: (number | undefined)[] = Array.from({ length: routing.count }, () => 0);
   for (const { seq, memory } of sources) {
@@ -104,9 +130,10 @@ export function assignRows(
       const known =
         distance !== undefined && Number.isFinite(distance) && (routing.metric !== 'cosine' || sum > 0);
       radii[p] = radius === undefined || !known ? undefined : Math.max(radius, distance);
+      if (row % 32 === 0) yield;
     }
   }
-  const chunks: { partition: number; rows: RowOrigin[]; radius: number | undefined }[] = [];
+  const chunks: AssignedChunk[] = [];
   byPartition.forEach((rows, partition) => {
     for (let start = 0; start < rows.length; start += chunkRowsMax) {
       chunks.push({ partition, rows: rows.slice(start, start + chunkRowsMax), radius: radii[partition] });

@@ -143,7 +143,11 @@ describe('validateQueryVector', () => {
     ['-Infinity', Number.NEGATIVE_INFINITY],
   ])('refuses a Float32Array query holding %s with INVALID_VECTOR naming the component', async (_, bad) => {
     const query = Float32Array.from([1, 2, bad, 4]);
-    await expectTierVecError(() => validateQueryVector(query, 4, 'l2'), ErrorCode.INVALID_VECTOR, 'query vector[2]');
+    await expectTierVecError(
+      () => validateQueryVector(query, 4, 'l2'),
+      ErrorCode.INVALID_VECTOR,
+      'query vector[2]',
+    );
   });
 
   it('refuses a zero or underflowing Float32Array query for cosine, and the wrong length, like an array', async () => {

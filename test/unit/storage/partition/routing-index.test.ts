@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock, systemClock } from '../../../../src/clock.ts';
 import { generateVectors } from '../../../../src/datasets/vector-generator.ts';
 import { ErrorCode } from '../../../../src/errors.ts';
-import { sampleIndices, trainCentroids } from '../../../../src/storage/partition/kmeans.ts';
+import {
+  sampleIndices,
+  trainCentroids,
+  trainCentroidsSliced,
+} from '../../../../src/storage/partition/kmeans.ts';
 import { RoutingIndex, type RoutingIndexJson } from '../../../../src/storage/partition/routing-index.ts';
+import { TimeSlicer } from '../../../../src/time-slicer.ts';
 import { expectTierVecError } from '../../../helpers/storage-fixtures.ts';
 
 const SEED = 17;
@@ -23,6 +29,23 @@ describe('trainCentroids', () => {
   it('gives the same centroids for the same seed (seeded k-means++ and Lloyd)', () => {
     expect(trainCentroids(rows, options)).toEqual(trainCentroids(rows, options));
     expect(trainCentroids(rows, { ...options, seed: SEED + 1 })).not.toEqual(trainCentroids(rows, options));
+  });
+
+  it('gives the same centroids in time slices, turning the event loop between them', async () => {
+    const slicer = new TimeSlicer(systemClock, 0);
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    try {
+      expect(await trainCentroidsSliced(rows, options, slicer)).toEqual(trainCentroids(rows, options));
+    } finally {
+      clearInterval(counting);
+    }
+    expect(slicer.yields).toBeGreaterThan(100);
+    expect(turns).toBeGreaterThan(0);
+    // On a manual clock time does not move: one piece, as a simulation replays it.
+    const manual = new TimeSlicer(new ManualClock(0));
+    expect(await trainCentroidsSliced(rows, options, manual)).toEqual(trainCentroids(rows, options));
+    expect(manual.yields).toBe(0);
   });
 
   it('puts about one centroid on each of 8 well-separated clusters', () => {
