@@ -7,8 +7,10 @@
 
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { CollectionInfo } from '../catalog.ts';
+import type { WarmResult } from '../collection.ts';
 import type { CollectionSpec } from '../collection-spec.ts';
 import type { CollectionStats } from '../collection-stats.ts';
+import type { WarmOptions } from '../partition/warm-target.ts';
 import type { SearchHit, SearchOptions, StoredDocument } from '../search-path.ts';
 
 /** What the replica needs of a collection of its inner store. */
@@ -19,6 +21,7 @@ export interface InnerCollection {
   count(): number;
   stats(): CollectionStats;
   setTier(tier: 'hot' | 'warm' | 'cold'): Promise<unknown>;
+  warm(options: WarmOptions): Promise<WarmResult>;
 }
 
 /** What the replica needs of its inner store (a store opened on the cache, on the read-only object store). */
@@ -71,6 +74,16 @@ export class ReplicaCollection {
 
   stats(): Promise<CollectionStats> {
     return this.#run((collection) => collection.stats());
+  }
+
+  /**
+   * Pre-loads before traffic, as Collection.warm does, from the replica's current data: a replica
+   * about to take searches brings the partitions they will probe to its local cache and memory. The
+   * bodies fetched also stay in the replica's object cache (`replicaCacheBytesMax`), so a later
+   * generation loads them without GETs; data a later refresh brings in is not warmed by this call.
+   */
+  warm(options: WarmOptions): Promise<WarmResult> {
+    return this.#run((collection) => collection.warm(options));
   }
 
   async insert(_documents: readonly unknown[]): Promise<never> {

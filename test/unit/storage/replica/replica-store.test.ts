@@ -76,6 +76,23 @@ describe('read replica (openStore({ readOnly: true }))', () => {
     await writer.close();
   });
 
+  it('warms before traffic: segments come into memory, searches then issue no GETs; bad options are INVALID_ARGUMENT', async () => {
+    const { objectStore, writer, replica } = await writerAndReplica('fsync');
+    const remote = replica.collection('docs');
+    await expectTierVecError(() => remote.warm({ everything: true } as never), ErrorCode.INVALID_ARGUMENT);
+    // A generation starts with its sealed segments on local disk (warm), not in memory.
+    expect((await remote.stats()).tiers.warm.vectors).toBe(120);
+    const warmed = await remote.warm({ all: true });
+    expect(warmed).toMatchObject({ segments: 1, hot: 1, leftWarm: 0, leftCold: 0 });
+    expect((await remote.stats()).tiers).toMatchObject({ hot: { vectors: 120 }, warm: { segments: 0 } });
+    const gets = objectStore.stats().byOperation.get.requests;
+    for (const seed of [2000, 2001, 2002])
+      await remote.search(seededVector(seed, DIM), { k: 5, exact: true });
+    expect(objectStore.stats().byOperation.get.requests).toBe(gets);
+    await replica.close();
+    await writer.close();
+  });
+
   it('follows new data by polling, and keeps handles valid across refreshes', async () => {
     const { writer, collection, replica } = await writerAndReplica('object-store', 20);
     const remote = replica.collection('docs');
