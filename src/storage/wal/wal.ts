@@ -182,7 +182,9 @@ export class Wal {
   /** Deletes the files whose records all have LSN ≤ `lsn` (they are in sealed segments now). */
   releaseUpTo(lsn: number): Promise<void> {
     return this.#enqueueAwaitable(async () => {
-      if (this.#current.records > 0 && this.#current.lastLsn <= lsn) await this.#rotateNow();
+      // Once closed (a seal that ended after close began) no new file is created: its handle would
+      // outlive the WAL.
+      if (!this.#closed && this.#current.records > 0 && this.#current.lastLsn <= lsn) await this.#rotateNow();
       const released = this.#files.filter((file) => file !== this.#current && file.lastLsn <= lsn);
       if (released.length === 0) return;
       for (const file of released) await rm(file.path, { force: true });
@@ -365,9 +367,14 @@ async function writeAll(handle: FileHandle, data: Buffer, position: number): Pro
 async function createFile(dir: string, seq: number): Promise<{ file: WalFile; handle: FileHandle }> {
   const path = join(dir, fileName(seq));
   const handle = await open(path, 'wx');
-  await writeAll(handle, WAL_MAGIC, 0);
-  await handle.sync();
-  await fsyncPath(dir);
+  try {
+    await writeAll(handle, WAL_MAGIC, 0);
+    await handle.sync();
+    await fsyncPath(dir);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
   return { file: { seq, path, lastLsn: 0, records: 0, bytes: WAL_MAGIC.length }, handle };
 }
 

@@ -4,7 +4,7 @@
  * that moves the manual clock until a promise settles, and a wait for background tier moves.
  */
 
-import { vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { ManualClock } from '../../../../src/clock.ts';
 import { MockS3ObjectStore, type MockS3Options } from '../../../../src/object-store/testing/mock-s3.ts';
 import type { Collection } from '../../../../src/storage/collection.ts';
@@ -26,6 +26,11 @@ export interface Tiered {
 
 export function useTieredStores(prefix = 'tiervec-tiering-') {
   const temp = useTempDirs(prefix);
+  // Every store a test opened is closed after it (a store left open leaks its WAL file handle).
+  const opened: Store[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(opened.splice(0).map((store) => store.close()));
+  });
   return {
     temp,
     async open(
@@ -51,6 +56,7 @@ export function useTieredStores(prefix = 'tiervec-tiering-') {
         clock,
         objectStore: mock,
       });
+      opened.push(store);
       const docs =
         create === 'skip'
           ? (undefined as unknown as Collection)
