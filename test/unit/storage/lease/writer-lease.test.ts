@@ -8,6 +8,7 @@ import { decodeLease, encodeLease, LEASE_KEY } from '../../../../src/storage/lea
 import { WriterLease } from '../../../../src/storage/lease/writer-lease.ts';
 import { RemoteLayout } from '../../../../src/storage/remote/remote-layout.ts';
 import { openStore } from '../../../../src/storage/store.ts';
+import type { StoreOptions } from '../../../../src/storage/store-options.ts';
 import { expectTierVecError, seededVector, useTempDirs } from '../../../helpers/storage-fixtures.ts';
 
 const dirs = useTempDirs('tiervec-lease-');
@@ -61,6 +62,27 @@ class JumpClock implements Clock {
   setTimeout = (callback: () => void, delayMs: number) => systemClock.setTimeout(callback, delayMs);
   clearTimeout = (handle: TimerHandle) => systemClock.clearTimeout(handle);
   sleep = (delayMs: number, signal?: AbortSignal) => systemClock.sleep(delayMs, signal);
+}
+
+/**
+ * A leased writer (lease of 10 s, 'object-store' durability) whose view of the mock can be cut off,
+ * on real timers and a time that jumps: its lease lapses when the test says, not when a busy machine
+ * stalls the event loop.
+ */
+async function leasedWriter(options: Partial<StoreOptions> = {}) {
+  const mock = new MockS3ObjectStore();
+  const cutOff = new LeaseCutOff(mock);
+  const clock = new JumpClock();
+  const old = await openStore({
+    dir: await dirs.make(),
+    objectStore: cutOff,
+    durability: 'object-store',
+    lease: { durationMs: 10_000 },
+    clock,
+    onWarning: () => undefined,
+    ...options,
+  });
+  return { mock, cutOff, clock, old };
 }
 
 async function outcome(promise: Promise<WriterLease>): Promise<WriterLease | TierVecError> {
@@ -190,19 +212,7 @@ describe('openStore({ lease })', () => {
   });
 
   it('fences a writer whose lease lapsed: writes refused, publish MANIFEST_CONFLICT, nothing acknowledged lost', async () => {
-    const mock = new MockS3ObjectStore();
-    const cutOff = new LeaseCutOff(mock);
-    // Real timers, and a time that jumps: the lease lapses when the test says, not when a busy
-    // machine stalls the event loop.
-    const clock = new JumpClock();
-    const old = await openStore({
-      dir: await dirs.make(),
-      objectStore: cutOff,
-      durability: 'object-store',
-      lease: { durationMs: 10_000 },
-      clock,
-      onWarning: () => undefined,
-    });
+    const { mock, cutOff, clock, old } = await leasedWriter();
     const docs = await old.createCollection({ name: 'docs', dimension: DIM });
     await docs.insert([doc(0), doc(1)]);
     await docs.flush();
@@ -235,18 +245,7 @@ describe('openStore({ lease })', () => {
   });
 
   it('answers a late publish that still has segment files to upload with MANIFEST_CONFLICT, uploading nothing', async () => {
-    const mock = new MockS3ObjectStore();
-    const cutOff = new LeaseCutOff(mock);
-    const clock = new JumpClock();
-    const old = await openStore({
-      dir: await dirs.make(),
-      objectStore: cutOff,
-      durability: 'object-store',
-      lease: { durationMs: 10_000 },
-      clock,
-      uploads: { retry: { attemptsMax: 1 } },
-      onWarning: () => undefined,
-    });
+    const { mock, cutOff, clock, old } = await leasedWriter({ uploads: { retry: { attemptsMax: 1 } } });
     const docs = await old.createCollection({ name: 'docs', dimension: DIM });
     for (let i = 0; i < 20; i++) await docs.insert([doc(i)]);
     // The seal's segment files never reach the object store while the lease is valid.
