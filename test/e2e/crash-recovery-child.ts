@@ -15,6 +15,7 @@
  * merged, `rebalanced <splits> <merges>`.
  *
  * Usage: node --import tsx crash-recovery-child.ts <dir> <durability> <seed> <round> <journal>
+ * (the harness runs it bundled: test/helpers/bundled-child.ts).
  */
 
 import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';

@@ -25,11 +25,13 @@ import {
   parseJournal,
   vectorFor,
 } from '../helpers/crash-workload.ts';
+import { useBundledChild } from '../helpers/bundled-child.ts';
 import { useTempDirs } from '../helpers/storage-fixtures.ts';
 
 export const temp = useTempDirs('tiervec-crash-');
+/** The child runs bundled: a round then spends a third of a second starting instead of a second. */
+const script = useBundledChild(resolve(import.meta.dirname, 'crash-recovery-child.ts'));
 const SEED = 90_125;
-const CHILD = resolve(import.meta.dirname, 'crash-recovery-child.ts');
 const REPO = resolve(import.meta.dirname, '..', '..');
 
 type IdState = number | 'absent';
@@ -54,7 +56,7 @@ async function runChild(
 ): Promise<RoundResult> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, dir, durability, String(SEED), String(round), journal],
+    [await script.path(), dir, durability, String(SEED), String(round), journal],
     {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
