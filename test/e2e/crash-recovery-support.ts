@@ -17,6 +17,7 @@ import { expect } from 'vitest';
 import { Rng } from '../../src/random.ts';
 import { openStore } from '../../src/storage/store.ts';
 import type { StoreWarning } from '../../src/storage/store-warning.ts';
+import { useBundledChild } from '../helpers/bundled-child.ts';
 import {
   CRASH_COLLECTION,
   CRASH_DIMENSION,
@@ -25,7 +26,6 @@ import {
   parseJournal,
   vectorFor,
 } from '../helpers/crash-workload.ts';
-import { useBundledChild } from '../helpers/bundled-child.ts';
 import { useTempDirs } from '../helpers/storage-fixtures.ts';
 
 export const temp = useTempDirs('tiervec-crash-');
