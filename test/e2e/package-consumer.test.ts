@@ -57,7 +57,10 @@ afterAll(async () => {
   if (project !== '') await rm(project, { recursive: true, force: true });
 });
 
-describe('the packed tiervec package', () => {
+// The cases below are independent processes in their own files and directories, and the longest
+// (the README's 20-second load test) mostly waits: they run side by side, at most vitest's
+// `maxConcurrency` (5) at a time, instead of one after the other.
+describe.concurrent('the packed tiervec package', () => {
   it('ships compiled JavaScript, declarations, scenarios and LICENSE, and no TypeScript sources', async () => {
     const { stdout } = await run('tar', ['-tzf', (await findTarball()) ?? ''], { cwd: project });
     const files = stdout.split('\n');
@@ -162,7 +165,7 @@ function readmeExamples(): Array<{ line: number; heading: string; code: string }
 
 // Each example runs as written, in its own new directory, against the packed package; TypeScript
 // is stripped on load by tsx (a development dependency of tiervec, not of the package).
-describe('README examples', () => {
+describe.concurrent('README examples', () => {
   const tsx = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
   for (const example of readmeExamples()) {
     it(`runs the example of "${example.heading}" (README.md:${example.line})`, async () => {
