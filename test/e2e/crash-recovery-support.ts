@@ -169,7 +169,16 @@ async function createStore(dir: string, mode: CrashMode): Promise<void> {
   await store.close();
 }
 
-export async function killRepeatedly(durability: CrashMode, rounds: number): Promise<KillSummary> {
+/**
+ * Runs `rounds` rounds (each a child killed with SIGKILL, then the store checked), or with
+ * `killPointsMin` only as many as reach that many kill points inside splits and merges
+ * (`fsync-rebalance`), `rounds` being then the most it runs.
+ */
+export async function killRepeatedly(
+  durability: CrashMode,
+  rounds: number,
+  killPointsMin?: number,
+): Promise<KillSummary> {
   const dir = await temp.make();
   const journals = await temp.make();
   await createStore(dir, durability);
@@ -178,7 +187,8 @@ export async function killRepeatedly(durability: CrashMode, rounds: number): Pro
   const warnings: StoreWarning[] = [];
   let ackedWrites = 0;
   const summary: KillSummary = { dir, killPoints: [], splits: 0, merges: 0 };
-  for (let round = 0; round < rounds; round++) {
+  let round = 0;
+  for (; round < rounds && summary.killPoints.length < (killPointsMin ?? Infinity); round++) {
     // Re-partitioning needs sealed rows first: its rounds run longer so kills land inside compactions.
     // A rebalancing child kills itself at a seeded call inside a split or merge; the parent's kill
     // after many acks only ends a round that never reached one.
@@ -198,7 +208,7 @@ export async function killRepeatedly(durability: CrashMode, rounds: number): Pro
   const present = [...truth.values()].filter((state) => state !== 'absent').length;
   const truncations = warnings.filter((w) => w.code === 'WAL_TRUNCATED').length;
   console.log(
-    `crash recovery (${durability}, seed ${SEED}): ${rounds} SIGKILLs, ${ackedWrites} acknowledged writes verified, ` +
+    `crash recovery (${durability}, seed ${SEED}): ${round} SIGKILLs, ${ackedWrites} acknowledged writes verified, ` +
       `${present} documents present, ${truncations} torn WAL tails truncated` +
       (durability === 'fsync-rebalance'
         ? `; ${summary.splits} splits and ${summary.merges} merges completed, killed inside one at: ${summary.killPoints.join('; ')}`
