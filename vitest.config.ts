@@ -7,16 +7,19 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * leaving one worker busy for a minute after the other had finished.
  */
 const LONG_FIRST = [
+  // First also because it rebuilds dist/ (npm pack), which loadtest-run and loadtest-sigterm run.
+  'test/e2e/package-consumer.test.ts',
   'test/e2e/crash-recovery-rebalance.test.ts',
   'test/e2e/crash-recovery-repartition.test.ts',
-  'test/e2e/package-consumer.test.ts',
-  'test/e2e/crash-recovery.test.ts',
   'test/e2e/loadtest-workers.test.ts',
   'test/e2e/loadtest-capacity.test.ts',
+  'test/e2e/crash-recovery.test.ts',
   'test/unit/storage/partition/partition-rebalance.test.ts',
-  'test/e2e/replicas-s3rver.test.ts',
   'test/e2e/loadtest-run.test.ts',
+  'test/e2e/loadtest-live.test.ts',
   'test/unit/storage/tiering/hot-budget-rss.test.ts',
+  'test/unit/storage/partition/pruning-and-pinned-graph.test.ts',
+  'test/e2e/replicas-s3rver.test.ts',
 ];
 
 class LongFirstSequencer extends BaseSequencer {
