@@ -29,9 +29,7 @@ import {
 } from '../helpers/crash-workload.ts';
 import { useTempDirs } from '../helpers/storage-fixtures.ts';
 
-export const temp = useTempDirs('tiervec-crash-');
-/** The child runs bundled: a round then spends a third of a second starting instead of a second. */
-const script = useBundledChild(resolve(import.meta.dirname, 'crash-recovery-child.ts'));
+const CHILD = resolve(import.meta.dirname, 'crash-recovery-child.ts');
 const SEED = 90_125;
 const REPO = resolve(import.meta.dirname, '..', '..');
 
@@ -61,6 +59,7 @@ interface StartedChild {
  * only after that check has closed the store.
  */
 async function startChild(
+  harness: Harness,
   dir: string,
   durability: string,
   round: number,
@@ -68,7 +67,7 @@ async function startChild(
 ): Promise<StartedChild> {
   const child = spawn(
     process.execPath,
-    [await script.path(), dir, durability, String(SEED), String(round), journal],
+    [await harness.script.path(), dir, durability, String(SEED), String(round), journal],
     {
       cwd: REPO,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -193,13 +192,14 @@ async function createStore(dir: string, mode: CrashMode): Promise<void> {
  * `killPointsMin` only as many as reach that many kill points inside splits and merges
  * (`fsync-rebalance`), `rounds` being then the most it runs.
  */
-export async function killRepeatedly(
+async function killRepeatedly(
+  harness: Harness,
   durability: CrashMode,
   rounds: number,
   killPointsMin?: number,
 ): Promise<KillSummary> {
-  const dir = await temp.make();
-  const journals = await temp.make();
+  const dir = await harness.temp.make();
+  const journals = await harness.temp.make();
   await createStore(dir, durability);
   const rng = new Rng(SEED).fork(durability);
   const truth = new Map<string, IdState>();
@@ -209,7 +209,7 @@ export async function killRepeatedly(
   const journalOf = (n: number) => join(journals, `round-${n}.ndjson`);
   const goesOn = (n: number) => n < rounds && summary.killPoints.length < (killPointsMin ?? Infinity);
   let round = 0;
-  let next: StartedChild | undefined = await startChild(dir, durability, 0, journalOf(0));
+  let next: StartedChild | undefined = await startChild(harness, dir, durability, 0, journalOf(0));
   try {
     for (; goesOn(round); round++) {
       // Re-partitioning needs sealed rows first: its rounds run longer so kills land inside compactions.
@@ -227,7 +227,8 @@ export async function killRepeatedly(
       summary.splits += result.splits;
       summary.merges += result.merges;
       // The next round's child starts (loads its modules) while this round is checked.
-      if (goesOn(round + 1)) next = await startChild(dir, durability, round + 1, journalOf(round + 1));
+      if (goesOn(round + 1))
+        next = await startChild(harness, dir, durability, round + 1, journalOf(round + 1));
       ackedWrites += await verify(dir, journalOf(round), truth, warnings);
     }
   } finally {
@@ -243,4 +244,25 @@ export async function killRepeatedly(
         : ''),
   );
   return summary;
+}
+
+/** The temporary directories and the bundled child of one test file. */
+interface Harness {
+  readonly temp: { make(): Promise<string> };
+  readonly script: { path(): Promise<string> };
+}
+
+/**
+ * Registers the harness in the calling test file: its temporary directories are removed after each
+ * test and its bundled child after the file, by hooks of that file (so also when test files share
+ * modules). The child runs bundled: a round then spends a third of a second starting, not a second.
+ */
+export function useCrashHarness(): {
+  killRepeatedly(durability: CrashMode, rounds: number, killPointsMin?: number): Promise<KillSummary>;
+} {
+  const harness: Harness = { temp: useTempDirs('tiervec-crash-'), script: useBundledChild(CHILD) };
+  return {
+    killRepeatedly: (durability, rounds, killPointsMin) =>
+      killRepeatedly(harness, durability, rounds, killPointsMin),
+  };
 }
