@@ -14,7 +14,8 @@
  * `kill-point <split|merge> call <n>: <operation> <file>`; after each compaction that split or
  * merged, `rebalanced <splits> <merges>`.
  *
- * Usage: node --import tsx crash-recovery-child.ts <dir> <durability> <seed> <round> <journal>
+ * Usage: node --import tsx crash-recovery-child.ts <dir> <durability> <seed> <round> <journal>, then
+ * any line on stdin to start (the harness runs it bundled: test/helpers/bundled-child.ts).
  */
 
 import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
@@ -48,6 +49,11 @@ const WRITERS = 4;
 function record(line: JournalLine): void {
   writeSync(journal, `${JSON.stringify(line)}\n`);
 }
+
+// The harness starts a round's child while it still checks the previous round: the child opens the
+// store (recovering it) only once the harness writes `go` on its stdin.
+await new Promise<void>((resolveGo) => process.stdin.once('data', () => resolveGo()));
+process.stdin.pause();
 
 const store = await openStore({
   dir,

@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/store.ts';
 import { CRASH_COLLECTION } from '../helpers/crash-workload.ts';
-import { killRepeatedly } from './crash-recovery-support.ts';
+import { useCrashHarness } from './crash-recovery-support.ts';
+
+const { killRepeatedly } = useCrashHarness();
 
 describe('crash recovery while compaction re-partitions', () => {
   it('keeps every acknowledged write and no deleted id through 10 SIGKILLs while compaction re-partitions', async () => {

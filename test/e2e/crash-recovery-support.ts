@@ -9,14 +9,16 @@
  * also runs on top of earlier recoveries, seals interrupted midway and trimmed WALs.
  */
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { expect } from 'vitest';
 import { Rng } from '../../src/random.ts';
 import { openStore } from '../../src/storage/store.ts';
 import type { StoreWarning } from '../../src/storage/store-warning.ts';
+import { useBundledChild } from '../helpers/bundled-child.ts';
 import {
   CRASH_COLLECTION,
   CRASH_DIMENSION,
@@ -27,9 +29,8 @@ import {
 } from '../helpers/crash-workload.ts';
 import { useTempDirs } from '../helpers/storage-fixtures.ts';
 
-export const temp = useTempDirs('tiervec-crash-');
-const SEED = 90_125;
 const CHILD = resolve(import.meta.dirname, 'crash-recovery-child.ts');
+const SEED = 90_125;
 const REPO = resolve(import.meta.dirname, '..', '..');
 
 type IdState = number | 'absent';
@@ -44,37 +45,56 @@ interface RoundResult {
   merges: number;
 }
 
-/** Runs one child until it has printed `killAfterAcks` acks, then SIGKILLs it (unless it killed itself first). */
-async function runChild(
+/** A child started for a round: it has loaded its modules and waits for `go` to open the store. */
+interface StartedChild {
+  readonly process: ChildProcess;
+  readonly round: number;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stderr: { text: string };
+}
+
+/**
+ * Starts the child of `round`. It loads its modules and then waits: the harness starts the next
+ * round's child while it still checks the last round, and lets it open the store (recovering it)
+ * only after that check has closed the store.
+ */
+async function startChild(
+  harness: Harness,
   dir: string,
   durability: string,
   round: number,
-  killAfterAcks: number,
   journal: string,
-): Promise<RoundResult> {
+): Promise<StartedChild> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, dir, durability, String(SEED), String(round), journal],
+    [await harness.script.path(), dir, durability, String(SEED), String(round), journal],
     {
       cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  let stderr = '';
+  const stderr = { text: '' };
   child.stderr.on('data', (chunk) => {
-    stderr += chunk;
+    stderr.text += chunk;
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  return { process: child, round, exited, stderr };
+}
+
+/** Lets a started child run until it has printed `killAfterAcks` acks, then SIGKILLs it (unless it killed itself first). */
+async function runChild(started: StartedChild, killAfterAcks: number): Promise<RoundResult> {
+  const { process: child, round } = started;
+  child.stdin?.end('go\n');
   let acks = 0;
   let killPoint: string | undefined;
   let splits = 0;
   let merges = 0;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
-    child.once('exit', (code, signal) => resolveExit({ code, signal })),
-  );
   // A child that prints nothing for 30 s is stuck: kill it (and fail the round). A slow child on a
   // busy machine keeps printing, so the guard restarts at every line.
   let guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  for await (const line of createInterface({ input: child.stdout })) {
+  for await (const line of createInterface({ input: child.stdout as Readable })) {
     clearTimeout(guard);
     guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const [word, a, b] = line.split(' ');
@@ -87,11 +107,11 @@ async function runChild(
     acks++;
     if (acks === killAfterAcks) child.kill('SIGKILL');
   }
-  const { code, signal } = await exited;
+  const { code, signal } = await started.exited;
   clearTimeout(guard);
   if (signal !== 'SIGKILL' || (acks < killAfterAcks && killPoint === undefined)) {
     throw new Error(
-      `round ${round}: child exited with code ${code} signal ${signal} after ${acks} acks\n${stderr}`,
+      `round ${round}: child exited with code ${code} signal ${signal} after ${acks} acks\n${started.stderr.text}`,
     );
   }
   return { acks, signal, killPoint, splits, merges };
@@ -167,40 +187,82 @@ async function createStore(dir: string, mode: CrashMode): Promise<void> {
   await store.close();
 }
 
-export async function killRepeatedly(durability: CrashMode, rounds: number): Promise<KillSummary> {
-  const dir = await temp.make();
-  const journals = await temp.make();
+/**
+ * Runs `rounds` rounds (each a child killed with SIGKILL, then the store checked), or with
+ * `killPointsMin` only as many as reach that many kill points inside splits and merges
+ * (`fsync-rebalance`), `rounds` being then the most it runs.
+ */
+async function killRepeatedly(
+  harness: Harness,
+  durability: CrashMode,
+  rounds: number,
+  killPointsMin?: number,
+): Promise<KillSummary> {
+  const dir = await harness.temp.make();
+  const journals = await harness.temp.make();
   await createStore(dir, durability);
   const rng = new Rng(SEED).fork(durability);
   const truth = new Map<string, IdState>();
   const warnings: StoreWarning[] = [];
   let ackedWrites = 0;
   const summary: KillSummary = { dir, killPoints: [], splits: 0, merges: 0 };
-  for (let round = 0; round < rounds; round++) {
-    // Re-partitioning needs sealed rows first: its rounds run longer so kills land inside compactions.
-    // A rebalancing child kills itself at a seeded call inside a split or merge; the parent's kill
-    // after many acks only ends a round that never reached one.
-    const killAfterAcks =
-      durability === 'fsync-rebalance'
-        ? 400
-        : durability === 'fsync-repartition'
-          ? 20 + rng.nextInt(280)
-          : 3 + rng.nextInt(45);
-    const journal = join(journals, `round-${round}.ndjson`);
-    const result = await runChild(dir, durability, round, killAfterAcks, journal);
-    if (result.killPoint !== undefined) summary.killPoints.push(result.killPoint);
-    summary.splits += result.splits;
-    summary.merges += result.merges;
-    ackedWrites += await verify(dir, journal, truth, warnings);
+  const journalOf = (n: number) => join(journals, `round-${n}.ndjson`);
+  const goesOn = (n: number) => n < rounds && summary.killPoints.length < (killPointsMin ?? Infinity);
+  let round = 0;
+  let next: StartedChild | undefined = await startChild(harness, dir, durability, 0, journalOf(0));
+  try {
+    for (; goesOn(round); round++) {
+      // Re-partitioning needs sealed rows first: its rounds run longer so kills land inside compactions.
+      // A rebalancing child kills itself at a seeded call inside a split or merge; the parent's kill
+      // after many acks only ends a round that never reached one.
+      const killAfterAcks =
+        durability === 'fsync-rebalance'
+          ? 400
+          : durability === 'fsync-repartition'
+            ? 20 + rng.nextInt(280)
+            : 3 + rng.nextInt(45);
+      const result = await runChild(next as StartedChild, killAfterAcks);
+      next = undefined;
+      if (result.killPoint !== undefined) summary.killPoints.push(result.killPoint);
+      summary.splits += result.splits;
+      summary.merges += result.merges;
+      // The next round's child starts (loads its modules) while this round is checked.
+      if (goesOn(round + 1))
+        next = await startChild(harness, dir, durability, round + 1, journalOf(round + 1));
+      ackedWrites += await verify(dir, journalOf(round), truth, warnings);
+    }
+  } finally {
+    next?.process.kill('SIGKILL');
   }
   const present = [...truth.values()].filter((state) => state !== 'absent').length;
   const truncations = warnings.filter((w) => w.code === 'WAL_TRUNCATED').length;
   console.log(
-    `crash recovery (${durability}, seed ${SEED}): ${rounds} SIGKILLs, ${ackedWrites} acknowledged writes verified, ` +
+    `crash recovery (${durability}, seed ${SEED}): ${round} SIGKILLs, ${ackedWrites} acknowledged writes verified, ` +
       `${present} documents present, ${truncations} torn WAL tails truncated` +
       (durability === 'fsync-rebalance'
         ? `; ${summary.splits} splits and ${summary.merges} merges completed, killed inside one at: ${summary.killPoints.join('; ')}`
         : ''),
   );
   return summary;
+}
+
+/** The temporary directories and the bundled child of one test file. */
+interface Harness {
+  readonly temp: { make(): Promise<string> };
+  readonly script: { path(): Promise<string> };
+}
+
+/**
+ * Registers the harness in the calling test file: its temporary directories are removed after each
+ * test and its bundled child after the file, by hooks of that file (so also when test files share
+ * modules). The child runs bundled: a round then spends a third of a second starting, not a second.
+ */
+export function useCrashHarness(): {
+  killRepeatedly(durability: CrashMode, rounds: number, killPointsMin?: number): Promise<KillSummary>;
+} {
+  const harness: Harness = { temp: useTempDirs('tiervec-crash-'), script: useBundledChild(CHILD) };
+  return {
+    killRepeatedly: (durability, rounds, killPointsMin) =>
+      killRepeatedly(harness, durability, rounds, killPointsMin),
+  };
 }

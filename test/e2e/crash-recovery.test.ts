@@ -6,7 +6,9 @@
  */
 
 import { describe, it } from 'vitest';
-import { killRepeatedly } from './crash-recovery-support.ts';
+import { useCrashHarness } from './crash-recovery-support.ts';
+
+const { killRepeatedly } = useCrashHarness();
 
 describe('crash recovery', () => {
   it('keeps every acknowledged write through 20 SIGKILLs at seeded moments (fsync durability)', async () => {

@@ -57,7 +57,51 @@ afterAll(async () => {
   if (project !== '') await rm(project, { recursive: true, force: true });
 });
 
-describe('the packed tiervec package', () => {
+/** README code blocks: every ```ts block, except one whose first line is `// fragment`. */
+function readmeExamples(): Array<{ line: number; heading: string; code: string }> {
+  const text = readFileSync(join(repo, 'README.md'), 'utf8');
+  const examples: Array<{ line: number; heading: string; code: string }> = [];
+  const lines = text.split('\n');
+  let heading = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
+    if (line.trim() !== '```ts') continue;
+    const end = lines.indexOf('```', i + 1);
+    const code = lines.slice(i + 1, end).join('\n');
+    if (!code.startsWith('// fragment')) examples.push({ line: i + 1, heading, code });
+    i = end;
+  }
+  return examples;
+}
+
+// The cases below are independent processes in their own files and directories, and the longest
+// (the README's 20-second load test) mostly waits: they run side by side, at most vitest's
+// `maxConcurrency` (5) at a time, instead of one after the other.
+//
+// Each example runs as written, in its own new directory, against the packed package; TypeScript
+// is stripped on load by tsx (a development dependency of tiervec, not of the package).
+describe.concurrent('README examples', () => {
+  const tsx = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
+  // The example that runs a 20-second load test starts first: the others then run beside it.
+  const examples = readmeExamples().sort(
+    (a, b) => Number(b.code.includes('runLoadTest(')) - Number(a.code.includes('runLoadTest(')),
+  );
+  for (const example of examples) {
+    it(`runs the example of "${example.heading}" (README.md:${example.line})`, async () => {
+      const dir = join(project, `example-${example.line}`);
+      await mkdir(dir);
+      await writeFile(join(dir, 'example.ts'), example.code);
+      const result = await run(process.execPath, ['--import', tsx, 'example.ts'], {
+        cwd: dir,
+        timeout: 180_000,
+      }).catch((error) => error);
+      expect(result.code ?? 0, `${result.stdout}\n${result.stderr}`).toBe(0);
+    });
+  }
+});
+
+describe.concurrent('the packed tiervec package', () => {
   it('ships compiled JavaScript, declarations, scenarios and LICENSE, and no TypeScript sources', async () => {
     const { stdout } = await run('tar', ['-tzf', (await findTarball()) ?? ''], { cwd: project });
     const files = stdout.split('\n');
@@ -140,42 +184,6 @@ await store.close();
     });
     expect(list.stdout).toContain('smoke');
   });
-});
-
-/** README code blocks: every ```ts block, except one whose first line is `// fragment`. */
-function readmeExamples(): Array<{ line: number; heading: string; code: string }> {
-  const text = readFileSync(join(repo, 'README.md'), 'utf8');
-  const examples: Array<{ line: number; heading: string; code: string }> = [];
-  const lines = text.split('\n');
-  let heading = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (line.startsWith('#')) heading = line.replace(/^#+\s*/, '');
-    if (line.trim() !== '```ts') continue;
-    const end = lines.indexOf('```', i + 1);
-    const code = lines.slice(i + 1, end).join('\n');
-    if (!code.startsWith('// fragment')) examples.push({ line: i + 1, heading, code });
-    i = end;
-  }
-  return examples;
-}
-
-// Each example runs as written, in its own new directory, against the packed package; TypeScript
-// is stripped on load by tsx (a development dependency of tiervec, not of the package).
-describe('README examples', () => {
-  const tsx = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href;
-  for (const example of readmeExamples()) {
-    it(`runs the example of "${example.heading}" (README.md:${example.line})`, async () => {
-      const dir = join(project, `example-${example.line}`);
-      await mkdir(dir);
-      await writeFile(join(dir, 'example.ts'), example.code);
-      const result = await run(process.execPath, ['--import', tsx, 'example.ts'], {
-        cwd: dir,
-        timeout: 180_000,
-      }).catch((error) => error);
-      expect(result.code ?? 0, `${result.stdout}\n${result.stderr}`).toBe(0);
-    });
-  }
 });
 
 async function findTarball(): Promise<string | undefined> {

@@ -11,12 +11,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
+import { useBundledChild } from '../helpers/bundled-child.ts';
 import { useS3rver } from '../helpers/s3rver.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const CHILD = join(REPO, 'test/e2e/replica-node-child.ts');
+/** The node process runs bundled (a third of tsx's start-up): test/helpers/bundled-child.ts. */
+const CHILD = useBundledChild(join(REPO, 'test/e2e/replica-node-child.ts'));
+let childScript = '';
+beforeAll(async () => {
+  childScript = await CHILD.path();
+});
 const DIM = 8;
 const POLL_MS = 200;
 /** Generous: one poll plus one refresh of a few hundred documents, on a shared 2-core machine. */
@@ -54,15 +60,7 @@ class Node {
   constructor(role: 'writer' | 'replica', s3Options: object, dir: string, options: object) {
     this.#child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        CHILD,
-        role,
-        JSON.stringify(s3Options),
-        dir,
-        JSON.stringify({ dimension: DIM, ...options }),
-      ],
+      [childScript, role, JSON.stringify(s3Options), dir, JSON.stringify({ dimension: DIM, ...options })],
       {
         cwd: REPO,
         stdio: ['pipe', 'pipe', 'pipe'],
