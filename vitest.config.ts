@@ -7,7 +7,6 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * leaving one worker busy for a minute after the other had finished.
  */
 const LONG_FIRST = [
-  // First also because it rebuilds dist/ (npm pack), which loadtest-run and loadtest-sigterm run.
   'test/e2e/package-consumer.test.ts',
   'test/e2e/crash-recovery-rebalance.test.ts',
   'test/e2e/crash-recovery-repartition.test.ts',
@@ -49,6 +48,8 @@ class LongFirstSequencer extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ once, before any file runs (the CLI tests and the packed package use it).
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     isolate: false,
     // Both cores: the simulation's seed blocks and the package test would otherwise run one at a time.

@@ -1,5 +1,6 @@
 /**
- * The package as a user installs it: `npm pack` (which builds dist/), the tarball unpacked into a new
+ * The package as a user installs it: `npm pack` of dist/ as built before the tests (test/global-setup.ts
+ * runs `npm run build`, what `npm pack`'s prepack would run), the tarball unpacked into a new
  * project's node_modules, and there a plain ESM program, a CommonJS `require`, a TypeScript NodeNext
  * consumer typechecked without `skipLibCheck`, and `npx tiervec --version`. The runtime dependencies
  * the packed package.json declares (and only those) are linked from this repository's install, so the
@@ -17,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
-/** npm pack compiles the whole source tree; on a busy 2-core machine that takes minutes. */
+/** npm pack of the built tree; on a busy 2-core machine that can take a minute. */
 const PACK_TIMEOUT_MS = 600_000;
 
 let project = '';
@@ -44,10 +45,15 @@ async function installTarball(tarball: string): Promise<void> {
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'tiervec-consumer-'));
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', project], {
-    cwd: repo,
-    timeout: PACK_TIMEOUT_MS,
-  });
+  // --ignore-scripts: prepack would rebuild dist/ (deleting it first) while other test files run it.
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--silent', '--ignore-scripts', '--pack-destination', project],
+    {
+      cwd: repo,
+      timeout: PACK_TIMEOUT_MS,
+    },
+  );
   const tarball = join(project, stdout.trim().split('\n').at(-1) ?? '');
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
   await installTarball(tarball);
