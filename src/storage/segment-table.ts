@@ -65,10 +65,26 @@ export interface SegmentTableOptions {
 }
 
 const TWO_POW_32 = 2 ** 32;
+/** Rows and seqs small enough to share one small integer (V8 keeps it unboxed: see `rowRef`). */
+const SMALL_ROW_BITS = 16;
+const SMALL_ROWS = 2 ** SMALL_ROW_BITS;
+const SMALL_SEQS = 2 ** 14;
 
-/** A row's reference in the id map: its segment's seq and its row, in one number. */
+/**
+ * A row's reference in the id map: its segment's seq and its row, in one number. Below seq 16,384 and
+ * row 65,536 it is `seq × 2^16 + row`, under 2^30, which V8 stores unboxed; beyond, `(seq + 1) × 2^32
+ * + row` (at least 2^32, so the two forms never meet). With every reference a boxed double, a million
+ * ids held a million more heap objects that every full garbage collection had to mark.
+ */
 export function rowRef(seq: number, row: number): number {
-  return seq * TWO_POW_32 + row;
+  return seq < SMALL_SEQS && row < SMALL_ROWS ? seq * SMALL_ROWS + row : (seq + 1) * TWO_POW_32 + row;
+}
+
+/** The seq and row of a `rowRef`. */
+export function rowRefParts(ref: number): { seq: number; row: number } {
+  if (ref < TWO_POW_32) return { seq: Math.floor(ref / SMALL_ROWS), row: ref % SMALL_ROWS };
+  const seq = Math.floor(ref / TWO_POW_32) - 1;
+  return { seq, row: ref - (seq + 1) * TWO_POW_32 };
 }
 
 export class SegmentTable {
@@ -128,10 +144,10 @@ export class SegmentTable {
   }
 
   resolve(ref: number): { segment: Segment; row: number } {
-    const seq = Math.floor(ref / TWO_POW_32);
+    const { seq, row } = rowRefParts(ref);
     const segment = this.#bySeq.get(seq);
     if (segment === undefined) throw new Error(`SegmentTable: no segment ${seq} for a live id`);
-    return { segment, row: ref - seq * TWO_POW_32 };
+    return { segment, row };
   }
 
   /** The sealed segment with this seq (compaction names its groups by seq). */
