@@ -10,6 +10,7 @@
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import { decodeSegmentArrow } from '../segment/segment-file.ts';
+import { byteLengthAt, stringAt } from '../segment/utf8-column.ts';
 
 export const SEGMENT_IDS_FORMAT = 'tiervec.segment-ids';
 const FORMAT_VERSION = 1;
@@ -41,12 +42,10 @@ export function segmentIdsFromArrow(arrow: Uint8Array, descriptor: SegmentDescri
   const vectorBytes = info.dimension * 4;
   const docBytes = new Uint32Array(columns.rows);
   for (let row = 0; row < columns.rows; row++) {
-    docBytes[row] =
-      Buffer.byteLength(columns.ids[row] as string) +
-      vectorBytes +
-      Buffer.byteLength(columns.metadataJson[row] as string);
+    docBytes[row] = byteLengthAt(columns.ids, row) + vectorBytes + byteLengthAt(columns.metadataJson, row);
   }
-  return { segmentId: descriptor.id, ids: columns.ids, docBytes, deleted: columns.deleted };
+  const ids = Array.from({ length: columns.rows }, (_, row) => stringAt(columns.ids, row));
+  return { segmentId: descriptor.id, ids, docBytes, deleted: columns.deleted };
 }
 
 export function encodeSegmentIds(ids: SegmentIds, descriptor: SegmentDescriptor): Uint8Array {

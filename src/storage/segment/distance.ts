@@ -42,3 +42,28 @@ export function distance(
   if (metric === 'ip') return 1 - dot;
   return 1 - dot / (queryNorm * rowNorm);
 }
+
+/**
+ * Distance between `query` and the row at `offset` in `rows`, as `distance` computes it, with the
+ * row's norm (cosine) summed in the same pass: an exact scan keeps no per-row norms, so a segment
+ * loaded from disk for one scan costs no extra pass over its vectors. The extra sum is nearly free (the
+ * loop waits on its additions, not on memory).
+ */
+export function rowDistance(
+  metric: Metric,
+  query: Float32Array,
+  queryNorm: number,
+  rows: Float32Array,
+  offset: number,
+): number {
+  if (metric !== 'cosine') return distance(metric, query, queryNorm, rows, offset, 1);
+  const dimension = query.length;
+  let dot = 0;
+  let squares = 0;
+  for (let i = 0; i < dimension; i++) {
+    const x = rows[offset + i] as number;
+    dot += (query[i] as number) * x;
+    squares += x * x;
+  }
+  return 1 - dot / (queryNorm * Math.sqrt(squares));
+}

@@ -17,7 +17,8 @@ import { readFile } from '../file-system.ts';
 import type { Metric } from '../metric.ts';
 import type { HnswBuildParams } from './hnsw-index.ts';
 import { HnswIndex } from './hnsw-index.ts';
-import { type SegmentColumns, SegmentMemory } from './segment-memory.ts';
+import { type FileColumns, type SegmentColumns, SegmentMemory } from './segment-memory.ts';
+import { type StringColumn, Utf8Column } from './utf8-column.ts';
 
 /** Arrow loads with the first segment written or read, not with tiervec (see lazy-require.ts). */
 const arrow = lazyRequire<typeof import('apache-arrow')>('apache-arrow');
@@ -107,7 +108,7 @@ function corrupt(what: string, cause?: unknown): TierVecError {
 export function decodeSegmentArrow(
   bytes: Uint8Array,
   name: string,
-): { info: SegmentFileInfo; columns: SegmentColumns } {
+): { info: SegmentFileInfo; columns: FileColumns } {
   let table: Table;
   try {
     table = arrow().tableFromIPC(bytes);
@@ -131,21 +132,35 @@ export function decodeSegmentArrow(
   if (!idColumn || !vectorColumn || !metadataColumn || !deletedColumn) {
     throw corrupt(`${name} lacks one of the columns id, vector, metadata, deleted`);
   }
-  const vectors = new Float32Array(info.rows * info.dimension);
-  let offset = 0;
-  for (const data of vectorColumn.data) {
+  const chunks = vectorColumn.data.map((data) => {
     const child = data.children[0];
     const values = child?.values;
     if (!(values instanceof Float32Array)) throw corrupt(`${name} has a vector column that is not float32`);
     const start = (child?.offset ?? 0) + data.offset * info.dimension;
-    vectors.set(values.subarray(start, start + data.length * info.dimension), offset);
-    offset += data.length * info.dimension;
+    return values.subarray(start, start + data.length * info.dimension);
+  });
+  // One chunk (what tiervec writes) is used in place, a view into the file's bytes: a search that
+  // loads warm partitions would otherwise allocate and copy every partition's vectors once more.
+  const values = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  if (values !== info.rows * info.dimension) {
+    throw corrupt(`${name} holds ${values} vector values; its header says ${info.rows} × ${info.dimension}`);
   }
-  const columns: SegmentColumns = {
+  let vectors: Float32Array;
+  if (chunks.length === 1) {
+    vectors = chunks[0] as Float32Array;
+  } else {
+    vectors = new Float32Array(info.rows * info.dimension);
+    let offset = 0;
+    for (const chunk of chunks) {
+      vectors.set(chunk, offset);
+      offset += chunk.length;
+    }
+  }
+  const columns: FileColumns = {
     rows: info.rows,
-    ids: decodeStrings(idColumn),
+    ids: stringColumn(idColumn, info.rows),
     vectors,
-    metadataJson: decodeStrings(metadataColumn),
+    metadataJson: stringColumn(metadataColumn, info.rows),
     deleted: decodeFlags(deletedColumn, info.rows),
   };
   return { info, columns };
@@ -164,32 +179,19 @@ interface ColumnChunks {
   [Symbol.iterator](): Iterator<unknown>;
 }
 
-const utf8 = new TextDecoder();
-
 /**
- * A Utf8 column's strings. Each chunk's bytes are decoded with one call; when they are all ASCII
- * (the decoded text is as long as the bytes, as it is for ids and most metadata) each row is a
- * slice of that text, else each row is decoded on its own. Arrow's own per-row getter costs about
- * ten times more, which a search that loads warm partitions pays on every load.
+ * A Utf8 column as its bytes and offsets, decoded per row when asked (see Utf8Column): one chunk
+ * without nulls, what tiervec writes. Anything else is decoded row by row by Arrow.
  */
-function decodeStrings(column: ColumnChunks): string[] {
-  const out: string[] = [];
-  for (const data of column.data) {
+function stringColumn(column: ColumnChunks, rows: number): StringColumn {
+  const data = column.data[0];
+  if (column.data.length === 1 && data !== undefined && data.offset === 0 && data.nullCount === 0) {
     const { values, valueOffsets } = data;
-    if (data.nullCount > 0 || !(values instanceof Uint8Array) || !(valueOffsets instanceof Int32Array)) {
-      return column.toArray() as string[];
-    }
-    const start = valueOffsets[0] as number;
-    const end = valueOffsets[data.length] as number;
-    const text = utf8.decode(values.subarray(start, end));
-    const ascii = text.length === end - start;
-    for (let i = 0; i < data.length; i++) {
-      const from = valueOffsets[i] as number;
-      const to = valueOffsets[i + 1] as number;
-      out.push(ascii ? text.slice(from - start, to - start) : utf8.decode(values.subarray(from, to)));
+    if (values instanceof Uint8Array && valueOffsets instanceof Int32Array && valueOffsets.length > rows) {
+      return new Utf8Column(values, valueOffsets, rows);
     }
   }
-  return out;
+  return column.toArray() as string[];
 }
 
 /** A Bool column as 0/1 bytes, read from its bitmaps. */

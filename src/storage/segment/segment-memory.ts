@@ -10,10 +10,11 @@
 import type { MetadataPredicate } from '../filter.ts';
 import type { Metric } from '../metric.ts';
 import type { Metadata, ValidDocument } from '../validation.ts';
-import { distance, norm } from './distance.ts';
+import { rowDistance } from './distance.ts';
 import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
 import { hnswNativeBytes } from './hnsw-memory.ts';
 import { TopK } from './top-k.ts';
+import { byteLengthAt, type StringColumn, stringAt } from './utf8-column.ts';
 
 export interface RowHit {
   readonly memory: SegmentMemory;
@@ -31,6 +32,15 @@ export interface SegmentColumns {
   readonly metadataJson: readonly string[];
   /** 1 where the row was deleted before the segment was frozen. */
   readonly deleted: Uint8Array;
+}
+
+/**
+ * Columns as read from a segment's Arrow file: ids and metadata may stay the file's UTF-8 bytes,
+ * decoded per row when asked (`Utf8Column`).
+ */
+export interface FileColumns extends Omit<SegmentColumns, 'ids' | 'metadataJson'> {
+  readonly ids: StringColumn;
+  readonly metadataJson: StringColumn;
 }
 
 export interface SegmentBytes {
@@ -53,10 +63,10 @@ export class SegmentMemory {
   readonly dimension: number;
   readonly metric: Metric;
   readonly #params: HnswBuildParams;
-  #ids: string[];
+  /** Plain strings while appendable; a read-only segment keeps what its file gave (see FileColumns). */
+  #ids: StringColumn;
   #vectors: Float32Array;
-  #norms: Float32Array;
-  #metadataJson: string[];
+  #metadataJson: StringColumn;
   #metadata: (Metadata | undefined)[];
   #docBytes: Uint32Array;
   #deleted: Uint8Array;
@@ -73,7 +83,7 @@ export class SegmentMemory {
   private constructor(
     params: HnswBuildParams,
     index: HnswIndex | undefined,
-    columns: SegmentColumns,
+    columns: FileColumns,
     capacity: number,
   ) {
     this.dimension = params.dimension;
@@ -81,23 +91,26 @@ export class SegmentMemory {
     this.#params = params;
     this.#index = index;
     this.#rows = columns.rows;
-    this.#ids = [...columns.ids];
-    this.#metadataJson = [...columns.metadataJson];
-    this.#metadata = new Array(capacity);
-    // A read-only segment owns the columns it was given (no copy); an appendable one allocates.
+    // A read-only segment owns the columns it was given (no copy: a search that loads warm
+    // partitions pays this on every load); an appendable one allocates.
     const exact = capacity === columns.rows;
+    this.#ids = exact
+      ? columns.ids
+      : Array.from({ length: columns.rows }, (_, row) => stringAt(columns.ids, row));
+    this.#metadataJson = exact
+      ? columns.metadataJson
+      : Array.from({ length: columns.rows }, (_, row) => stringAt(columns.metadataJson, row));
+    // Filled as rows' metadata is parsed: a segment loaded for a scan parses only its hits'.
+    this.#metadata = [];
     this.#vectors = exact ? columns.vectors : new Float32Array(capacity * params.dimension);
     this.#deleted = exact ? columns.deleted : new Uint8Array(capacity);
-    this.#norms = new Float32Array(capacity);
     this.#docBytes = new Uint32Array(capacity);
     this.#deletedCount = 0;
     this.#metadataBytes = 0;
     const vectorBytes = params.dimension * 4;
     for (let row = 0; row < columns.rows; row++) {
       if (this.#deleted[row]) this.#deletedCount++;
-      this.#norms[row] = norm(this.#vectors, row * params.dimension, params.dimension);
-      const bytes =
-        Buffer.byteLength(this.#ids[row] as string) + Buffer.byteLength(this.#metadataJson[row] as string);
+      const bytes = byteLengthAt(this.#ids, row) + byteLengthAt(this.#metadataJson, row);
       this.#docBytes[row] = bytes + vectorBytes;
       this.#metadataBytes += bytes;
     }
@@ -128,7 +141,7 @@ export class SegmentMemory {
   static fromColumns(
     params: HnswBuildParams,
     index: HnswIndex | undefined,
-    columns: SegmentColumns,
+    columns: FileColumns,
     indexFileBytes: number,
   ): SegmentMemory {
     if (
@@ -165,7 +178,7 @@ export class SegmentMemory {
   }
 
   id(row: number): string {
-    return this.#ids[row] as string;
+    return stringAt(this.#ids, row);
   }
 
   isDeleted(row: number): boolean {
@@ -184,7 +197,7 @@ export class SegmentMemory {
 
   /** The row's metadata as a fresh object the caller may keep and mutate. */
   metadataCopy(row: number): Metadata {
-    return JSON.parse(this.#metadataJson[row] as string) as Metadata;
+    return JSON.parse(stringAt(this.#metadataJson, row)) as Metadata;
   }
 
   /**
@@ -194,7 +207,7 @@ export class SegmentMemory {
   metadata(row: number): Metadata {
     let parsed = this.#metadata[row];
     if (parsed === undefined) {
-      parsed = deepFreeze(JSON.parse(this.#metadataJson[row] as string) as Metadata);
+      parsed = deepFreeze(JSON.parse(stringAt(this.#metadataJson, row)) as Metadata);
       this.#metadata[row] = parsed;
     }
     return parsed;
@@ -207,9 +220,8 @@ export class SegmentMemory {
     if (row >= this.#deleted.length) this.#grow(this.#deleted.length * 2);
     (this.#index as HnswIndex).add(doc.vector, row);
     this.#vectors.set(doc.vector, row * this.dimension);
-    this.#norms[row] = norm(doc.vector, 0, this.dimension);
-    this.#ids[row] = doc.id;
-    this.#metadataJson[row] = doc.metadataJson;
+    (this.#ids as string[])[row] = doc.id;
+    (this.#metadataJson as string[])[row] = doc.metadataJson;
     this.#docBytes[row] = doc.bytes;
     this.#metadataBytes += doc.bytes - this.dimension * 4;
     this.#rows = row + 1;
@@ -220,10 +232,8 @@ export class SegmentMemory {
     const vectors = new Float32Array(capacity * this.dimension);
     vectors.set(this.#vectors);
     this.#vectors = vectors;
-    this.#norms = growTyped(this.#norms, new Float32Array(capacity));
     this.#docBytes = growTyped(this.#docBytes, new Uint32Array(capacity));
     this.#deleted = growTyped(this.#deleted, new Uint8Array(capacity));
-    this.#metadata.length = capacity;
   }
 
   /** Marks a row deleted; returns false when it already was. */
@@ -248,9 +258,9 @@ export class SegmentMemory {
     this.#deferredDeletes = [];
     return {
       rows: this.#rows,
-      ids: this.#ids.slice(0, this.#rows),
+      ids: (this.#ids as string[]).slice(0, this.#rows),
       vectors: this.#vectors.subarray(0, this.#rows * this.dimension),
-      metadataJson: this.#metadataJson.slice(0, this.#rows),
+      metadataJson: (this.#metadataJson as string[]).slice(0, this.#rows),
       deleted: this.#deleted.slice(0, this.#rows),
     };
   }
@@ -277,7 +287,7 @@ export class SegmentMemory {
     for (let i = 0; i < labels.length; i++) {
       const row = labels[i] as number;
       if (this.#deleted[row] === 1) continue;
-      hits.push({ memory: this, row, distance: distances[i] as number, id: this.#ids[row] as string });
+      hits.push({ memory: this, row, distance: distances[i] as number, id: stringAt(this.#ids, row) });
     }
     return hits;
   }
@@ -300,18 +310,11 @@ export class SegmentMemory {
     for (let row = 0; row < this.#rows; row++) {
       if (this.#deleted[row] === 1) continue;
       if (predicate !== undefined && !predicate(this.metadata(row))) continue;
-      const d = distance(
-        this.metric,
-        query,
-        queryNorm,
-        this.#vectors,
-        row * dimension,
-        this.#norms[row] as number,
-      );
+      const d = rowDistance(this.metric, query, queryNorm, this.#vectors, row * dimension);
       // Most rows lose at once: skip the id lookup and the candidate closure for them.
       if (d > top.threshold) continue;
-      const id = this.#ids[row] as string;
-      top.offer(d, id, () => ({ memory: this, row, distance: d, id }));
+      const id = stringAt(this.#ids, row);
+      if (top.accepts(d, id)) top.add({ memory: this, row, distance: d, id });
     }
     return top.sorted();
   }

@@ -48,6 +48,29 @@ export class TopK<T extends Candidate> {
     this.#siftDown(0);
   }
 
+  /**
+   * Whether a candidate at (distance, id) would enter: `add` it then. A scan over many rows uses this
+   * pair instead of `offer`, which needs a closure per row (a context allocation per iteration).
+   */
+  accepts(distance: number, id: string): boolean {
+    const heap = this.#heap;
+    if (heap.length < this.#k) return true;
+    const worst = heap[0] as T;
+    return distance < worst.distance || (distance === worst.distance && id < worst.id);
+  }
+
+  /** Adds a candidate `accepts` admitted, dropping the worst one when full. */
+  add(candidate: T): void {
+    const heap = this.#heap;
+    if (heap.length < this.#k) {
+      heap.push(candidate);
+      this.#siftUp(heap.length - 1);
+      return;
+    }
+    heap[0] = candidate;
+    this.#siftDown(0);
+  }
+
   /** The selected candidates, closest first. */
   sorted(): T[] {
     return [...this.#heap].sort(compareCandidates);

@@ -1,0 +1,45 @@
+/**
+ * A column of strings kept as the Arrow file's UTF-8 bytes and offsets, each row decoded when asked.
+ * A segment loaded from disk to be scanned needs only its top hits' ids and metadata: decoding every
+ * row made thousands of strings per load that outlived the young generation while the segment was
+ * hot, and a search that loads warm partitions paid for them in old-generation collections.
+ */
+
+export class Utf8Column {
+  readonly length: number;
+  readonly #bytes: Buffer;
+  /** length + 1 offsets into `#bytes`: row r is [offsets[r], offsets[r + 1]). */
+  readonly #offsets: Int32Array;
+
+  /** `bytes` and `offsets` are used in place (views into the file's bytes), never copied. */
+  constructor(bytes: Uint8Array, offsets: Int32Array, length: number) {
+    if (offsets.length < length + 1) throw new Error('Utf8Column: fewer offsets than rows + 1');
+    this.length = length;
+    this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#offsets = offsets;
+  }
+
+  at(row: number): string {
+    return this.#bytes.toString('utf8', this.#offsets[row] as number, this.#offsets[row + 1] as number);
+  }
+
+  /** The row's UTF-8 length (what `Buffer.byteLength` of the decoded string gives). */
+  byteLength(row: number): number {
+    return (this.#offsets[row + 1] as number) - (this.#offsets[row] as number);
+  }
+
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, row) => this.at(row));
+  }
+}
+
+/** A segment's ids or metadata: plain strings, or the file's bytes decoded per row. */
+export type StringColumn = readonly string[] | Utf8Column;
+
+export function stringAt(column: StringColumn, row: number): string {
+  return column instanceof Utf8Column ? column.at(row) : (column[row] as string);
+}
+
+export function byteLengthAt(column: StringColumn, row: number): number {
+  return column instanceof Utf8Column ? column.byteLength(row) : Buffer.byteLength(column[row] as string);
+}
