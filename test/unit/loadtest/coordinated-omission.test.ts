@@ -19,7 +19,7 @@
  * then; that delays some operations by a few to ~20 ms, which stays well below the 150 ms p95 and p99
  * are made of, and it can delay the catch-up after a stall, which shifts every wait of that stall by the
  * same few ms (measured with S = 100 ms: +3 ms on a busy machine, +12 ms with two extra CPU hogs on its two cores,
- * +22 ms at load average 12) and
+ * +22 ms at load average 12; rarely far more, hence the retries below) and
  * leaves the difference unchanged. A harness measuring from the actual start would report about 0 ms
  * for both; one that skipped the stalled arrivals would count fewer operations. Service time must stay
  * under a quarter of S and a third of the corrected p99.
@@ -43,7 +43,10 @@ function correctedMs(q: number, stallMs: number, periodMs: number): number {
 }
 
 describe('coordinated omission', () => {
-  it('reports the closed-form corrected latency for stalls, while service time stays at the operation cost', async () => {
+  it('reports the closed-form corrected latency for stalls, while service time stays at the operation cost', {
+    timeout: 30_000,
+    retry: 2,
+  }, async () => {
     const target = createStallingTarget({ periodMs: PERIOD_MS, stallMs: STALL_MS });
     const report = await runLoadTest(
       {
@@ -76,5 +79,9 @@ describe('coordinated omission', () => {
     expect(serviceTimeMs.p99, context).toBeLessThan(STALL_MS / 4);
     expect(serviceTimeMs.p99, context).toBeLessThan(latencyMs.p99 / 3);
     expect(serviceTimeMs.max, context).toBeGreaterThan(STALL_MS * 0.5);
-  }, 30_000);
+    // Retried: once in a while the whole machine stalls the catch-up of one stall by 100+ ms (seen at
+    // load average 4.5 with a 1M-row build on both cores: p99 345 ms, p95 199 ms), beyond any fair
+    // tolerance. A harness that measured from the actual start, or skipped stalled arrivals, fails
+    // every attempt, so the retries cannot hide it.
+  });
 });
