@@ -10,7 +10,7 @@
 import { describeValue, ErrorCode, TierVecError } from '../../errors.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
 import { decodeSegmentArrow } from '../segment/segment-file.ts';
-import { byteLengthAt, stringAt } from '../segment/utf8-column.ts';
+import { byteLengthAt, stringsOf } from '../segment/utf8-column.ts';
 
 export const SEGMENT_IDS_FORMAT = 'tiervec.segment-ids';
 const FORMAT_VERSION = 1;
@@ -44,8 +44,7 @@ export function segmentIdsFromArrow(arrow: Uint8Array, descriptor: SegmentDescri
   for (let row = 0; row < columns.rows; row++) {
     docBytes[row] = byteLengthAt(columns.ids, row) + vectorBytes + byteLengthAt(columns.metadataJson, row);
   }
-  const ids = Array.from({ length: columns.rows }, (_, row) => stringAt(columns.ids, row));
-  return { segmentId: descriptor.id, ids, docBytes, deleted: columns.deleted };
+  return { segmentId: descriptor.id, ids: stringsOf(columns.ids), docBytes, deleted: columns.deleted };
 }
 
 export function encodeSegmentIds(ids: SegmentIds, descriptor: SegmentDescriptor): Uint8Array {

@@ -14,7 +14,7 @@ import { rowDistance } from './distance.ts';
 import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
 import { hnswNativeBytes } from './hnsw-memory.ts';
 import { TopK } from './top-k.ts';
-import { byteLengthAt, type StringColumn, stringAt } from './utf8-column.ts';
+import { byteLengthAt, type StringColumn, stringAt, stringsOf } from './utf8-column.ts';
 
 export interface RowHit {
   readonly memory: SegmentMemory;
@@ -94,12 +94,8 @@ export class SegmentMemory {
     // A read-only segment owns the columns it was given (no copy: a search that loads warm
     // partitions pays this on every load); an appendable one allocates.
     const exact = capacity === columns.rows;
-    this.#ids = exact
-      ? columns.ids
-      : Array.from({ length: columns.rows }, (_, row) => stringAt(columns.ids, row));
-    this.#metadataJson = exact
-      ? columns.metadataJson
-      : Array.from({ length: columns.rows }, (_, row) => stringAt(columns.metadataJson, row));
+    this.#ids = exact ? columns.ids : stringsOf(columns.ids);
+    this.#metadataJson = exact ? columns.metadataJson : stringsOf(columns.metadataJson);
     // Filled as rows' metadata is parsed: a segment loaded for a scan parses only its hits'.
     this.#metadata = [];
     this.#vectors = exact ? columns.vectors : new Float32Array(capacity * params.dimension);

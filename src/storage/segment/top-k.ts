@@ -35,17 +35,7 @@ export class TopK<T extends Candidate> {
 
   /** Offers a candidate; `make` is called only when it enters, so rejected rows allocate nothing. */
   offer(distance: number, id: string, make: () => T): void {
-    if (distance > this.threshold) return;
-    const heap = this.#heap;
-    if (heap.length < this.#k) {
-      heap.push(make());
-      this.#siftUp(heap.length - 1);
-      return;
-    }
-    const worst = heap[0] as T;
-    if (compareCandidates({ distance, id }, worst) >= 0) return;
-    heap[0] = make();
-    this.#siftDown(0);
+    if (distance <= this.threshold && this.accepts(distance, id)) this.add(make());
   }
 
   /**
@@ -54,9 +44,9 @@ export class TopK<T extends Candidate> {
    */
   accepts(distance: number, id: string): boolean {
     const heap = this.#heap;
+    // Reached only by rows within the threshold: the object below is rare.
     if (heap.length < this.#k) return true;
-    const worst = heap[0] as T;
-    return distance < worst.distance || (distance === worst.distance && id < worst.id);
+    return compareCandidates({ distance, id }, heap[0] as T) < 0;
   }
 
   /** Adds a candidate `accepts` admitted, dropping the worst one when full. */

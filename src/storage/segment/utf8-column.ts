@@ -36,10 +36,6 @@ export class Utf8Column {
   byteLength(row: number): number {
     return (this.#offsets[row + 1] as number) - (this.#offsets[row] as number);
   }
-
-  toArray(): string[] {
-    return Array.from({ length: this.length }, (_, row) => this.at(row));
-  }
 }
 
 /** A segment's ids or metadata: plain strings, or the file's bytes decoded per row. */
@@ -51,4 +47,11 @@ export function stringAt(column: StringColumn, row: number): string {
 
 export function byteLengthAt(column: StringColumn, row: number): number {
   return column instanceof Utf8Column ? column.byteLength(row) : Buffer.byteLength(column[row] as string);
+}
+
+/** The column as plain strings (a copy). */
+export function stringsOf(column: StringColumn): string[] {
+  return column instanceof Utf8Column
+    ? Array.from({ length: column.length }, (_, row) => column.at(row))
+    : [...column];
 }

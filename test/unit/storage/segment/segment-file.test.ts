@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../src/errors.ts';
 import type { HnswBuildParams } from '../../../../src/storage/segment/hnsw-index.ts';
 import {
+  decodeSegmentArrow,
+  encodeSegmentArrow,
   readSegmentFiles,
   SEGMENT_FORMAT,
+  SEGMENT_FORMAT_VERSION,
   writeSegmentFiles,
 } from '../../../../src/storage/segment/segment-file.ts';
 import { SegmentMemory } from '../../../../src/storage/segment/segment-memory.ts';
@@ -163,6 +166,38 @@ describe('segment files', () => {
       () => readSegmentFiles(dir, { ...descriptor, arrow: { ...descriptor.arrow, name: 'nope.arrow' } }),
       ErrorCode.CORRUPT_DATA,
       'nope.arrow',
+    );
+  });
+
+  it('refuse an Arrow file with fewer vector values than its header says with CORRUPT_DATA', () => {
+    // The vectors are used in place, not copied into an array of the header's size: a short
+    // column must not load as rows of zeros.
+    const bytes = encodeSegmentArrow(
+      {
+        rows: 2,
+        ids: ['a', 'b'],
+        vectors: new Float32Array(4),
+        metadataJson: ['{}', '{}'],
+        deleted: new Uint8Array(2),
+      },
+      {
+        format: SEGMENT_FORMAT,
+        formatVersion: SEGMENT_FORMAT_VERSION,
+        id: '0000000009',
+        seq: 9,
+        dimension: 4,
+        metric: 'l2',
+        m: 8,
+        efConstruction: 32,
+        seed: 3,
+        rows: 2,
+        deletedRows: 0,
+        createdAtMs: 1_700_000_000_000,
+        hnsw: { name: '0000000009.hnsw', bytes: 0, crc32: 0 },
+      },
+    );
+    expect(() => decodeSegmentArrow(bytes, 'short.arrow')).toThrow(
+      expect.objectContaining({ code: ErrorCode.CORRUPT_DATA, message: expect.stringContaining('2 × 4') }),
     );
   });
 });
