@@ -13,6 +13,7 @@
 
 import type { Clock } from '../clock.ts';
 import type { CollectionSpec } from './collection-spec.ts';
+import { IdMap } from './id-map.ts';
 import type { Manifest } from './manifest.ts';
 import type { Usage } from './quota.ts';
 import { ActiveSegment } from './segment/active-segment.ts';
@@ -93,8 +94,8 @@ export class SegmentTable {
   #active: ActiveSegment;
   #sealed: SealedSegment[] = [];
   readonly #bySeq = new Map<number, Segment>();
-  /** id → rowRef of its one live row. */
-  readonly #ids = new Map<string, number>();
+  /** id → rowRef of its one live row (off the JS heap: see id-map.ts). */
+  readonly #ids = new IdMap();
   readonly #committed: Usage = { vectors: 0, bytes: 0 };
   #pendingTombstones: Tombstone[] = [];
   #reservedSeqTop = 0;
