@@ -137,6 +137,14 @@ export class CrashableFileSystem implements FileSystem {
     return this.#call('readFile', path, () => nodeFs.readFileSync(path));
   }
 
+  readFileInto(path: string, target: Uint8Array): Promise<number> {
+    return this.#call('readFile', path, () => {
+      const content = nodeFs.readFileSync(path);
+      if (content.length === target.length) target.set(content);
+      return content.length;
+    });
+  }
+
   writeFile(path: string, data: Uint8Array | string, options?: { flag?: string }): Promise<void> {
     return this.#call('writeFile', path, () => {
       this.#remember(path);

@@ -33,6 +33,11 @@ export interface StorageFileHandle {
 export interface FileSystem {
   open(path: string, flags: string): Promise<StorageFileHandle>;
   readFile(path: string): Promise<Buffer>;
+  /**
+   * Reads the whole file into `target` when its size is `target.length` and returns that size;
+   * otherwise returns the file's size and leaves `target`'s content unspecified (the caller refuses it).
+   */
+  readFileInto(path: string, target: Uint8Array): Promise<number>;
   writeFile(path: string, data: Uint8Array | string, options?: { flag?: string }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** A second name for `existing`; EEXIST when `newPath` exists (the directory lock's atomic step). */
@@ -48,6 +53,7 @@ export interface FileSystem {
 export const nodeFileSystem: FileSystem = Object.freeze({
   open: (path: string, flags: string) => nodeFs.open(path, flags),
   readFile: (path: string) => nodeFs.readFile(path),
+  readFileInto: nodeReadFileInto,
   writeFile: (path: string, data: Uint8Array | string, options?: { flag?: string }) =>
     nodeFs.writeFile(path, data, options),
   rename: (from: string, to: string) => nodeFs.rename(from, to),
@@ -60,6 +66,24 @@ export const nodeFileSystem: FileSystem = Object.freeze({
 });
 
 let current: FileSystem = nodeFileSystem;
+
+async function nodeReadFileInto(path: string, target: Uint8Array): Promise<number> {
+  const handle = await nodeFs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size !== target.length) return size;
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(target, offset, size - offset, offset);
+      // The file shrank since the stat: report what was there.
+      if (bytesRead === 0) return offset;
+      offset += bytesRead;
+    }
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * Installs `fileSystem` for every store in this process until the returned function is called
@@ -75,6 +99,8 @@ export function installFileSystem(fileSystem: FileSystem): () => void {
 
 export const open = (path: string, flags: string): Promise<StorageFileHandle> => current.open(path, flags);
 export const readFile = (path: string): Promise<Buffer> => current.readFile(path);
+export const readFileInto = (path: string, target: Uint8Array): Promise<number> =>
+  current.readFileInto(path, target);
 export const writeFile = (path: string, data: Uint8Array | string, options?: { flag?: string }) =>
   current.writeFile(path, data, options);
 export const rename = (from: string, to: string): Promise<void> => current.rename(from, to);

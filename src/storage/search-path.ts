@@ -177,49 +177,57 @@ export class SearchPath {
       norm: 0,
       ...this.#resolveOptions(options),
     };
+    const run = new SegmentReads(query);
     // Taken now: a seal during the promotions below turns this memory into a sealed segment's.
     const active = table.active.memory;
-    const run = new SegmentReads(query);
-    const graph = query.exact || query.predicate !== undefined ? undefined : this.#pinnedGraph.serving();
-    if (graph !== undefined) run.add(graph.search(query.array, query.k, query.ef));
-    const plan = this.#plan(query, graph !== undefined);
-    let segments = plan.first;
-    let partitionsProbed = plan.firstPartitions;
-    // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
-    // With the pinned graph serving there are often none left to read: no await then.
-    if (segments.length > 0)
-      await tiering.forEachLoaded(segments, 'search', (memory, segment) => run.read(memory, segment));
-    run.read(active);
-    let partitionsSkipped = 0;
-    if (plan.later.length > 0) {
-      const kth = kthDistance(mergeHits(run.hits, query.k, true), query.k);
-      const wanted = plan.later.filter((partition) => partition.bound <= kth);
-      partitionsSkipped = plan.later.length - wanted.length;
-      partitionsProbed += wanted.length;
-      const more = wanted.flatMap((partition) => partition.segments);
-      await tiering.forEachLoaded(more, 'search', (memory, segment) => run.read(memory, segment));
-      segments = [...segments, ...more];
+    try {
+      const graph = query.exact || query.predicate !== undefined ? undefined : this.#pinnedGraph.serving();
+      if (graph !== undefined) run.addPinned(graph.search(query.array, query.k, query.ef));
+      const plan = this.#plan(query, graph !== undefined);
+      let segments = plan.first;
+      let partitionsProbed = plan.firstPartitions;
+      // Warm and cold segments are promoted as the search reaches them (TierManager.forEachLoaded).
+      // With the pinned graph serving there are often none left to read: no await then.
+      if (segments.length > 0)
+        await tiering.forEachLoaded(segments, 'search', (memory, segment) => run.read(memory, segment));
+      run.read(active);
+      let partitionsSkipped = 0;
+      if (plan.later.length > 0) {
+        const kth = kthDistance(mergeHits(run.hits, query.k, true), query.k);
+        const wanted = plan.later.filter((partition) => partition.bound <= kth);
+        partitionsSkipped = plan.later.length - wanted.length;
+        partitionsProbed += wanted.length;
+        const more = wanted.flatMap((partition) => partition.segments);
+        await tiering.forEachLoaded(more, 'search', (memory, segment) => run.read(memory, segment));
+        segments = [...segments, ...more];
+      }
+      let results = mergeHits(run.hits, query.k, run.contributing > 1);
+      if (
+        query.predicate !== undefined &&
+        results.length < query.k &&
+        segments.length < table.sealed.length
+      ) {
+        // The filter matches fewer than k rows in the probed partitions: the others are read too, so
+        // a filtered search never misses matching rows because of partitioning.
+        const seen = new Set(segments);
+        const rest = table.sealed.filter((segment) => !seen.has(segment));
+        await tiering.forEachLoaded(rest, 'search', (memory, segment) => run.read(memory, segment));
+        segments = [...segments, ...rest];
+        partitionsProbed = this.routing()?.count ?? partitionsProbed;
+        partitionsSkipped = 0;
+        results = mergeHits(run.hits, query.k, true);
+      }
+      this.#counts.total++;
+      this.#counts.partitionsProbed += partitionsProbed;
+      this.#counts.partitionsSkipped += partitionsSkipped;
+      this.#counts.segmentsRead += segments.length;
+      this.#counts.last = { partitionsProbed, partitionsSkipped, segmentsRead: segments.length };
+      if (query.exact) this.#counts.exact++;
+      if (run.fallback) this.#counts.exactFallbacks++;
+      return results;
+    } finally {
+      run.unpin();
     }
-    let results = mergeHits(run.hits, query.k, run.contributing > 1);
-    if (query.predicate !== undefined && results.length < query.k && segments.length < table.sealed.length) {
-      // The filter matches fewer than k rows in the probed partitions: the others are read too, so
-      // a filtered search never misses matching rows because of partitioning.
-      const seen = new Set(segments);
-      const rest = table.sealed.filter((segment) => !seen.has(segment));
-      await tiering.forEachLoaded(rest, 'search', (memory, segment) => run.read(memory, segment));
-      segments = [...segments, ...rest];
-      partitionsProbed = this.routing()?.count ?? partitionsProbed;
-      partitionsSkipped = 0;
-      results = mergeHits(run.hits, query.k, true);
-    }
-    this.#counts.total++;
-    this.#counts.partitionsProbed += partitionsProbed;
-    this.#counts.partitionsSkipped += partitionsSkipped;
-    this.#counts.segmentsRead += segments.length;
-    this.#counts.last = { partitionsProbed, partitionsSkipped, segmentsRead: segments.length };
-    if (query.exact) this.#counts.exact++;
-    if (run.fallback) this.#counts.exactFallbacks++;
-    return results;
   }
 
   /** The document with this (validated) id, or undefined. The vector and metadata are copies. */
@@ -360,13 +368,18 @@ export class SearchPath {
   }
 }
 
-/** One search's hits from the segments it reads (a class, so a search creates no closures for it). */
+/**
+ * One search's hits from the segments it reads (a class, so a search creates no closures for it).
+ * Every memory it read stays pinned until `unpin`: hits are merged (ids and metadata read) after
+ * later segments were awaited, and a flat partition's file buffer must not be reused before.
+ */
 class SegmentReads {
   hits: RowHit[] = [];
   contributing = 0;
   /** A filter matched so few rows of a segment that it was scanned exactly. */
   fallback = false;
   readonly #query: SearchQuery;
+  readonly #pinned: SegmentMemory[] = [];
 
   constructor(query: SearchQuery) {
     this.#query = query;
@@ -377,8 +390,25 @@ class SegmentReads {
     this.contributing++;
   }
 
+  /** Hits from memories not read through `read` (the pinned graph's): pins each hit's memory. */
+  addPinned(rows: RowHit[]): void {
+    for (const hit of rows) this.#pin(hit.memory);
+    this.add(rows);
+  }
+
+  #pin(memory: SegmentMemory): void {
+    memory.pin();
+    this.#pinned.push(memory);
+  }
+
+  unpin(): void {
+    for (const memory of this.#pinned) memory.unpin();
+    this.#pinned.length = 0;
+  }
+
   read(memory: SegmentMemory, segment?: SealedSegment): void {
     if (memory.liveRows === 0) return;
+    this.#pin(memory);
     const query = this.#query;
     if (query.exact || !memory.indexed || segment?.flat === true) {
       // A flat segment (a small partition) is scanned exactly, even while a graph built by

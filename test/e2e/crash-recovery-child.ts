@@ -230,6 +230,7 @@ function killingFileSystem(killAtCall: number): FileSystem {
   return {
     open: guard('open', fs.open),
     readFile: guard('readFile', fs.readFile),
+    readFileInto: guard('readFileInto', fs.readFileInto),
     writeFile: guard('writeFile', fs.writeFile),
     rename: guard('rename', fs.rename),
     link: guard('link', fs.link),

@@ -200,6 +200,7 @@ export class SealedSegment {
   /** Drops the in-memory form; returns false while the segment is still being sealed. */
   unload(): boolean {
     if (this.#state !== 'sealed') return false;
+    this.#memory?.retire();
     this.#memory = undefined;
     return true;
   }

@@ -13,8 +13,9 @@ import { ErrorCode, TierVecError } from '../../errors.ts';
 import { lazyRequire } from '../../lazy-require.ts';
 import { crc32 } from '../crc32.ts';
 import { syncAndRename, TEMP_SUFFIX, writeFileDurable } from '../durable-file.ts';
-import { readFile } from '../file-system.ts';
+import { readFile, readFileInto } from '../file-system.ts';
 import type { Metric } from '../metric.ts';
+import { fileBuffers } from './file-buffers.ts';
 import type { HnswBuildParams } from './hnsw-index.ts';
 import { HnswIndex } from './hnsw-index.ts';
 import { type FileColumns, type SegmentColumns, SegmentMemory } from './segment-memory.ts';
@@ -256,6 +257,25 @@ async function readChecked(dir: string, ref: FileRef): Promise<Buffer> {
   return bytes;
 }
 
+/** `readChecked` into a pooled buffer (see file-buffers.ts), which goes back to the pool if the check fails. */
+async function readCheckedPooled(dir: string, ref: FileRef): Promise<Uint8Array> {
+  const bytes = fileBuffers.take(ref.bytes);
+  let size: number;
+  try {
+    size = await readFileInto(join(dir, ref.name), bytes);
+  } catch (error) {
+    fileBuffers.give(bytes);
+    throw corrupt(`${ref.name} cannot be read`, error);
+  }
+  if (size !== ref.bytes || crc32(bytes) !== ref.crc32) {
+    fileBuffers.give(bytes);
+    throw corrupt(
+      `${ref.name} does not match its recorded size and CRC-32 (${ref.bytes} bytes, ${ref.crc32})`,
+    );
+  }
+  return bytes;
+}
+
 /**
  * A segment's files just downloaded and checked against the descriptor's sizes and CRC-32s: the
  * Arrow file's bytes are still in memory, and the index file on disk is the checked bytes.
@@ -276,14 +296,40 @@ export async function readSegmentFiles(
   verified?: VerifiedSegmentFiles,
   options: { index: boolean } = { index: true },
 ): Promise<SegmentMemory> {
-  // A flat load never reads the index file: no native index, searched by exact scan.
+  // A flat load never reads the index file: no native index, searched by exact scan. Its Arrow file
+  // is read into a pooled buffer that the memory gives back once unloaded and unpinned.
+  if (!options.index && verified === undefined) {
+    const pooled = await readCheckedPooled(dir, descriptor.arrow);
+    try {
+      const columns = decodeChecked(pooled, descriptor);
+      return SegmentMemory.fromColumns(
+        buildParamsOf(descriptor),
+        undefined,
+        columns,
+        descriptor.hnsw.bytes,
+        pooled,
+      );
+    } catch (error) {
+      fileBuffers.give(pooled);
+      throw error;
+    }
+  }
   if (verified === undefined && options.index) await readChecked(dir, descriptor.hnsw);
   const indexRead = options.index
     ? HnswIndex.read(join(dir, descriptor.hnsw.name), descriptor.metric, descriptor.dimension)
     : Promise.resolve(undefined);
   // Awaited below; a failure of the Arrow side first must not leave it unhandled.
   indexRead.catch(() => undefined);
-  const arrowBytes = verified?.arrow ?? (await readChecked(dir, descriptor.arrow));
+  const columns = decodeChecked(verified?.arrow ?? (await readChecked(dir, descriptor.arrow)), descriptor);
+  const index = await indexRead;
+  if (index !== undefined && index.count !== descriptor.rows) {
+    throw corrupt(`${descriptor.hnsw.name} holds ${index.count} rows; expected ${descriptor.rows}`);
+  }
+  return SegmentMemory.fromColumns(buildParamsOf(descriptor), index, columns, descriptor.hnsw.bytes);
+}
+
+/** Decodes a segment's Arrow file and checks that it describes the segment the manifest names. */
+function decodeChecked(arrowBytes: Uint8Array, descriptor: SegmentDescriptor): FileColumns {
   const { info, columns } = decodeSegmentArrow(arrowBytes, descriptor.arrow.name);
   if (
     info.id !== descriptor.id ||
@@ -292,9 +338,5 @@ export async function readSegmentFiles(
   ) {
     throw corrupt(`${descriptor.arrow.name} describes a different segment than the manifest`);
   }
-  const index = await indexRead;
-  if (index !== undefined && index.count !== descriptor.rows) {
-    throw corrupt(`${descriptor.hnsw.name} holds ${index.count} rows; expected ${descriptor.rows}`);
-  }
-  return SegmentMemory.fromColumns(buildParamsOf(descriptor), index, columns, descriptor.hnsw.bytes);
+  return columns;
 }

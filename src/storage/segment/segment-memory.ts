@@ -11,6 +11,7 @@ import type { MetadataPredicate } from '../filter.ts';
 import type { Metric } from '../metric.ts';
 import type { Metadata, ValidDocument } from '../validation.ts';
 import { rowDistance } from './distance.ts';
+import { fileBuffers } from './file-buffers.ts';
 import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
 import { hnswNativeBytes } from './hnsw-memory.ts';
 import { TopK } from './top-k.ts';
@@ -79,6 +80,13 @@ export class SegmentMemory {
   #appendable: boolean;
   /** Deletions made while the index is being written; applied to the graph once it is on disk. */
   #deferredDeletes: number[] | undefined;
+  /** The pooled buffer its columns are views into (a flat partition's file; see file-buffers.ts). */
+  #fileBytes: Uint8Array | undefined;
+  /** Searches holding hits of it (see `pin`); its file buffer waits for them. */
+  #pins = 0;
+  #retired = false;
+  /** Its file buffer went back to the pool: its ids, vectors and metadata are gone. */
+  #released = false;
 
   private constructor(
     params: HnswBuildParams,
@@ -139,6 +147,7 @@ export class SegmentMemory {
     index: HnswIndex | undefined,
     columns: FileColumns,
     indexFileBytes: number,
+    fileBytes?: Uint8Array,
   ): SegmentMemory {
     if (
       columns.vectors.length !== columns.rows * params.dimension ||
@@ -148,7 +157,46 @@ export class SegmentMemory {
     }
     const memory = new SegmentMemory(params, index, columns, columns.rows);
     memory.#indexFileBytes = indexFileBytes;
+    memory.#fileBytes = fileBytes;
     return memory;
+  }
+
+  /**
+   * A search read it and holds its hits until they are merged (ids and metadata of a flat partition
+   * are read from its file buffer then): the buffer must not go back to the pool before `unpin`.
+   */
+  pin(): void {
+    this.#pins++;
+  }
+
+  unpin(): void {
+    this.#pins--;
+    if (this.#pins < 0) throw new Error('SegmentMemory.unpin: unpinned more than pinned');
+    if (this.#pins === 0 && this.#retired) this.#releaseFileBytes();
+  }
+
+  /**
+   * Its segment unloaded it and will never read it again: a pooled file buffer goes back to the pool
+   * once no search holds it pinned. Reading its rows afterwards is a bug and throws.
+   */
+  retire(): void {
+    this.#retired = true;
+    if (this.#pins === 0) this.#releaseFileBytes();
+  }
+
+  #releaseFileBytes(): void {
+    const bytes = this.#fileBytes;
+    if (bytes === undefined) return;
+    this.#fileBytes = undefined;
+    this.#released = true;
+    this.#ids = [];
+    this.#metadataJson = [];
+    this.#vectors = new Float32Array(0);
+    fileBuffers.give(bytes);
+  }
+
+  #checkReadable(): void {
+    if (this.#released) throw new Error('SegmentMemory: read after its segment unloaded it');
   }
 
   get rows(): number {
@@ -174,6 +222,7 @@ export class SegmentMemory {
   }
 
   id(row: number): string {
+    this.#checkReadable();
     return stringAt(this.#ids, row);
   }
 
@@ -187,12 +236,14 @@ export class SegmentMemory {
 
   /** A copy of the row's vector. */
   vector(row: number): Float32Array {
+    this.#checkReadable();
     const start = row * this.dimension;
     return this.#vectors.slice(start, start + this.dimension);
   }
 
   /** The row's metadata as a fresh object the caller may keep and mutate. */
   metadataCopy(row: number): Metadata {
+    this.#checkReadable();
     return JSON.parse(stringAt(this.#metadataJson, row)) as Metadata;
   }
 
@@ -203,6 +254,7 @@ export class SegmentMemory {
   metadata(row: number): Metadata {
     let parsed = this.#metadata[row];
     if (parsed === undefined) {
+      this.#checkReadable();
       parsed = deepFreeze(JSON.parse(stringAt(this.#metadataJson, row)) as Metadata);
       this.#metadata[row] = parsed;
     }
@@ -301,6 +353,7 @@ export class SegmentMemory {
 
   /** Brute-force k-NN over live rows matching `predicate`: the reference HNSW is measured against. */
   exactSearch(query: Float32Array, queryNorm: number, k: number, predicate?: MetadataPredicate): RowHit[] {
+    this.#checkReadable();
     const top = new TopK<RowHit>(k);
     const dimension = this.dimension;
     for (let row = 0; row < this.#rows; row++) {

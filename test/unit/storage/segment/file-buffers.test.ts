@@ -1,0 +1,157 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../../src/errors.ts';
+import { ActiveSegment } from '../../../../src/storage/segment/active-segment.ts';
+import { FileBufferPool, fileBuffers } from '../../../../src/storage/segment/file-buffers.ts';
+import type { HnswBuildParams } from '../../../../src/storage/segment/hnsw-index.ts';
+import type { SealedSegment } from '../../../../src/storage/segment/sealed-segment.ts';
+import { readSegmentFiles, writeSegmentFiles } from '../../../../src/storage/segment/segment-file.ts';
+import { validateDocuments } from '../../../../src/storage/validation.ts';
+import { expectTierVecError, seededVector, useTempDirs } from '../../../helpers/storage-fixtures.ts';
+
+const temp = useTempDirs('tiervec-file-buffers-');
+const DIMENSION = 64;
+const ROWS = 400;
+const params: HnswBuildParams = { metric: 'l2', dimension: DIMENSION, m: 8, efConstruction: 32, seed: 1 };
+
+/** A sealed segment whose Arrow file (~110 KB) is large enough to be read into a pooled buffer. */
+async function sealedSample(dir: string, seq = 1): Promise<SealedSegment> {
+  const id = String(seq).padStart(10, '0');
+  const active = new ActiveSegment(seq, id, params, ROWS, 0);
+  const docs = validateDocuments(
+    Array.from({ length: ROWS }, (_, i) => ({
+      id: `s${seq}-d${i}`,
+      vector: seededVector(seq * 1000 + i, DIMENSION),
+      metadata: { i },
+    })),
+    DIMENSION,
+    'l2',
+  );
+  for (const doc of docs) active.append(doc);
+  const { segment, columns } = active.freeze(dir);
+  const memory = segment.loaded();
+  if (memory === undefined) throw new Error('a frozen segment is loaded');
+  const descriptor = await writeSegmentFiles(dir, memory, columns, {
+    id,
+    seq,
+    dimension: DIMENSION,
+    metric: 'l2',
+    m: 8,
+    efConstruction: 32,
+    seed: 1,
+    rows: ROWS,
+    deletedRows: 0,
+    createdAtMs: 0,
+  });
+  memory.indexWritten(descriptor.hnsw.bytes);
+  segment.markSealed(descriptor);
+  segment.unload();
+  segment.setFlat(true);
+  return segment;
+}
+
+describe('FileBufferPool', () => {
+  it('hands a returned buffer out again for a file of the same size class, and never a small one', () => {
+    const pool = new FileBufferPool(1024 * 1024);
+    const first = pool.take(100_000);
+    expect(first.length).toBe(100_000);
+    expect(first.buffer.byteLength).toBe(128 * 1024);
+    pool.give(first);
+    expect(pool.counts().freeBytes).toBe(128 * 1024);
+    // 120,000 bytes rounds up to the same 128 KiB class.
+    const again = pool.take(120_000);
+    expect(again.buffer).toBe(first.buffer);
+    expect(again.length).toBe(120_000);
+    expect(pool.counts()).toEqual({ freeBytes: 0, reused: 1, allocated: 1 });
+    // Another class is a new allocation.
+    expect(pool.take(200_000).buffer).not.toBe(first.buffer);
+    const small = pool.take(1000);
+    pool.give(small);
+    expect(pool.counts().freeBytes).toBe(0);
+  });
+
+  it('keeps at most bytesMax of free buffers', () => {
+    const pool = new FileBufferPool(256 * 1024);
+    const views = [pool.take(128 * 1024), pool.take(128 * 1024), pool.take(128 * 1024)];
+    for (const view of views) pool.give(view);
+    expect(pool.counts().freeBytes).toBe(256 * 1024);
+  });
+});
+
+describe('a flat segment read into a pooled buffer', () => {
+  it('gives its buffer back when unloaded, and a later load reuses it with the right rows', async () => {
+    const dir = await temp.make();
+    const a = await sealedSample(dir, 1);
+    const b = await sealedSample(dir, 2);
+    const memoryA = await a.load();
+    expect(memoryA.id(3)).toBe('s1-d3');
+    const before = fileBuffers.counts();
+    a.unload();
+    expect(fileBuffers.counts().freeBytes).toBeGreaterThan(before.freeBytes);
+    // Nothing may read a memory whose buffer went back: it throws rather than answer from reused bytes.
+    expect(() => memoryA.id(3)).toThrow(/unloaded/);
+    expect(() => memoryA.vector(3)).toThrow(/unloaded/);
+    expect(() => memoryA.exactSearch(seededVector(1, DIMENSION), 1, 3)).toThrow(/unloaded/);
+    const memoryB = await b.load();
+    expect(fileBuffers.counts().reused).toBe(before.reused + 1);
+    expect(memoryB.id(7)).toBe('s2-d7');
+    expect(memoryB.vector(7)).toEqual(seededVector(2007, DIMENSION));
+    expect(memoryB.metadataCopy(7)).toEqual({ i: 7 });
+    const query = seededVector(2010, DIMENSION);
+    expect(memoryB.exactSearch(query, 1, 1)[0]?.id).toBe('s2-d10');
+    b.unload();
+  });
+
+  it('keeps a pinned memory readable after its segment unloads it, until the last unpin', async () => {
+    const dir = await temp.make();
+    const a = await sealedSample(dir, 1);
+    const memory = await a.load();
+    memory.pin();
+    memory.pin();
+    const before = fileBuffers.counts().freeBytes;
+    a.unload();
+    expect(fileBuffers.counts().freeBytes).toBe(before);
+    memory.unpin();
+    expect(memory.id(5)).toBe('s1-d5');
+    expect(memory.metadata(5)).toEqual({ i: 5 });
+    memory.unpin();
+    expect(fileBuffers.counts().freeBytes).toBeGreaterThan(before);
+    expect(() => memory.id(5)).toThrow(/unloaded/);
+    // Metadata parsed while readable stays (it is a copy, not a view of the buffer).
+    expect(memory.metadata(5)).toEqual({ i: 5 });
+    expect(() => memory.unpin()).toThrow(/unpinned more/);
+  });
+
+  it('refuses a damaged or resized file with CORRUPT_DATA and returns the buffer', async () => {
+    const dir = await temp.make();
+    const a = await sealedSample(dir, 1);
+    const descriptor = a.descriptor;
+    if (descriptor === undefined) throw new Error('sealed');
+    // Its buffer is in the pool now: a refused read takes it and must give it back.
+    await a.load();
+    a.unload();
+    const path = join(dir, descriptor.arrow.name);
+    const good = await readFile(path);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1] = (flipped[flipped.length >> 1] as number) ^ 0xff;
+    await writeFile(path, flipped);
+    const before = fileBuffers.counts();
+    await expectTierVecError(
+      () => readSegmentFiles(dir, descriptor, undefined, { index: false }),
+      ErrorCode.CORRUPT_DATA,
+      descriptor.arrow.name,
+    );
+    await writeFile(path, Buffer.concat([good, Buffer.from([0])]));
+    await expectTierVecError(
+      () => readSegmentFiles(dir, descriptor, undefined, { index: false }),
+      ErrorCode.CORRUPT_DATA,
+      descriptor.arrow.name,
+    );
+    // Both refused reads took the free buffer and gave it back (a resized file is refused before reading).
+    expect(fileBuffers.counts()).toEqual({ ...before, reused: before.reused + 2 });
+    await writeFile(path, good);
+    const memory = await readSegmentFiles(dir, descriptor, undefined, { index: false });
+    expect(memory.id(0)).toBe('s1-d0');
+  });
+});
