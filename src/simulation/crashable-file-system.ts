@@ -140,8 +140,9 @@ export class CrashableFileSystem implements FileSystem {
   readFileInto(path: string, target: Uint8Array): Promise<number> {
     return this.#call('readFile', path, () => {
       const content = nodeFs.readFileSync(path);
-      if (content.length === target.length) target.set(content);
-      return content.length;
+      const read = Math.min(content.length, target.length);
+      target.set(content.subarray(0, read));
+      return read;
     });
   }
 

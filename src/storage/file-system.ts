@@ -34,8 +34,9 @@ export interface FileSystem {
   open(path: string, flags: string): Promise<StorageFileHandle>;
   readFile(path: string): Promise<Buffer>;
   /**
-   * Reads the whole file into `target` when its size is `target.length` and returns that size;
-   * otherwise returns the file's size and leaves `target`'s content unspecified (the caller refuses it).
+   * Reads the file from its start into `target`, at most `target.length` bytes, and returns how many
+   * it read: the file's size when the file is shorter than `target` (a caller that expects n bytes
+   * passes n + 1 bytes of room, and any answer but n refuses the file).
    */
   readFileInto(path: string, target: Uint8Array): Promise<number>;
   writeFile(path: string, data: Uint8Array | string, options?: { flag?: string }): Promise<void>;
@@ -70,16 +71,15 @@ let current: FileSystem = nodeFileSystem;
 async function nodeReadFileInto(path: string, target: Uint8Array): Promise<number> {
   const handle = await nodeFs.open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    if (size !== target.length) return size;
     let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(target, offset, size - offset, offset);
-      // The file shrank since the stat: report what was there.
-      if (bytesRead === 0) return offset;
+    while (offset < target.length) {
+      const wanted = target.length - offset;
+      const { bytesRead } = await handle.read(target, offset, wanted, offset);
       offset += bytesRead;
+      // A regular file reads short only at its end: no further call to learn that it ended.
+      if (bytesRead < wanted) break;
     }
-    return size;
+    return offset;
   } finally {
     await handle.close();
   }

@@ -98,6 +98,18 @@ interface ReadPlan {
   readonly later: readonly { readonly bound: number; readonly segments: readonly SealedSegment[] }[];
 }
 
+/**
+ * The sealed segments by partition and the unpartitioned ones, for the segment list and routing index
+ * they were taken from (kept until the list is replaced or appended to, or the routing index changes).
+ */
+interface SegmentGroups {
+  readonly sealed: readonly SealedSegment[];
+  readonly length: number;
+  readonly routing: RoutingIndex;
+  readonly byPartition: ReadonlyMap<number, readonly SealedSegment[]>;
+  readonly unpartitioned: readonly SealedSegment[];
+}
+
 export interface SearchPathOptions {
   readonly spec: CollectionSpec;
   readonly table: SegmentTable;
@@ -129,15 +141,8 @@ export class SearchPath {
     segmentsRead: 0,
     last: { partitionsProbed: 0, partitionsSkipped: 0, segmentsRead: 0 },
   };
-  /** The unpartitioned sealed segments, for the segment list and routing index they were taken from. */
-  #unpartitioned:
-    | {
-        sealed: readonly SealedSegment[];
-        length: number;
-        routing: RoutingIndex;
-        segments: readonly SealedSegment[];
-      }
-    | undefined;
+  /** See SegmentGroups: a search would otherwise look up every sealed segment's partition. */
+  #groups: SegmentGroups | undefined;
   /** The routing index decoded from the manifest field it came from. */
   #routing: { json: RoutingIndexJson; index: RoutingIndex } | undefined;
 
@@ -276,40 +281,47 @@ export class SearchPath {
     const sealed = this.#options.table.sealed;
     const routing = this.routing();
     if (routing === undefined || query.exact) return { first: sealed, firstPartitions: 0, later: [] };
-    if (pinnedGraph) {
-      // The pinned graph holds every partition's rows: only the unpartitioned segments remain. Kept
-      // until the segment list changes (it is replaced, or appended to) or the routing index does.
-      const cache = this.#unpartitioned;
-      if (cache?.sealed === sealed && cache.length === sealed.length && cache.routing === routing) {
-        return { first: cache.segments, firstPartitions: 0, later: [] };
-      }
-      const first = sealed.filter((segment) => routing.partitionOf(segment.id) === undefined);
-      this.#unpartitioned = { sealed, length: sealed.length, routing, segments: first };
-      return { first, firstPartitions: 0, later: [] };
-    }
+    const groups = this.#groupsOf(sealed, routing);
+    // The pinned graph holds every partition's rows: only the unpartitioned segments remain.
+    if (pinnedGraph) return { first: groups.unpartitioned, firstPartitions: 0, later: [] };
     const typed = typedQuery(query);
     const order = routing.nearest(typed, query.norm, query.nprobe);
-    const byPartition = new Map<number, SealedSegment[]>(order.map((p) => [p, []]));
-    const first: SealedSegment[] = [];
-    for (const segment of sealed) {
-      const p = routing.partitionOf(segment.id);
-      if (p === undefined) {
-        first.push(segment);
-        continue;
-      }
-      // Partitions written by compaction since the last search become flat from their next load.
-      segment.setFlat(this.#flatPartition(segment));
-      byPartition.get(p)?.push(segment);
-    }
+    const first: SealedSegment[] = [...groups.unpartitioned];
+    const byPartition = groups.byPartition;
     const nearestCold = (byPartition.get(order[0] as number) ?? []).some((s) => s.tier === 'cold');
-    const later: { bound: number; segments: SealedSegment[] }[] = [];
+    const later: { bound: number; segments: readonly SealedSegment[] }[] = [];
     order.forEach((p, i) => {
-      const segments = byPartition.get(p) as SealedSegment[];
+      const segments = byPartition.get(p) ?? [];
       const bound = i === 0 || nearestCold ? 0 : routing.lowerBound(typed, query.norm, p);
       if (bound === 0) first.push(...segments);
       else later.push({ bound, segments });
     });
     return { first, firstPartitions: order.length - later.length, later };
+  }
+
+  /** The sealed segments by partition, regrouped when the segment list or the routing index changed. */
+  #groupsOf(sealed: readonly SealedSegment[], routing: RoutingIndex): SegmentGroups {
+    const cache = this.#groups;
+    if (cache?.sealed === sealed && cache.length === sealed.length && cache.routing === routing) return cache;
+    const byPartition = new Map<number, SealedSegment[]>();
+    const unpartitioned: SealedSegment[] = [];
+    for (const segment of sealed) {
+      const p = routing.partitionOf(segment.id);
+      if (p === undefined) {
+        unpartitioned.push(segment);
+        continue;
+      }
+      // Partitions written by compaction since the last grouping become flat from their next load.
+      segment.setFlat(this.#flatPartition(segment));
+      let segments = byPartition.get(p);
+      if (segments === undefined) {
+        segments = [];
+        byPartition.set(p, segments);
+      }
+      segments.push(segment);
+    }
+    this.#groups = { sealed, length: sealed.length, routing, byPartition, unpartitioned };
+    return this.#groups;
   }
 
   /**

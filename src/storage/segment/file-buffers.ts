@@ -33,12 +33,13 @@ export class FileBufferPool {
 
   /**
    * A view of exactly `bytes` bytes: over the smallest free buffer that holds them and is not more
-   * than 1 / FILL_MIN times larger, or over a new one.
+   * than 1 / FILL_MIN times larger, or over a new one. The buffer always has at least one byte more
+   * than the view, so a read can tell a file of `bytes` bytes from a longer one in one call.
    */
   take(bytes: number): Uint8Array {
-    if (bytes < POOLED_BYTES_MIN) return new Uint8Array(bytes);
+    if (bytes < POOLED_BYTES_MIN) return new Uint8Array(new ArrayBuffer(bytes + 1), 0, bytes);
     const free = this.#free;
-    const i = firstAtLeast(free, bytes);
+    const i = firstAtLeast(free, bytes + 1);
     const fit = free[i];
     if (fit !== undefined && bytes >= fit.byteLength * FILL_MIN) {
       free.splice(i, 1);
@@ -47,7 +48,7 @@ export class FileBufferPool {
       return new Uint8Array(fit, 0, bytes);
     }
     this.#allocated++;
-    return new Uint8Array(new ArrayBuffer(Math.ceil(bytes / ROUND_BYTES) * ROUND_BYTES), 0, bytes);
+    return new Uint8Array(new ArrayBuffer(Math.ceil((bytes + 1) / ROUND_BYTES) * ROUND_BYTES), 0, bytes);
   }
 
   /** Returns the buffer behind `view` (from `take`); nothing may read or write it afterwards. */

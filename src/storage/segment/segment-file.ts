@@ -262,7 +262,8 @@ async function readCheckedPooled(dir: string, ref: FileRef): Promise<Uint8Array>
   const bytes = fileBuffers.take(ref.bytes);
   let size: number;
   try {
-    size = await readFileInto(join(dir, ref.name), bytes);
+    // One byte of room more than the file should have: a longer file reads ref.bytes + 1.
+    size = await readFileInto(join(dir, ref.name), new Uint8Array(bytes.buffer, 0, ref.bytes + 1));
   } catch (error) {
     fileBuffers.give(bytes);
     throw corrupt(`${ref.name} cannot be read`, error);

@@ -15,7 +15,7 @@ import { fileBuffers } from './file-buffers.ts';
 import { type HnswBuildParams, HnswIndex } from './hnsw-index.ts';
 import { hnswNativeBytes } from './hnsw-memory.ts';
 import { TopK } from './top-k.ts';
-import { byteLengthAt, type StringColumn, stringAt, stringsOf } from './utf8-column.ts';
+import { byteLengthAt, type StringColumn, stringAt, stringsOf, totalByteLengthOf } from './utf8-column.ts';
 
 export interface RowHit {
   readonly memory: SegmentMemory;
@@ -69,7 +69,8 @@ export class SegmentMemory {
   #vectors: Float32Array;
   #metadataJson: StringColumn;
   #metadata: (Metadata | undefined)[];
-  #docBytes: Uint32Array;
+  /** Per row: id + vector + metadata bytes. A read-only segment computes it when first asked. */
+  #docBytes: Uint32Array | undefined;
   #deleted: Uint8Array;
   #rows: number;
   #deletedCount: number;
@@ -108,16 +109,12 @@ export class SegmentMemory {
     this.#metadata = [];
     this.#vectors = exact ? columns.vectors : new Float32Array(capacity * params.dimension);
     this.#deleted = exact ? columns.deleted : new Uint8Array(capacity);
-    this.#docBytes = new Uint32Array(capacity);
+    // A segment loaded for a scan never needs its rows' sizes (its sealed segment keeps them).
+    this.#docBytes = exact ? undefined : new Uint32Array(capacity);
     this.#deletedCount = 0;
-    this.#metadataBytes = 0;
-    const vectorBytes = params.dimension * 4;
-    for (let row = 0; row < columns.rows; row++) {
-      if (this.#deleted[row]) this.#deletedCount++;
-      const bytes = byteLengthAt(this.#ids, row) + byteLengthAt(this.#metadataJson, row);
-      this.#docBytes[row] = bytes + vectorBytes;
-      this.#metadataBytes += bytes;
-    }
+    for (let row = 0; row < columns.rows; row++) if (this.#deleted[row]) this.#deletedCount++;
+    this.#metadataBytes =
+      totalByteLengthOf(this.#ids, columns.rows) + totalByteLengthOf(this.#metadataJson, columns.rows);
     this.#appendable = false;
   }
 
@@ -231,7 +228,7 @@ export class SegmentMemory {
   }
 
   docBytes(row: number): number {
-    return this.#docBytes[row] as number;
+    return this.#docBytesArray()[row] as number;
   }
 
   /** A copy of the row's vector. */
@@ -270,7 +267,7 @@ export class SegmentMemory {
     this.#vectors.set(doc.vector, row * this.dimension);
     (this.#ids as string[])[row] = doc.id;
     (this.#metadataJson as string[])[row] = doc.metadataJson;
-    this.#docBytes[row] = doc.bytes;
+    (this.#docBytes as Uint32Array)[row] = doc.bytes;
     this.#metadataBytes += doc.bytes - this.dimension * 4;
     this.#rows = row + 1;
     return row;
@@ -280,7 +277,7 @@ export class SegmentMemory {
     const vectors = new Float32Array(capacity * this.dimension);
     vectors.set(this.#vectors);
     this.#vectors = vectors;
-    this.#docBytes = growTyped(this.#docBytes, new Uint32Array(capacity));
+    this.#docBytes = growTyped(this.#docBytes as Uint32Array, new Uint32Array(capacity));
     this.#deleted = growTyped(this.#deleted, new Uint8Array(capacity));
   }
 
@@ -396,7 +393,20 @@ export class SegmentMemory {
 
   /** Per-row deleted flags and document sizes, which a sealed segment keeps while unloaded. */
   residentState(): { deleted: Uint8Array; docBytes: Uint32Array } {
-    return { deleted: this.#deleted, docBytes: this.#docBytes };
+    return { deleted: this.#deleted, docBytes: this.#docBytesArray() };
+  }
+
+  #docBytesArray(): Uint32Array {
+    if (this.#docBytes === undefined) {
+      this.#checkReadable();
+      const docBytes = new Uint32Array(this.#rows);
+      const vectorBytes = this.dimension * 4;
+      for (let row = 0; row < this.#rows; row++) {
+        docBytes[row] = byteLengthAt(this.#ids, row) + byteLengthAt(this.#metadataJson, row) + vectorBytes;
+      }
+      this.#docBytes = docBytes;
+    }
+    return this.#docBytes;
   }
 }
 

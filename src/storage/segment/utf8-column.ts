@@ -32,6 +32,11 @@ export class Utf8Column {
     return text;
   }
 
+  /** UTF-8 bytes of rows [0, rows), from the offsets alone. */
+  totalByteLength(rows: number): number {
+    return (this.#offsets[rows] as number) - (this.#offsets[0] as number);
+  }
+
   /** The row's UTF-8 length (what `Buffer.byteLength` of the decoded string gives). */
   byteLength(row: number): number {
     return (this.#offsets[row + 1] as number) - (this.#offsets[row] as number);
@@ -47,6 +52,14 @@ export function stringAt(column: StringColumn, row: number): string {
 
 export function byteLengthAt(column: StringColumn, row: number): number {
   return column instanceof Utf8Column ? column.byteLength(row) : Buffer.byteLength(column[row] as string);
+}
+
+/** UTF-8 bytes of the column's first `rows` rows. */
+export function totalByteLengthOf(column: StringColumn, rows: number): number {
+  if (column instanceof Utf8Column) return column.totalByteLength(rows);
+  let bytes = 0;
+  for (let row = 0; row < rows; row++) bytes += Buffer.byteLength(column[row] as string);
+  return bytes;
 }
 
 /** The column as plain strings (a copy). */

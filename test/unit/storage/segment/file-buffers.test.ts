@@ -73,7 +73,8 @@ describe('FileBufferPool', () => {
 
   it('keeps at most bytesMax of free buffers', () => {
     const pool = new FileBufferPool(256 * 1024);
-    const views = [pool.take(128 * 1024), pool.take(128 * 1024), pool.take(128 * 1024)];
+    // Each 100,000-byte file takes a 128 KiB buffer: two fit.
+    const views = [pool.take(100_000), pool.take(100_000), pool.take(100_000)];
     for (const view of views) pool.give(view);
     expect(pool.counts().freeBytes).toBe(256 * 1024);
   });
@@ -123,7 +124,7 @@ describe('a flat segment read into a pooled buffer', () => {
     expect(() => memory.unpin()).toThrow(/unpinned more/);
   });
 
-  it('refuses a damaged or resized file with CORRUPT_DATA and returns the buffer', async () => {
+  it('refuses a damaged, longer or shorter file with CORRUPT_DATA and returns the buffer', async () => {
     const dir = await temp.make();
     const a = await sealedSample(dir, 1);
     const descriptor = a.descriptor;
@@ -148,8 +149,14 @@ describe('a flat segment read into a pooled buffer', () => {
       ErrorCode.CORRUPT_DATA,
       descriptor.arrow.name,
     );
-    // Both refused reads took the free buffer and gave it back (a resized file is refused before reading).
-    expect(fileBuffers.counts()).toEqual({ ...before, reused: before.reused + 2 });
+    await writeFile(path, good.subarray(0, good.length - 1));
+    await expectTierVecError(
+      () => readSegmentFiles(dir, descriptor, undefined, { index: false }),
+      ErrorCode.CORRUPT_DATA,
+      descriptor.arrow.name,
+    );
+    // Each refused read (damaged, longer, shorter) took the free buffer and gave it back.
+    expect(fileBuffers.counts()).toEqual({ ...before, reused: before.reused + 3 });
     await writeFile(path, good);
     const memory = await readSegmentFiles(dir, descriptor, undefined, { index: false });
     expect(memory.id(0)).toBe('s1-d0');
