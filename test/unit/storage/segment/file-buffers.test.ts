@@ -2,50 +2,28 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../src/errors.ts';
-import { ActiveSegment } from '../../../../src/storage/segment/active-segment.ts';
 import { FileBufferPool, fileBuffers } from '../../../../src/storage/segment/file-buffers.ts';
-import type { HnswBuildParams } from '../../../../src/storage/segment/hnsw-index.ts';
 import type { SealedSegment } from '../../../../src/storage/segment/sealed-segment.ts';
-import { readSegmentFiles, writeSegmentFiles } from '../../../../src/storage/segment/segment-file.ts';
-import { validateDocuments } from '../../../../src/storage/validation.ts';
-import { expectTierVecError, seededVector, useTempDirs } from '../../../helpers/storage-fixtures.ts';
+import { readSegmentFiles } from '../../../../src/storage/segment/segment-file.ts';
+import {
+  expectTierVecError,
+  seededVector,
+  useTempDirs,
+  writeSealedSegment,
+} from '../../../helpers/storage-fixtures.ts';
 
 const temp = useTempDirs('tiervec-file-buffers-');
 const DIMENSION = 64;
 const ROWS = 400;
-const params: HnswBuildParams = { metric: 'l2', dimension: DIMENSION, m: 8, efConstruction: 32, seed: 1 };
 
-/** A sealed segment whose Arrow file (~110 KB) is large enough to be read into a pooled buffer. */
+/** A flat sealed segment, unloaded, whose Arrow file (~110 KB) is large enough for a pooled buffer. */
 async function sealedSample(dir: string, seq = 1): Promise<SealedSegment> {
-  const id = String(seq).padStart(10, '0');
-  const active = new ActiveSegment(seq, id, params, ROWS, 0);
-  const docs = validateDocuments(
-    Array.from({ length: ROWS }, (_, i) => ({
-      id: `s${seq}-d${i}`,
-      vector: seededVector(seq * 1000 + i, DIMENSION),
-      metadata: { i },
-    })),
-    DIMENSION,
-    'l2',
-  );
-  for (const doc of docs) active.append(doc);
-  const { segment, columns } = active.freeze(dir);
-  const memory = segment.loaded();
-  if (memory === undefined) throw new Error('a frozen segment is loaded');
-  const descriptor = await writeSegmentFiles(dir, memory, columns, {
-    id,
-    seq,
-    dimension: DIMENSION,
-    metric: 'l2',
-    m: 8,
-    efConstruction: 32,
-    seed: 1,
-    rows: ROWS,
-    deletedRows: 0,
-    createdAtMs: 0,
-  });
-  memory.indexWritten(descriptor.hnsw.bytes);
-  segment.markSealed(descriptor);
+  const docs = Array.from({ length: ROWS }, (_, i) => ({
+    id: `s${seq}-d${i}`,
+    vector: seededVector(seq * 1000 + i, DIMENSION),
+    metadata: { i },
+  }));
+  const segment = await writeSealedSegment(dir, seq, DIMENSION, docs);
   segment.unload();
   segment.setFlat(true);
   return segment;

@@ -1,41 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ActiveSegment } from '../../../../src/storage/segment/active-segment.ts';
-import type { HnswBuildParams } from '../../../../src/storage/segment/hnsw-index.ts';
 import type { SealedSegment } from '../../../../src/storage/segment/sealed-segment.ts';
-import { writeSegmentFiles } from '../../../../src/storage/segment/segment-file.ts';
-import { validateDocuments } from '../../../../src/storage/validation.ts';
-import { seededVector, useTempDirs } from '../../../helpers/storage-fixtures.ts';
+import { seededVector, useTempDirs, writeSealedSegment } from '../../../helpers/storage-fixtures.ts';
 
 const temp = useTempDirs('tiervec-sealed-');
-const params: HnswBuildParams = { metric: 'l2', dimension: 4, m: 8, efConstruction: 32, seed: 1 };
 
-async function sealedSample(dir: string): Promise<SealedSegment> {
-  const active = new ActiveSegment(1, '0000000001', params, 16, 0);
-  const docs = validateDocuments(
-    Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, vector: seededVector(i + 1, 4) })),
-    4,
-    'l2',
-  );
-  for (const doc of docs) active.append(doc);
-  const { segment, columns } = active.freeze(dir);
-  const memory = segment.loaded();
-  if (memory === undefined) throw new Error('a frozen segment is loaded');
-  const descriptor = await writeSegmentFiles(dir, memory, columns, {
-    id: segment.id,
-    seq: 1,
-    dimension: 4,
-    metric: 'l2',
-    m: 8,
-    efConstruction: 32,
-    seed: 1,
-    rows: 12,
-    deletedRows: 0,
-    createdAtMs: 0,
-  });
-  memory.indexWritten(descriptor.hnsw.bytes);
-  expect(segment.unload()).toBe(false);
-  segment.markSealed(descriptor);
-  return segment;
+function sealedSample(dir: string): Promise<SealedSegment> {
+  const docs = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, vector: seededVector(i + 1, 4) }));
+  return writeSealedSegment(dir, 1, 4, docs);
 }
 
 describe('SealedSegment', () => {
