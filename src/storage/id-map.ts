@@ -11,6 +11,7 @@
  */
 
 import { LIMITS } from './limits.ts';
+import { growTyped } from './typed-arrays.ts';
 
 const EMPTY = -1;
 const DELETED = -2;
@@ -135,10 +136,10 @@ export class IdMap {
     const entry = this.#entries++;
     if (entry === this.#ref.length) {
       const capacity = this.#ref.length * 2;
-      this.#hash = grown(this.#hash, new Uint32Array(capacity));
-      this.#keyStart = grown(this.#keyStart, new Uint32Array(capacity));
-      this.#keyLength = grown(this.#keyLength, new Uint16Array(capacity));
-      this.#ref = grown(this.#ref, new Float64Array(capacity));
+      this.#hash = growTyped(this.#hash, new Uint32Array(capacity));
+      this.#keyStart = growTyped(this.#keyStart, new Uint32Array(capacity));
+      this.#keyLength = growTyped(this.#keyLength, new Uint16Array(capacity));
+      this.#ref = growTyped(this.#ref, new Float64Array(capacity));
     }
     return entry;
   }
@@ -146,7 +147,7 @@ export class IdMap {
   /** Appends the scratch buffer's key to `#keys` and returns where it starts. */
   #appendKey(length: number): number {
     if (this.#keysUsed + length > this.#keys.length) {
-      this.#keys = grown(
+      this.#keys = growTyped(
         this.#keys,
         new Uint8Array(Math.max(this.#keys.length * 2, this.#keysUsed + length)),
       );
@@ -208,9 +209,4 @@ function hashBytes(bytes: Uint8Array, length: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
   return hash >>> 0;
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
 }

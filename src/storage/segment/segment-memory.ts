@@ -9,6 +9,7 @@
 
 import type { MetadataPredicate } from '../filter.ts';
 import type { Metric } from '../metric.ts';
+import { growTyped } from '../typed-arrays.ts';
 import type { Metadata, ValidDocument } from '../validation.ts';
 import { rowDistance } from './distance.ts';
 import { fileBuffers } from './file-buffers.ts';
@@ -421,9 +422,4 @@ function deepFreeze<T extends object>(root: T): T {
     }
   }
   return root;
-}
-
-function growTyped<T extends Float32Array | Uint32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
