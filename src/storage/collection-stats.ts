@@ -13,7 +13,7 @@ import type { Usage } from './quota.ts';
 import type { SealStats } from './seal-pipeline.ts';
 import type { SearchCounts } from './search-path.ts';
 import type { SegmentTier } from './segment/sealed-segment.ts';
-import type { SegmentMemory } from './segment/segment-memory.ts';
+import { memoryTotal, type SegmentMemory } from './segment/segment-memory.ts';
 import type { SegmentTable } from './segment-table.ts';
 import type { CollectionTiering, TieringStats } from './tiering/collection-tiering.ts';
 import type { TransitionStats } from './tiering/tier-accounting.ts';
@@ -45,7 +45,8 @@ export interface CollectionStats {
   dimension: number;
   metric: CollectionSpec['metric'];
   vectors: number;
-  bytes: { vectors: number; index: number; metadata: number; total: number };
+  /** In memory: `buffers` is the part of flat partitions' pooled file buffers beyond their vectors and metadata. */
+  bytes: { vectors: number; index: number; metadata: number; buffers: number; total: number };
   quota: { vectorsMax: number | undefined; bytesMax: number | undefined; vectors: number; bytes: number };
   segments: SegmentStats[];
   tiers: Record<'hot' | 'warm' | 'cold', TierStats>;
@@ -152,7 +153,7 @@ function segmentStats(
   table: SegmentTable,
 ): Pick<CollectionStats, 'segments' | 'bytes' | 'tiers'> & { manifest: CollectionStats['manifest'] } {
   const segments: SegmentStats[] = [];
-  const bytes = { vectors: 0, index: 0, metadata: 0, total: 0 };
+  const bytes = { vectors: 0, index: 0, metadata: 0, buffers: 0, total: 0 };
   const tiers = { hot: emptyTier(), warm: emptyTier(), cold: emptyTier() };
   const add = (
     id: string,
@@ -168,9 +169,9 @@ function segmentStats(
       bytes.vectors += memoryBytes.vectors;
       bytes.index += memoryBytes.index;
       bytes.metadata += memoryBytes.metadata;
+      bytes.buffers += memoryBytes.buffers;
     }
-    const size =
-      memoryBytes === undefined ? filesBytes : memoryBytes.vectors + memoryBytes.index + memoryBytes.metadata;
+    const size = memoryBytes === undefined ? filesBytes : memoryTotal(memoryBytes);
     const tier: SegmentTier = memory !== undefined ? 'hot' : cold ? 'cold' : 'warm';
     segments.push({ id, state, tier, vectors: live, rows, bytes: size });
     tiers[tier].segments++;
@@ -184,7 +185,7 @@ function segmentStats(
   }
   const active = table.active;
   add(active.id, 'active', active.memory, 0, active.rows, active.liveRows);
-  bytes.total = bytes.vectors + bytes.index + bytes.metadata;
+  bytes.total = bytes.vectors + bytes.index + bytes.metadata + bytes.buffers;
   const { version, sealedLsn, tombstoneFiles } = table.manifest;
   return { segments, bytes, tiers, manifest: { version, sealedLsn, tombstoneFiles: tombstoneFiles.length } };
 }

@@ -10,6 +10,7 @@
  * real file system).
  */
 
+import * as nodeFsSync from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 
 /** The file-handle methods the storage code uses. */
@@ -36,9 +37,10 @@ export interface FileSystem {
   /**
    * Reads the file from its start into `target`, at most `target.length` bytes, and returns how many
    * it read: the file's size when the file is shorter than `target` (a caller that expects n bytes
-   * passes n + 1 bytes of room, and any answer but n refuses the file).
+   * passes n + 1 bytes of room, and any answer but n refuses the file). With `blocking`, the read
+   * happens before the call returns, on the calling thread (see segment-file.ts for when).
    */
-  readFileInto(path: string, target: Uint8Array): Promise<number>;
+  readFileInto(path: string, target: Uint8Array, options?: { blocking?: boolean }): Promise<number>;
   writeFile(path: string, data: Uint8Array | string, options?: { flag?: string }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** A second name for `existing`; EEXIST when `newPath` exists (the directory lock's atomic step). */
@@ -68,7 +70,12 @@ export const nodeFileSystem: FileSystem = Object.freeze({
 
 let current: FileSystem = nodeFileSystem;
 
-async function nodeReadFileInto(path: string, target: Uint8Array): Promise<number> {
+async function nodeReadFileInto(
+  path: string,
+  target: Uint8Array,
+  options?: { blocking?: boolean },
+): Promise<number> {
+  if (options?.blocking === true) return readFileIntoBlocking(path, target);
   const handle = await nodeFs.open(path, 'r');
   try {
     let offset = 0;
@@ -82,6 +89,22 @@ async function nodeReadFileInto(path: string, target: Uint8Array): Promise<numbe
     return offset;
   } finally {
     await handle.close();
+  }
+}
+
+function readFileIntoBlocking(path: string, target: Uint8Array): number {
+  const fd = nodeFsSync.openSync(path, 'r');
+  try {
+    let offset = 0;
+    while (offset < target.length) {
+      const wanted = target.length - offset;
+      const bytesRead = nodeFsSync.readSync(fd, target, offset, wanted, offset);
+      offset += bytesRead;
+      if (bytesRead < wanted) break;
+    }
+    return offset;
+  } finally {
+    nodeFsSync.closeSync(fd);
   }
 }
 
@@ -99,8 +122,11 @@ export function installFileSystem(fileSystem: FileSystem): () => void {
 
 export const open = (path: string, flags: string): Promise<StorageFileHandle> => current.open(path, flags);
 export const readFile = (path: string): Promise<Buffer> => current.readFile(path);
-export const readFileInto = (path: string, target: Uint8Array): Promise<number> =>
-  current.readFileInto(path, target);
+export const readFileInto = (
+  path: string,
+  target: Uint8Array,
+  options?: { blocking?: boolean },
+): Promise<number> => current.readFileInto(path, target, options);
 export const writeFile = (path: string, data: Uint8Array | string, options?: { flag?: string }) =>
   current.writeFile(path, data, options);
 export const rename = (from: string, to: string): Promise<void> => current.rename(from, to);

@@ -13,7 +13,7 @@
 
 import { hnswNativeBytes } from './hnsw-memory.ts';
 import { readSegmentFiles, type SegmentDescriptor, type VerifiedSegmentFiles } from './segment-file.ts';
-import type { SegmentBytes, SegmentMemory } from './segment-memory.ts';
+import { memoryTotal, type SegmentBytes, type SegmentMemory } from './segment-memory.ts';
 
 export type SealedState = 'sealing' | 'sealed';
 export type SegmentTier = 'hot' | 'warm' | 'cold';
@@ -233,7 +233,7 @@ export class SealedSegment {
    */
   memoryBytesExpected(): number {
     const loaded = this.#memory?.bytes();
-    if (loaded !== undefined) return loaded.vectors + loaded.metadata + loaded.index;
+    if (loaded !== undefined) return memoryTotal(loaded);
     let bytes = 0;
     for (let row = 0; row < this.rows; row++) bytes += this.#docBytes[row] as number;
     const descriptor = this.#descriptor;

@@ -49,6 +49,16 @@ export interface SegmentBytes {
   vectors: number;
   metadata: number;
   index: number;
+  /**
+   * The rest of a flat partition's pooled file buffer (see file-buffers.ts): the Arrow file's framing
+   * and the room a reused buffer has beyond the file. Zero for other segments.
+   */
+  buffers: number;
+}
+
+/** Everything a segment holds in memory. */
+export function memoryTotal(bytes: SegmentBytes): number {
+  return bytes.vectors + bytes.metadata + bytes.index + bytes.buffers;
 }
 
 const INITIAL_CAPACITY_MAX = 1_024;
@@ -383,9 +393,12 @@ export class SegmentMemory {
   }
 
   bytes(): SegmentBytes {
+    const vectors = this.#rows * this.dimension * 4;
+    const file = this.#fileBytes;
     return {
-      vectors: this.#rows * this.dimension * 4,
+      vectors,
       metadata: this.#metadataBytes,
+      buffers: file === undefined ? 0 : Math.max(0, file.buffer.byteLength - vectors - this.#metadataBytes),
       // hnswlib's native memory (its fixed cost included), not the index file's size: the hot budget
       // must bound what the process really holds. A flat segment has none.
       index: this.#index === undefined ? 0 : hnswNativeBytes(this.#params, this.#index.capacity, this.#rows),

@@ -26,7 +26,7 @@ import { rm } from '../file-system.ts';
 import type { CollectionRemote } from '../remote/collection-remote.ts';
 import type { SealedSegment } from '../segment/sealed-segment.ts';
 import type { SegmentDescriptor } from '../segment/segment-file.ts';
-import type { SegmentMemory } from '../segment/segment-memory.ts';
+import { memoryTotal, type SegmentMemory } from '../segment/segment-memory.ts';
 import type { TierAccounting, TierReason } from './tier-accounting.ts';
 import type { ResolvedTieringOptions, TierName } from './tiering-options.ts';
 
@@ -73,7 +73,7 @@ interface Entry {
 
 function memoryBytes(segment: SealedSegment): number {
   const memory = segment.bytes().memory;
-  return memory === undefined ? 0 : memory.vectors + memory.metadata + memory.index;
+  return memory === undefined ? 0 : memoryTotal(memory);
 }
 
 function fileBytes(segment: SealedSegment): number {

@@ -2,9 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../src/errors.ts';
+import { readFileInto } from '../../../../src/storage/file-system.ts';
 import { FileBufferPool, fileBuffers } from '../../../../src/storage/segment/file-buffers.ts';
 import type { SealedSegment } from '../../../../src/storage/segment/sealed-segment.ts';
-import { readSegmentFiles } from '../../../../src/storage/segment/segment-file.ts';
+import { BLOCKING_READ_BYTES_MAX, readSegmentFiles } from '../../../../src/storage/segment/segment-file.ts';
+import { memoryTotal } from '../../../../src/storage/segment/segment-memory.ts';
 import {
   expectTierVecError,
   seededVector,
@@ -49,16 +51,73 @@ describe('FileBufferPool', () => {
     expect(pool.counts().freeBytes).toBe(0);
   });
 
-  it('keeps at most bytesMax of free buffers', () => {
+  it('keeps at most bytesMax of free buffers, pushing out the one free the longest', () => {
     const pool = new FileBufferPool(256 * 1024);
     // Each 100,000-byte file takes a 128 KiB buffer: two fit.
     const views = [pool.take(100_000), pool.take(100_000), pool.take(100_000)];
     for (const view of views) pool.give(view);
     expect(pool.counts().freeBytes).toBe(256 * 1024);
+    const kept = new Set([pool.take(100_000).buffer, pool.take(100_000).buffer]);
+    expect(kept).toEqual(new Set([views[1]?.buffer, views[2]?.buffer]));
+    expect(pool.counts()).toEqual({ freeBytes: 0, reused: 2, allocated: 3 });
+    // A buffer larger than the whole pool is never kept, and pushes nothing out.
+    pool.give(views[1] as Uint8Array);
+    pool.give(pool.take(300_000));
+    expect(pool.counts().freeBytes).toBe(128 * 1024);
+  });
+
+  it('serves a file only from a free buffer it fills at least half of', () => {
+    const pool = new FileBufferPool(1024 * 1024);
+    const big = pool.take(250_000);
+    expect(big.buffer.byteLength).toBe(256 * 1024);
+    pool.give(big);
+    // 100,000 bytes would fill 38 % of it: a new buffer.
+    expect(pool.take(100_000).buffer).not.toBe(big.buffer);
+    // 140,000 bytes fill 53 %: the free one.
+    expect(pool.take(140_000).buffer).toBe(big.buffer);
+  });
+});
+
+describe('readFileInto', () => {
+  it('reads the same bytes and reports the same sizes blocking or not', async () => {
+    const dir = await temp.make();
+    const path = join(dir, 'f.bin');
+    const content = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff);
+    await writeFile(path, content);
+    for (const blocking of [false, true]) {
+      // Room for one byte more than the file: the answer is the file's size.
+      const roomy = new Uint8Array(70_001);
+      expect(await readFileInto(path, roomy, { blocking })).toBe(70_000);
+      expect(roomy.subarray(0, 70_000)).toEqual(content);
+      // Less room than the file: exactly the room is filled.
+      const tight = new Uint8Array(1_000);
+      expect(await readFileInto(path, tight, { blocking })).toBe(1_000);
+      expect(tight).toEqual(content.subarray(0, 1_000));
+      await expect(readFileInto(join(dir, 'missing'), roomy, { blocking })).rejects.toThrow(/ENOENT/);
+    }
+    // Flat partition files at the default size (~1 MB) are read blocking.
+    expect(BLOCKING_READ_BYTES_MAX).toBeGreaterThanOrEqual(2 ** 20);
   });
 });
 
 describe('a flat segment read into a pooled buffer', () => {
+  it('counts the whole buffer in its memory bytes, so the hot budget bounds it', async () => {
+    const dir = await temp.make();
+    const a = await sealedSample(dir, 1);
+    const arrowBytes = a.descriptor?.arrow.bytes ?? 0;
+    const memory = await a.load();
+    const bytes = memory.bytes();
+    // The buffer is the file rounded up to 64 KiB (or a reused one at most twice the file).
+    const total = memoryTotal(bytes);
+    expect(total % (64 * 1024)).toBe(0);
+    expect(total).toBeGreaterThan(arrowBytes);
+    expect(total).toBeLessThanOrEqual(2 * arrowBytes + 64 * 1024);
+    expect(bytes.buffers).toBe(total - bytes.vectors - bytes.metadata);
+    expect(bytes.buffers).toBeGreaterThan(0);
+    expect(a.memoryBytesExpected()).toBe(total);
+    a.unload();
+  });
+
   it('gives its buffer back when unloaded, and a later load reuses it with the right rows', async () => {
     const dir = await temp.make();
     const a = await sealedSample(dir, 1);
