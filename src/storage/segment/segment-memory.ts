@@ -79,7 +79,8 @@ export class SegmentMemory {
   #ids: StringColumn;
   #vectors: Float32Array;
   #metadataJson: StringColumn;
-  #metadata: (Metadata | undefined)[];
+  /** Parsed metadata by row, allocated at the first parse (see `metadata`). */
+  #metadata: (Metadata | undefined)[] | undefined;
   /** Per row: id + vector + metadata bytes. A read-only segment computes it when first asked. */
   #docBytes: Uint32Array | undefined;
   #deleted: Uint8Array;
@@ -117,7 +118,7 @@ export class SegmentMemory {
     this.#ids = exact ? columns.ids : stringsOf(columns.ids);
     this.#metadataJson = exact ? columns.metadataJson : stringsOf(columns.metadataJson);
     // Filled as rows' metadata is parsed: a segment loaded for a scan parses only its hits'.
-    this.#metadata = [];
+    this.#metadata = undefined;
     this.#vectors = exact ? columns.vectors : new Float32Array(capacity * params.dimension);
     this.#deleted = exact ? columns.deleted : new Uint8Array(capacity);
     // A segment loaded for a scan never needs its rows' sizes (its sealed segment keeps them).
@@ -260,10 +261,13 @@ export class SegmentMemory {
    * return (a hit costs no parse, and no caller can change what another sees).
    */
   metadata(row: number): Metadata {
-    let parsed = this.#metadata[row];
+    let parsed = this.#metadata?.[row];
     if (parsed === undefined) {
       this.#checkReadable();
       parsed = deepFreeze(JSON.parse(stringAt(this.#metadataJson, row)) as Metadata);
+      // Sized to the capacity: rows parsed out of order into a growing array would turn it into a
+      // hash table (V8 does past a gap of 1,024), and every hit's lookup would pay for it.
+      this.#metadata ??= new Array<Metadata | undefined>(this.#deleted.length);
       this.#metadata[row] = parsed;
     }
     return parsed;
@@ -290,6 +294,11 @@ export class SegmentMemory {
     this.#vectors = vectors;
     this.#docBytes = growTyped(this.#docBytes as Uint32Array, new Uint32Array(capacity));
     this.#deleted = growTyped(this.#deleted, new Uint8Array(capacity));
+    const parsed = this.#metadata;
+    if (parsed !== undefined) {
+      this.#metadata = new Array<Metadata | undefined>(capacity);
+      for (let row = 0; row < parsed.length; row++) this.#metadata[row] = parsed[row];
+    }
   }
 
   /** Marks a row deleted; returns false when it already was. */

@@ -37,6 +37,21 @@ describe('SegmentMemory', () => {
     expect(memory.metadataCopy(77)).toEqual({ n: 77, even: false });
   });
 
+  it('parses the metadata of each row once, in any order, and keeps it across growth', () => {
+    const memory = SegmentMemory.createEmpty(params, 4);
+    for (const doc of docs(3)) memory.append(doc);
+    const first = memory.metadata(2);
+    expect(first).toEqual({ n: 2, even: true });
+    for (const doc of docs(2_000, 3)) memory.append(doc);
+    // Grown from 4 rows to 2,048: the row parsed before is the same frozen object.
+    expect(memory.metadata(2)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const late = memory.metadata(1_999);
+    expect(late).toEqual({ n: 1_999, even: false });
+    expect(memory.metadata(1_999)).toBe(late);
+    expect(memory.metadata(0)).toEqual({ n: 0, even: true });
+  });
+
   it('returns metadata copies the caller may mutate', () => {
     const memory = filled(1);
     const copy = memory.metadataCopy(0);
