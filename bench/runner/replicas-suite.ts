@@ -1,10 +1,10 @@
 /**
  * The replica-scaling benchmark (`bench/storage/replica-scaling.ts`) as a suite of the runner: search
  * throughput of two read-replica processes over s3rver against one, on the same data, with the
- * target of the scaling-out issue (two replicas ≥ 1.8× one). Beside it, the hardware ceiling
- * measured the same way with raw hnswlib-node processes, and a second target: the replicas' ratio
- * reaches 0.9 of the ceiling's (expressed as a bound on the two-replica rate: one replica's rate ×
- * the ceiling's ratio). CPU per process and searches per CPU-second are reported for context, so a
+ * target of the scaling-out issue (two replicas ≥ 1.8× one, the median of alternating rounds'
+ * ratios). Beside it, the hardware ceiling measured the same way with raw hnswlib-node processes,
+ * and a second target: the replicas' ratio reaches 0.9 of the ceiling's (the median over rounds of
+ * each round's fraction). CPU per process and searches per CPU-second are reported for context, so a
  * shortfall reads as CPU starvation (CPU well below 1 per process) or as per-CPU efficiency (CPU
  * near 1, fewer searches per CPU-second).
  */
@@ -46,6 +46,38 @@ function cpuFigures(prefix: string, run: SearchProcessesRun, baseline?: string):
 function figuresOf(result: ReplicaScalingResult): Figure[] {
   const { replicas, ceiling } = result;
   return [
+    {
+      name: 'replicas-2-vs-1',
+      value: result.ratio,
+      unit: '× one replica',
+      higherIsBetter: true,
+      bound: { value: 1.8, description: 'two replicas ≥ 1.8× one (median of the rounds)' },
+      targets: [{ description: 'two replicas ≥ 1.8× one (median of the rounds)', of: 'bound', ratioMin: 1 }],
+    },
+    {
+      name: 'replicas-ratio-of-ceiling',
+      value: result.ratioOfCeiling,
+      unit: '× raw hnswlib ratio',
+      higherIsBetter: true,
+      bound: {
+        value: CEILING_FRACTION_MIN,
+        description: `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's (median of the rounds)`,
+      },
+      targets: [
+        {
+          description: `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's (median of the rounds)`,
+          of: 'bound',
+          ratioMin: 1,
+        },
+      ],
+    },
+    {
+      name: 'raw-hnsw-2-vs-1',
+      value: ceiling.ratio,
+      unit: '× one process',
+      higherIsBetter: true,
+      compare: false,
+    },
     { name: 'search-per-s-1-replica', value: result.oneReplicaPerS, unit: 'search/s', higherIsBetter: true },
     {
       name: 'search-per-s-2-replicas',
@@ -53,18 +85,6 @@ function figuresOf(result: ReplicaScalingResult): Figure[] {
       unit: 'search/s',
       higherIsBetter: true,
       baseline: 'search-per-s-1-replica',
-      bound: {
-        value: result.oneReplicaPerS * ceiling.ratio,
-        description: `1 replica × the raw-hnswlib ratio (${ceiling.ratio.toFixed(2)}×)`,
-      },
-      targets: [
-        { description: 'two replicas ≥ 1.8× one', of: 'baseline', ratioMin: 1.8 },
-        {
-          description: `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's`,
-          of: 'bound',
-          ratioMin: CEILING_FRACTION_MIN,
-        },
-      ],
     },
     ...cpuFigures('1-replica', replicas.one),
     ...cpuFigures('2-replicas', replicas.two, '1-replica'),
@@ -92,13 +112,16 @@ export const replicasSuite = defineSuite<ReplicaScalingOptions>({
     'search throughput of two read-replica processes over s3rver against one, beside raw hnswlib processes as the hardware ceiling',
   sizes: { quick: { ...REPLICA_SCALING_QUICK }, full: { ...REPLICA_SCALING_DEFAULTS } },
   fullDurationNote:
-    'about 2 minutes (20,000 × 64 published, then 2 rounds of 10 s each: raw hnswlib × 1, 1 replica, raw hnswlib × 2, 2 replicas)',
+    'about 3 minutes (20,000 × 64 published, then 50 rounds of 8 windows of 300 ms: raw hnswlib × 1, 1 replica, raw hnswlib × 2, 2 replicas, and back)',
   plan: (size) => ({
     items: [
       {
         kind: 'figures',
         name: 'replicas',
         figureNames: [
+          'replicas-2-vs-1',
+          'replicas-ratio-of-ceiling',
+          'raw-hnsw-2-vs-1',
           'search-per-s-1-replica',
           'search-per-s-2-replicas',
           'cpu-s-per-s-1-replica',

@@ -1,7 +1,8 @@
 /**
  * Everything hot against raw hnswlib-node: the same vectors in one hnswlib index, searched for the
- * same queries at equal recall, timed in the same process in alternating rounds so that machine load
- * hits both sides alike. The raw side's ef is the smallest of a ladder whose recall@10 reaches
+ * same queries at equal recall, timed in the same process in alternating rounds (in pairs, the second
+ * reversed, each ratio the median over pairs; see alternating-rounds.ts) so that machine load hits
+ * both sides alike. The raw side's ef is the smallest of a ladder whose recall@10 reaches
  * tiervec's recall with everything hot (pinned), at its default search options (or the ladder's top). It only measures; the partitioned
  * bench owns the collection.
  */
@@ -9,11 +10,15 @@
 import hnswlib from 'hnswlib-node';
 import { VectorGenerator } from '../../src/datasets/vector-generator.ts';
 import type { Collection } from '../../src/storage/collection.ts';
+import { median } from './alternating-rounds.ts';
 
 const { HierarchicalNSW } = hnswlib;
 const EF_LADDER = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512] as const;
-/** Alternating rounds (each: every query once per side) until each side ran this long, within the bounds below. */
-const SIDE_MS_MIN = 2_000;
+/**
+ * Alternating rounds (each: every query once per side) until each side ran this long, within the
+ * bounds below (even counts: rounds go in pairs).
+ */
+const SIDE_MS_MIN = 6_000;
 const ROUNDS_MIN = 10;
 const ROUNDS_MAX = 400;
 
@@ -22,19 +27,20 @@ export interface AllHotResult {
   rawQps: number;
   /**
    * tiervec QPS ÷ raw hnswlib's QPS at tiervec's recall (interpolated linearly in recall between the
-   * ladder's step below and `rawEf`, which reaches it).
+   * ladder's step below and `rawEf`, which reaches it): the median over pairs of rounds.
    */
   ratio: number;
-  /** tiervec QPS ÷ raw hnswlib's at `rawEf` (whose recall may be well above tiervec's). */
+  /** tiervec QPS ÷ raw hnswlib's at `rawEf` (whose recall may be well above tiervec's), median over pairs. */
   ratioAtRawEf: number;
   tiervecRecall: number;
   rawRecall: number;
   rawEf: number;
   rawBuildS: number;
-  /** Alternating rounds timed (each runs every query once on each side). */
+  /** Alternating rounds timed (each runs every query once on each side), in pairs. */
   rounds: number;
   /**
-   * Raw hnswlib at the ladder's ef below `rawEf` (recall under tiervec's): tiervec QPS ÷ its QPS.
+   * Raw hnswlib at the ladder's ef below `rawEf` (recall under tiervec's): tiervec QPS ÷ its QPS
+   * (median over pairs).
    * Undefined when `rawEf` is the ladder's first step.
    */
   belowRaw: { ef: number; recall: number; ratio: number } | undefined;
@@ -62,7 +68,7 @@ function recallOf(found: readonly (readonly string[])[], truth: readonly (readon
 export async function compareAllHot(input: AllHotInput, log: (line: string) => void): Promise<AllHotResult> {
   const { docs, dimension, vectors } = input;
   log('all hot: building one raw hnswlib index over the same vectors…');
-  let started = performance.now();
+  const started = performance.now();
   const raw = new HierarchicalNSW('cosine', dimension);
   raw.initIndex(vectors, 16, 200, input.seed, false);
   const generator = new VectorGenerator({ seed: input.seed, dimension });
@@ -91,46 +97,68 @@ export async function compareAllHot(input: AllHotInput, log: (line: string) => v
     if (recall >= tiervecRecall) break;
     below = { ef, recall };
   }
-  let tiervecMs = 0;
-  let rawMs = 0;
-  let belowMs = 0;
-  let rounds = 0;
-  for (; rounds < ROUNDS_MAX; rounds++) {
-    if (rounds >= ROUNDS_MIN && tiervecMs >= SIDE_MS_MIN && rawMs >= SIDE_MS_MIN) break;
-    started = performance.now();
+  // Rounds in pairs, the second of a pair in the reverse order (tiervec, raw, raw one step lower;
+  // then raw one step lower, raw, tiervec), so a machine that speeds up or slows down within a pair
+  // weighs on every side alike; each ratio is the median of the pairs' ratios, so a pair that a
+  // burst of another tenant hit on one side moves it less than a sum over all rounds would.
+  const sides: { tiervec: number[]; raw: number[]; below: number[] } = { tiervec: [], raw: [], below: [] };
+  const timeTiervec = async () => {
+    const started = performance.now();
     for (const q of input.queries) await docs.search(q, { k: 10 });
-    tiervecMs += performance.now() - started;
-    started = performance.now();
-    rawSearch(rawEf);
-    rawMs += performance.now() - started;
+    sides.tiervec.push(performance.now() - started);
+  };
+  const timeRaw = (ef: number, into: number[]) => {
+    const started = performance.now();
+    rawSearch(ef);
+    into.push(performance.now() - started);
+  };
+  const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+  let rounds = 0;
+  for (; rounds < ROUNDS_MAX; rounds += 2) {
+    if (rounds >= ROUNDS_MIN && sum(sides.tiervec) >= SIDE_MS_MIN && sum(sides.raw) >= SIDE_MS_MIN) break;
+    await timeTiervec();
+    timeRaw(rawEf, sides.raw);
     if (below !== undefined) {
-      started = performance.now();
-      rawSearch(below.ef);
-      belowMs += performance.now() - started;
+      timeRaw(below.ef, sides.below);
+      timeRaw(below.ef, sides.below);
     }
+    timeRaw(rawEf, sides.raw);
+    await timeTiervec();
   }
   docs.unpin();
   const searches = rounds * input.queries.length;
-  const tiervecQps = (1_000 * searches) / tiervecMs;
-  const rawQps = (1_000 * searches) / rawMs;
-  const belowQps = (1_000 * searches) / belowMs;
-  // The ladder is coarse: raw hnswlib's QPS at exactly tiervec's recall, interpolated linearly in
-  // recall between the step below it and the step that reaches it.
-  const equalRecallRawQps =
-    below === undefined || rawRecall === below.recall
-      ? rawQps
-      : belowQps + ((tiervecRecall - below.recall) / (rawRecall - below.recall)) * (rawQps - belowQps);
+  const qps = (ms: number) => (1_000 * searches) / ms;
+  const tiervecQps = qps(sum(sides.tiervec));
+  const rawQps = qps(sum(sides.raw));
+  // The ladder is coarse: raw hnswlib's time at exactly tiervec's recall, interpolated linearly in
+  // recall (on QPS) between the step below it and the step that reaches it.
+  const equalRecallMs = (rawMs: number, belowMs: number) => {
+    if (below === undefined || rawRecall === below.recall) return rawMs;
+    const fraction = (tiervecRecall - below.recall) / (rawRecall - below.recall);
+    return 1 / (1 / belowMs + fraction * (1 / rawMs - 1 / belowMs));
+  };
+  const pairs = Array.from({ length: rounds / 2 }, (_, pair) => {
+    const at = (values: readonly number[]) => (values[2 * pair] as number) + (values[2 * pair + 1] as number);
+    const tiervecMs = at(sides.tiervec);
+    return {
+      equalRecall: equalRecallMs(at(sides.raw), below === undefined ? 0 : at(sides.below)) / tiervecMs,
+      atRawEf: at(sides.raw) / tiervecMs,
+      below: below === undefined ? 0 : at(sides.below) / tiervecMs,
+    };
+  });
   return {
     tiervecQps,
     rawQps,
-    ratio: tiervecQps / equalRecallRawQps,
-    ratioAtRawEf: tiervecQps / rawQps,
+    ratio: median(pairs.map((pair) => pair.equalRecall)),
+    ratioAtRawEf: median(pairs.map((pair) => pair.atRawEf)),
     tiervecRecall,
     rawRecall,
     rawEf,
     rawBuildS,
     rounds,
     belowRaw:
-      below === undefined ? undefined : { ef: below.ef, recall: below.recall, ratio: tiervecQps / belowQps },
+      below === undefined
+        ? undefined
+        : { ef: below.ef, recall: below.recall, ratio: median(pairs.map((pair) => pair.below)) },
   };
 }

@@ -9,9 +9,16 @@
  * indexes over the same vectors (split as the segments are, same M, efConstruction and ef), with
  * the same queries, for the same time. Two processes on two cores that share caches and memory
  * bandwidth may not reach 2× even with no software in common; the replicas' ratio is reported as a
- * fraction of that ceiling's. The two are measured in alternating rounds (ceiling-1, replicas-1,
- * ceiling-2, replicas-2, repeated) so machine load hits both alike. Every run also reports the CPU
- * each process used and the searches per CPU-second (search-processes.ts).
+ * fraction of that ceiling's.
+ *
+ * This machine's speed changes by up to half from one second to the next (other tenants of the host;
+ * invisible in the process's CPU time), so the processes are started once and the configurations
+ * alternate in short windows (alternating-rounds.ts): each round runs raw × 1, replicas × 1, raw × 2,
+ * replicas × 2, then the same backwards, 300 ms each; a round's ratio is its two-process windows ÷
+ * its one-process windows, and each figure is the median over 50 rounds (one round's ratio spreads
+ * from 1.5 to 2.7 here; the median of 50 moves by about ±0.05).
+ * Every run also reports the CPU each process used and the searches per CPU-second
+ * (search-processes.ts).
  *
  * Run alone: `node --import tsx bench/storage/replica-scaling.ts`.
  */
@@ -25,16 +32,18 @@ import { S3ObjectStore } from '../../src/object-store/s3.ts';
 import { startS3rver } from '../../src/object-store/testing/s3rver-process.ts';
 import { COLLECTION_DEFAULTS } from '../../src/storage/collection-spec.ts';
 import { openStore } from '../../src/storage/store.ts';
+import { abbaRatio, median } from './alternating-rounds.ts';
 import { scalingVectors } from './replica-scaling-data.ts';
-import { describeRun, runSearchProcesses, type SearchProcessesRun, summarise } from './search-processes.ts';
+import { describeRun, type SearchProcessesRun, SearchProcessGroup, summarise } from './search-processes.ts';
 
 const { HierarchicalNSW } = hnswlib;
 
 export interface ReplicaScalingOptions {
   vectors: number;
   dimension: number;
-  durationMs: number;
-  /** Rounds of ceiling-1, replicas-1, ceiling-2, replicas-2; each figure is the mean over rounds. */
+  /** One timed window: every configuration runs eight per round (see the header). */
+  windowMs: number;
+  /** Rounds; each figure is the median of the rounds' ratios. */
   rounds: number;
   seed: number;
 }
@@ -42,39 +51,44 @@ export interface ReplicaScalingOptions {
 export const REPLICA_SCALING_DEFAULTS: ReplicaScalingOptions = Object.freeze({
   vectors: 20_000,
   dimension: 64,
-  durationMs: 10_000,
-  rounds: 2,
+  windowMs: 300,
+  rounds: 50,
   seed: 16,
 });
 
 export const REPLICA_SCALING_QUICK: ReplicaScalingOptions = Object.freeze({
   ...REPLICA_SCALING_DEFAULTS,
   vectors: 5_000,
-  durationMs: 5_000,
-  rounds: 1,
+  windowMs: 300,
+  rounds: 12,
 });
 
 /** Vectors per sealed segment, for the writer and for the ceiling's indexes alike. */
 const SEGMENT_VECTORS = 5_000;
 const K = 10;
+/** Untimed windows of both processes before the rounds (JIT, sockets, caches). */
+const WARMUP_MS = 1_000;
 
 export interface ScalingPair {
+  /** Every one-process window together. */
   one: SearchProcessesRun;
+  /** Every two-process window together. */
   two: SearchProcessesRun;
-  /** Two processes' searches per second ÷ one's (means over rounds). */
+  /** The median over rounds of two processes' searches per second ÷ one's. */
   ratio: number;
-  /** The same ratio in each round. */
+  /** Each round's ratio, in round order. */
   roundRatios: number[];
 }
 
 export interface ReplicaScalingResult {
   oneReplicaPerS: number;
   twoReplicasPerS: number;
+  /** Median over rounds of two replicas' rate ÷ one's. */
   ratio: number;
   replicas: ScalingPair;
   /** Raw hnswlib-node processes over the same data: what two processes can reach on this machine. */
   ceiling: ScalingPair;
-  /** The replicas' ratio ÷ the ceiling's. */
+  /** Median over rounds of the round's replicas' ratio ÷ its ceiling's. */
   ratioOfCeiling: number;
 }
 
@@ -120,7 +134,10 @@ function buildRawIndexes(vectors: readonly Float32Array[], dimension: number, di
   return paths;
 }
 
-function meanRun(runs: readonly SearchProcessesRun[]): SearchProcessesRun {
+/** The windows of one configuration, one round after another: [first, second] per round. */
+type Windows = [SearchProcessesRun, SearchProcessesRun][];
+
+function merged(runs: readonly SearchProcessesRun[]): SearchProcessesRun {
   const mean = (pick: (run: SearchProcessesRun) => number) =>
     runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
   return {
@@ -132,51 +149,79 @@ function meanRun(runs: readonly SearchProcessesRun[]): SearchProcessesRun {
   };
 }
 
-function pairOf(ones: readonly SearchProcessesRun[], twos: readonly SearchProcessesRun[]): ScalingPair {
-  const one = meanRun(ones);
-  const two = meanRun(twos);
-  const roundRatios = ones.map((run, i) => (twos[i] as SearchProcessesRun).searchesPerS / run.searchesPerS);
-  return { one, two, ratio: two.searchesPerS / one.searchesPerS, roundRatios };
+function pairOf(ones: Windows, twos: Windows): ScalingPair {
+  const roundRatios = ones.map((one, i) => {
+    const two = twos[i] as Windows[number];
+    return abbaRatio({
+      a: [one[0].searchesPerS, one[1].searchesPerS],
+      b: [two[0].searchesPerS, two[1].searchesPerS],
+    });
+  });
+  return { one: merged(ones.flat()), two: merged(twos.flat()), ratio: median(roundRatios), roundRatios };
 }
 
-interface RoundArgs {
-  replicaArgs: (verbose: boolean) => string;
-  rawArgs: string;
-  durationMs: number;
-}
+type Kind = 'ceiling' | 'replicas';
+type Groups = Record<Kind, SearchProcessGroup>;
+/** Per configuration, index 0: one process; index 1: two processes. */
+type RoundRuns = Record<Kind, [Windows, Windows]>;
 
-interface RoundRuns {
-  /** Index 0: one process per round; index 1: two processes per round. */
-  ceiling: [SearchProcessesRun[], SearchProcessesRun[]];
-  replicas: [SearchProcessesRun[], SearchProcessesRun[]];
-}
+const LABELS: Record<Kind, string> = { ceiling: 'raw hnswlib', replicas: 'replicas' };
+const ROUND_ORDER: readonly (readonly [Kind, 1 | 2])[] = [
+  ['ceiling', 1],
+  ['replicas', 1],
+  ['ceiling', 2],
+  ['replicas', 2],
+];
 
-/** Runs the rounds in alternation and returns each configuration's runs, in round order. */
-async function runRounds(args: RoundArgs, rounds: number, log: (line: string) => void): Promise<RoundRuns> {
+/**
+ * Runs the rounds: raw × 1, replicas × 1, raw × 2, replicas × 2, then the same backwards, so each
+ * configuration's two windows of a round sit symmetrically around the round's middle.
+ */
+async function runRounds(groups: Groups, options: ReplicaScalingOptions): Promise<RoundRuns> {
   const runs: RoundRuns = { ceiling: [[], []], replicas: [[], []] };
-  for (let round = 1; round <= rounds; round++) {
-    for (const processes of [1, 2] as const) {
-      const ceiling = await runSearchProcesses({
-        script: RAW_CHILD,
-        args: args.rawArgs,
-        processes,
-        durationMs: args.durationMs,
-      });
-      log(`round ${round}, raw hnswlib × ${processes}: ${describeRun(ceiling)}`);
-      const verbose = round === 1 && processes === 1;
-      const replicas = await runSearchProcesses({
-        script: REPLICA_CHILD,
-        args: args.replicaArgs(verbose),
-        processes,
-        durationMs: args.durationMs,
-        env: CHILD_ENV,
-      });
-      log(`round ${round}, ${processes} replica${processes === 1 ? '' : 's'}: ${describeRun(replicas)}`);
-      runs.ceiling[processes - 1]?.push(ceiling);
-      runs.replicas[processes - 1]?.push(replicas);
+  for (let round = 1; round <= options.rounds; round++) {
+    const windows: Record<Kind, [SearchProcessesRun[], SearchProcessesRun[]]> = {
+      ceiling: [[], []],
+      replicas: [[], []],
+    };
+    for (const [kind, processes] of [...ROUND_ORDER, ...[...ROUND_ORDER].reverse()]) {
+      windows[kind][processes - 1]?.push(await groups[kind].run(processes, options.windowMs));
+    }
+    for (const kind of ['ceiling', 'replicas'] as const) {
+      const [one, two] = windows[kind].map(
+        (pair) => [pair[0], pair[1]] as [SearchProcessesRun, SearchProcessesRun],
+      );
+      if (one === undefined || two === undefined) continue;
+      runs[kind][0].push(one);
+      runs[kind][1].push(two);
     }
   }
   return runs;
+}
+
+async function startGroups(
+  server: { s3Options: unknown },
+  indexPaths: readonly string[],
+  options: ReplicaScalingOptions,
+): Promise<Groups> {
+  const { dimension, seed } = options;
+  const ceiling = await SearchProcessGroup.start({
+    script: RAW_CHILD,
+    args: () => JSON.stringify({ indexPaths, dimension, seed, k: K, ef: COLLECTION_DEFAULTS.hnsw.efSearch }),
+    processes: 2,
+  });
+  try {
+    const replicas = await SearchProcessGroup.start({
+      script: REPLICA_CHILD,
+      args: (index) => JSON.stringify({ s3Options: server.s3Options, dimension, seed, verbose: index === 0 }),
+      processes: 2,
+      env: CHILD_ENV,
+    });
+    return { ceiling, replicas };
+  } catch (error) {
+    await ceiling.stop();
+    throw error;
+  }
 }
 
 export async function runReplicaScaling(
@@ -185,6 +230,7 @@ export async function runReplicaScaling(
 ): Promise<ReplicaScalingResult> {
   const server = await startS3rver({ bucket: 'bench-replicas' });
   const rawDir = await mkdtemp(join(tmpdir(), 'tiervec-bench-raw-hnsw-'));
+  let groups: Groups | undefined;
   try {
     const vectors = scalingVectors(options.vectors, options.dimension, options.seed);
     const objectStore = new S3ObjectStore(server.s3Options);
@@ -196,27 +242,32 @@ export async function runReplicaScaling(
     log(
       `raw hnswlib: ${indexPaths.length} indexes built in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`,
     );
-    const { dimension, seed, durationMs } = options;
-    const runs = await runRounds(
-      {
-        replicaArgs: (verbose) => JSON.stringify({ s3Options: server.s3Options, dimension, seed, verbose }),
-        rawArgs: JSON.stringify({ indexPaths, dimension, seed, k: K, ef: COLLECTION_DEFAULTS.hnsw.efSearch }),
-        durationMs,
-      },
-      options.rounds,
-      log,
+    groups = await startGroups(server, indexPaths, options);
+    for (const group of Object.values(groups)) await group.run(2, WARMUP_MS);
+    log(
+      `${options.rounds} rounds of 8 windows of ${options.windowMs} ms (after ${WARMUP_MS} ms untimed per configuration)`,
     );
+    const runs = await runRounds(groups, options);
     const replicas = pairOf(...runs.replicas);
     const ceiling = pairOf(...runs.ceiling);
+    for (const [kind, pair] of [
+      ['ceiling', ceiling],
+      ['replicas', replicas],
+    ] as const) {
+      log(`${LABELS[kind]} × 1, every window: ${describeRun(pair.one)}`);
+      log(`${LABELS[kind]} × 2, every window: ${describeRun(pair.two)}`);
+    }
+    const fractions = replicas.roundRatios.map((ratio, i) => ratio / (ceiling.roundRatios[i] as number));
     return {
       oneReplicaPerS: replicas.one.searchesPerS,
       twoReplicasPerS: replicas.two.searchesPerS,
       ratio: replicas.ratio,
       replicas,
       ceiling,
-      ratioOfCeiling: replicas.ratio / ceiling.ratio,
+      ratioOfCeiling: median(fractions),
     };
   } finally {
+    if (groups !== undefined) await Promise.all(Object.values(groups).map((group) => group.stop()));
     await rm(rawDir, { recursive: true, force: true });
     await server.stop();
   }
@@ -228,7 +279,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     quick ? REPLICA_SCALING_QUICK : REPLICA_SCALING_DEFAULTS,
     console.log,
   );
-  console.log(`ratio (2 replicas / 1): ${result.ratio.toFixed(2)}× (target ≥ 1.8×)`);
-  console.log(`ceiling (2 raw hnswlib processes / 1): ${result.ceiling.ratio.toFixed(2)}×`);
+  const rounds = (pair: ScalingPair) => pair.roundRatios.map((ratio) => ratio.toFixed(2)).join(', ');
+  console.log(
+    `ratio (2 replicas / 1, median of rounds ${rounds(result.replicas)}): ${result.ratio.toFixed(2)}× (target ≥ 1.8×)`,
+  );
+  console.log(
+    `ceiling (2 raw hnswlib processes / 1, median of rounds ${rounds(result.ceiling)}): ${result.ceiling.ratio.toFixed(2)}×`,
+  );
   console.log(`replicas' ratio ÷ ceiling's: ${result.ratioOfCeiling.toFixed(2)} (target ≥ 0.9)`);
 }

@@ -1,6 +1,6 @@
 /**
  * The parent side of closed-loop search processes (search-loop.ts): starts N copies of a child
- * script, runs them together for the same time, and sums what they report into searches per second,
+ * script, runs some of them together for the same time, and sums what they report into searches per second,
  * CPU per process and searches per CPU-second. CPU per process near 1 with fewer searches per
  * CPU-second means each process had its core but did less with it (shared cache or memory
  * bandwidth); CPU well below 1 means another process took the core. It must never know what the
@@ -21,18 +21,17 @@ export interface SearchProcessesRun {
   samples: SearchLoopSample[];
 }
 
-export interface SearchProcessesOptions {
+export interface SearchProcessGroupOptions {
   script: string;
-  /** The one argv argument every child gets. */
-  args: string;
+  /** The one argv argument of the child with this index (0 is the first). */
+  args: (index: number) => string;
   processes: number;
-  durationMs: number;
   /** Added to the children's environment. */
   env?: Record<string, string>;
 }
 
-function start(options: SearchProcessesOptions): Promise<ChildProcess> {
-  const child = fork(options.script, [options.args], {
+function start(options: SearchProcessGroupOptions, index: number): Promise<ChildProcess> {
+  const child = fork(options.script, [options.args(index)], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -64,14 +63,47 @@ export function summarise(samples: readonly SearchLoopSample[]): SearchProcesses
   };
 }
 
-/** Starts the processes, runs them together once, and stops them (they exit before this resolves). */
-export async function runSearchProcesses(options: SearchProcessesOptions): Promise<SearchProcessesRun> {
-  const children = await Promise.all(Array.from({ length: options.processes }, () => start(options)));
-  try {
-    return summarise(await Promise.all(children.map((child) => timedRun(child, options.durationMs))));
-  } finally {
-    const exited = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
-    for (const child of children) child.disconnect();
+/**
+ * Search processes started once and kept ready, so that runs of one and of several of them can
+ * alternate in short windows (a process that is not running a window waits idle on its IPC channel).
+ */
+export class SearchProcessGroup {
+  readonly #children: readonly ChildProcess[];
+
+  private constructor(children: readonly ChildProcess[]) {
+    this.#children = children;
+  }
+
+  static async start(options: SearchProcessGroupOptions): Promise<SearchProcessGroup> {
+    const started = await Promise.allSettled(
+      Array.from({ length: options.processes }, (_, index) => start(options, index)),
+    );
+    const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      await new SearchProcessGroup(children).stop();
+      throw failed.reason;
+    }
+    return new SearchProcessGroup(children);
+  }
+
+  /** Runs the first `processes` children together for `durationMs` and sums what they report. */
+  async run(processes: number, durationMs: number): Promise<SearchProcessesRun> {
+    if (processes < 1 || processes > this.#children.length) {
+      throw new RangeError(`processes must be 1..${this.#children.length}, got ${processes}`);
+    }
+    const running = this.#children.slice(0, processes);
+    return summarise(await Promise.all(running.map((child) => timedRun(child, durationMs))));
+  }
+
+  /** Stops every child (they exit before this resolves). */
+  async stop(): Promise<void> {
+    const exited = this.#children.map((child) =>
+      child.exitCode === null && child.signalCode === null
+        ? new Promise((resolve) => child.once('exit', resolve))
+        : Promise.resolve(),
+    );
+    for (const child of this.#children) if (child.connected) child.disconnect();
     await Promise.all(exited);
   }
 }

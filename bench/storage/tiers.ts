@@ -31,6 +31,7 @@ import { VectorGenerator } from '../../src/datasets/vector-generator.ts';
 import { MockS3ObjectStore } from '../../src/object-store/testing/mock-s3.ts';
 import type { Collection } from '../../src/storage/collection.ts';
 import { openStore, type Store } from '../../src/storage/store.ts';
+import { median } from './alternating-rounds.ts';
 
 export interface TiersBenchOptions {
   vectors: number;
@@ -81,11 +82,6 @@ export interface TiersBenchResult {
  */
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
