@@ -180,21 +180,17 @@ const ROUND_ORDER: readonly (readonly [Kind, 1 | 2])[] = [
 async function runRounds(groups: Groups, options: ReplicaScalingOptions): Promise<RoundRuns> {
   const runs: RoundRuns = { ceiling: [[], []], replicas: [[], []] };
   for (let round = 1; round <= options.rounds; round++) {
-    const windows: Record<Kind, [SearchProcessesRun[], SearchProcessesRun[]]> = {
-      ceiling: [[], []],
-      replicas: [[], []],
-    };
-    for (const [kind, processes] of [...ROUND_ORDER, ...[...ROUND_ORDER].reverse()]) {
-      windows[kind][processes - 1]?.push(await groups[kind].run(processes, options.windowMs));
+    const forward: SearchProcessesRun[] = [];
+    for (const [kind, processes] of ROUND_ORDER)
+      forward.push(await groups[kind].run(processes, options.windowMs));
+    const backward: SearchProcessesRun[] = [];
+    for (const [kind, processes] of [...ROUND_ORDER].reverse()) {
+      backward.unshift(await groups[kind].run(processes, options.windowMs));
     }
-    for (const kind of ['ceiling', 'replicas'] as const) {
-      const [one, two] = windows[kind].map(
-        (pair) => [pair[0], pair[1]] as [SearchProcessesRun, SearchProcessesRun],
-      );
-      if (one === undefined || two === undefined) continue;
-      runs[kind][0].push(one);
-      runs[kind][1].push(two);
-    }
+    // forward[i] and backward[i] are the two windows of ROUND_ORDER[i].
+    ROUND_ORDER.forEach(([kind, processes], i) => {
+      runs[kind][processes - 1]?.push([forward[i] as SearchProcessesRun, backward[i] as SearchProcessesRun]);
+    });
   }
   return runs;
 }
