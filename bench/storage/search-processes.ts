@@ -42,11 +42,16 @@ function start(options: SearchProcessGroupOptions, index: number): Promise<Child
   });
 }
 
+/** One timed run of a ready child; rejects, rather than waiting forever, if the child exits first. */
 function timedRun(child: ChildProcess, durationMs: number): Promise<SearchLoopSample> {
-  return new Promise((resolve) => {
-    child.once('message', ({ searches, cpuS, elapsedS }: SearchLoopSample) =>
-      resolve({ searches, cpuS, elapsedS }),
-    );
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      reject(new Error(`search process exited (code ${code}, signal ${signal}) during a timed run`));
+    child.once('exit', onExit);
+    child.once('message', ({ searches, cpuS, elapsedS }: SearchLoopSample) => {
+      child.off('exit', onExit);
+      resolve({ searches, cpuS, elapsedS });
+    });
     child.send({ durationMs });
   });
 }

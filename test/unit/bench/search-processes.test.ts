@@ -61,6 +61,19 @@ describe('SearchProcessGroup', () => {
       await group.stop();
     }
   }, 30_000);
+
+  it('rejects a run whose process exits before answering, instead of waiting for it', async () => {
+    const group = await SearchProcessGroup.start({
+      script: CHILD,
+      args: () => JSON.stringify({ exitOnRun: true }),
+      processes: 1,
+    });
+    try {
+      await expect(group.run(1, 50)).rejects.toThrow(/exited .* during a timed run/);
+    } finally {
+      await group.stop();
+    }
+  }, 30_000);
 });
 
 describe('alternating rounds', () => {
