@@ -14,7 +14,7 @@
  */
 
 import type { BenchMode, Figure, FigureGroup } from '../runner/bench-suite.ts';
-import { defineSuite } from '../runner/bench-suite.ts';
+import { bounded, defineSuite } from '../runner/bench-suite.ts';
 import { findHighestOpenRate, measureLateness, measureRecordCost, RATE_STEPS } from './harness.ts';
 import { measureWorkerScaling } from './harness-workers.ts';
 
@@ -152,14 +152,11 @@ function workersGroup(size: HarnessBenchSize): FigureGroup {
       });
       console.log(`    rounds ${result.roundRatios.map((r) => r.toFixed(2)).join(', ')}`);
       return [
-        {
-          name: 'noop-workers-2-vs-1',
-          value: result.ratio,
-          unit: '× one worker',
-          higherIsBetter: true,
-          bound: { value: WORKER_SCALING_RATIO_MIN, description },
-          targets: [{ description, of: 'bound', ratioMin: 1 }],
-        },
+        bounded(
+          { name: 'noop-workers-2-vs-1', value: result.ratio, unit: '× one worker', higherIsBetter: true },
+          WORKER_SCALING_RATIO_MIN,
+          description,
+        ),
         rate('noop-1-worker-rate', result.oneWorkerOpsPerS),
         rate('noop-2-workers-rate', result.twoWorkersOpsPerS, { baseline: 'noop-1-worker-rate' }),
       ];

@@ -129,6 +129,11 @@ export function defineSuite<Size>(suite: BenchSuite<Size>): RegisteredSuite {
   };
 }
 
+/** The figure with `value` as its bound and one target: reach the bound (the target's text is the bound's). */
+export function bounded(figure: Figure, value: number, description: string): Figure {
+  return { ...figure, bound: { value, description }, targets: [{ description, of: 'bound', ratioMin: 1 }] };
+}
+
 /** The names a plan item answers to: a timed task's name, or a group's name and its figures'. */
 export function itemNames(item: PlanItem): readonly string[] {
   return item.kind === 'timed' ? [item.name] : [item.name, ...item.figureNames];

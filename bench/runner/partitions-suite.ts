@@ -15,7 +15,7 @@ import {
   type PartitionBenchResult,
   runPartitionBench,
 } from '../storage/partitioned-search.ts';
-import { defineSuite, type Figure } from './bench-suite.ts';
+import { bounded, defineSuite, type Figure } from './bench-suite.ts';
 
 const FIGURE_NAMES = [
   'recall@10-default-nprobe',
@@ -29,14 +29,6 @@ const FIGURE_NAMES = [
   'all-hot-qps-ratio-vs-hnswlib',
   'all-hot-qps-ratio-vs-hnswlib-ef-below',
 ] as const;
-
-function bounded(figure: Figure, value: number, description: string): Figure {
-  return {
-    ...figure,
-    bound: { value, description },
-    targets: [{ description, of: 'bound', ratioMin: 1 }],
-  };
-}
 
 function figures(r: PartitionBenchResult): Figure[] {
   const ms = (name: (typeof FIGURE_NAMES)[number], value: number): Figure => ({

@@ -18,7 +18,7 @@ import {
 } from '../storage/replica-scaling.ts';
 import type { SearchProcessesRun } from '../storage/search-processes.ts';
 import type { Figure } from './bench-suite.ts';
-import { defineSuite } from './bench-suite.ts';
+import { bounded, defineSuite } from './bench-suite.ts';
 
 const CEILING_FRACTION_MIN = 0.9;
 
@@ -46,31 +46,21 @@ function cpuFigures(prefix: string, run: SearchProcessesRun, baseline?: string):
 function figuresOf(result: ReplicaScalingResult): Figure[] {
   const { replicas, ceiling } = result;
   return [
-    {
-      name: 'replicas-2-vs-1',
-      value: result.ratio,
-      unit: '× one replica',
-      higherIsBetter: true,
-      bound: { value: 1.8, description: 'two replicas ≥ 1.8× one (median of the rounds)' },
-      targets: [{ description: 'two replicas ≥ 1.8× one (median of the rounds)', of: 'bound', ratioMin: 1 }],
-    },
-    {
-      name: 'replicas-ratio-of-ceiling',
-      value: result.ratioOfCeiling,
-      unit: '× raw hnswlib ratio',
-      higherIsBetter: true,
-      bound: {
-        value: CEILING_FRACTION_MIN,
-        description: `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's (median of the rounds)`,
+    bounded(
+      { name: 'replicas-2-vs-1', value: result.ratio, unit: '× one replica', higherIsBetter: true },
+      1.8,
+      'two replicas ≥ 1.8× one (median of the rounds)',
+    ),
+    bounded(
+      {
+        name: 'replicas-ratio-of-ceiling',
+        value: result.ratioOfCeiling,
+        unit: '× raw hnswlib ratio',
+        higherIsBetter: true,
       },
-      targets: [
-        {
-          description: `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's (median of the rounds)`,
-          of: 'bound',
-          ratioMin: 1,
-        },
-      ],
-    },
+      CEILING_FRACTION_MIN,
+      `two replicas' ratio ≥ ${CEILING_FRACTION_MIN} of the hardware ceiling's (median of the rounds)`,
+    ),
     {
       name: 'raw-hnsw-2-vs-1',
       value: ceiling.ratio,
